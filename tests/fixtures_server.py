@@ -1,0 +1,1 @@
+"""Shared fixtures for a real store backend (filled in by the storeserver work)."""

@@ -1,0 +1,5 @@
+import sys
+
+from storeserver.cli import main
+
+sys.exit(main())

@@ -1,0 +1,215 @@
+"""Typed SQLAlchemy models of the store backend.
+
+Stream tables (warehouses, products, stock, buyers, orders) carry `shop_id` and `seq`: the
+shop-wide change number of the row's last change (see ops.reserve_seq). `(shop_id, seq)`
+is unique per table and indexed, which is what the change feed scans. Times are naive UTC.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index,
+                        Integer, MetaData, String, Text, UniqueConstraint)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only aliases rowid (auto-increment) for exactly "INTEGER PRIMARY KEY".
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+JsonDoc = JSON().with_variant(JSONB(), "postgresql")
+
+STATUSES = ("unpaid", "paid", "documents_made", "shipped", "completed", "closed", "refunding", "refunded")
+PAYMENT_METHODS = ("online", "cod")
+MEMBER_LEVELS = ("normal", "member", "vip")
+STREAMS = ("warehouses", "products", "stock", "buyers", "orders")
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Shop(Base):
+    __tablename__ = "shops"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # A new epoch invalidates every cursor (history reset); purged_seq = highest tombstone
+    # seq ever purged, so older feed cursors can no longer be served exactly.
+    epoch: Mapped[int] = mapped_column(Integer, default=1)
+    purged_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+    __table_args__ = (UniqueConstraint("shop_id", "agent_no"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(64))
+    agent_no: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuthSession(Base):
+    __tablename__ = "auth_sessions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+def _stream_table_args(table: str, *extra: Any) -> tuple:
+    return (
+        Index(f"uq_{table}_shop_seq", "shop_id", "seq", unique=True),
+        Index(f"ix_{table}_shop_id_desc", "shop_id", "id"),
+        *extra,
+    )
+
+
+class Warehouse(Base):
+    __tablename__ = "warehouses"
+    __table_args__ = _stream_table_args("warehouses")
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(32))
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = _stream_table_args("products", UniqueConstraint("shop_id", "style_no"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    style_no: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(32))
+    page_price_cents: Mapped[int] = mapped_column(Integer)
+
+
+class Sku(Base):
+    """Travels inside its product: a SKU change bumps the product's seq."""
+    __tablename__ = "skus"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    outer_id: Mapped[str] = mapped_column(String(64))
+    colour: Mapped[str] = mapped_column(String(32))
+    size: Mapped[str] = mapped_column(String(16))
+    page_price_cents: Mapped[int] = mapped_column(Integer)
+
+
+class Stock(Base):
+    __tablename__ = "stock"
+    __table_args__ = _stream_table_args("stock", UniqueConstraint("sku_id", "warehouse_id"),
+                                        CheckConstraint("reserved >= 0", name="reserved"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id", ondelete="CASCADE"))
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id", ondelete="CASCADE"), index=True)
+    qty: Mapped[int] = mapped_column(Integer)  # real on-hand; negative when oversold
+    reserved: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Buyer(Base):
+    __tablename__ = "buyers"
+    __table_args__ = _stream_table_args(
+        "buyers", CheckConstraint(_in("member_level", MEMBER_LEVELS), name="member_level"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    nick: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(20))
+    member_level: Mapped[str] = mapped_column(String(8), default="normal")
+    first_order_at: Mapped[datetime | None] = mapped_column(DateTime)
+    addresses: Mapped[list[dict[str, str]]] = mapped_column(JsonDoc)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = _stream_table_args(
+        "orders",
+        UniqueConstraint("shop_id", "order_no"),
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(_in("payment_method", PAYMENT_METHODS), name="payment_method"),
+        CheckConstraint("remark_flag BETWEEN 0 AND 5", name="remark_flag"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    order_no: Mapped[str] = mapped_column(String(32))
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id", ondelete="RESTRICT"), index=True)
+    buyer_nick: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    payment_method: Mapped[str] = mapped_column(String(8), default="online")
+    total_cents: Mapped[int] = mapped_column(Integer)
+    shipping_cents: Mapped[int] = mapped_column(Integer, default=0)
+    discount_cents: Mapped[int] = mapped_column(Integer, default=0)
+    receiver_name: Mapped[str] = mapped_column(String(64))
+    receiver_phone: Mapped[str] = mapped_column(String(20))
+    province: Mapped[str] = mapped_column(String(32))
+    city: Mapped[str] = mapped_column(String(32))
+    district: Mapped[str] = mapped_column(String(32))
+    address_detail: Mapped[str] = mapped_column(String(200))
+    carrier: Mapped[str | None] = mapped_column(String(16))
+    tracking_no: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime)
+    shipped_at: Mapped[datetime | None] = mapped_column(DateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    remark: Mapped[str] = mapped_column(Text, default="")
+    remark_flag: Mapped[int] = mapped_column(Integer, default=0)
+    remark_by: Mapped[str | None] = mapped_column(String(16))
+    remark_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class OrderLine(Base):
+    """Travels inside its order; item fields are copied at purchase time like marketplace orders."""
+    __tablename__ = "order_lines"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    sku_id: Mapped[int] = mapped_column(BigInteger)
+    style_no: Mapped[str] = mapped_column(String(32))
+    product_name: Mapped[str] = mapped_column(String(120))
+    colour: Mapped[str] = mapped_column(String(32))
+    size: Mapped[str] = mapped_column(String(16))
+    outer_id: Mapped[str] = mapped_column(String(64))
+    qty: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+
+
+class Tombstone(Base):
+    __tablename__ = "tombstones"
+    __table_args__ = (Index("ix_tombstones_shop_stream_seq", "shop_id", "stream", "seq"),
+                      Index("uq_tombstones_shop_seq", "shop_id", "seq", unique=True))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    stream: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int] = mapped_column(BigInteger)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    deleted_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+STREAM_TABLES = {
+    "warehouses": Warehouse.__table__, "products": Product.__table__, "stock": Stock.__table__,
+    "buyers": Buyer.__table__, "orders": Order.__table__,
+}

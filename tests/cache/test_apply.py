@@ -1,0 +1,250 @@
+"""Applying sync pages: one transaction per page with its cursor, seq-guarded upserts,
+tombstones, and nothing half-written on failure."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tests.cache.conftest import delete, make_buyer, make_order, make_product, snapshot, upsert
+from workstation.models.apply import ApplyError, apply_changes, apply_snapshot_page, reset_stream
+from workstation.models.search import get_order_detail, search_orders
+from workstation.models.state import STREAMS, get_stream_state, last_synced_at
+
+
+def _rows(cache, sql, *args):
+    con = sqlite3.connect(cache.path)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def _fts_ids(cache, text):
+    return [r[0] for r in _rows(cache, "SELECT rowid FROM orders_fts WHERE orders_fts MATCH ? ORDER BY rowid",
+                                '"' + text + '"')]
+
+
+def test_fresh_stream_state(engine):
+    state = get_stream_state(engine, "orders")
+    assert (state.phase, state.cursor, state.applied, state.last_synced_at) == ("snapshot", None, 0, None)
+
+
+def test_unknown_stream_is_a_programming_error(engine):
+    with pytest.raises(ValueError):
+        get_stream_state(engine, "parcels")
+    with pytest.raises(ValueError):
+        apply_changes(engine, "parcels", [], next_cursor="x")
+
+
+def test_snapshot_pages_then_feed(cache, engine):
+    n = apply_snapshot_page(engine, "orders", [make_order(3), make_order(2)], next_cursor="s1",
+                            done=False, feed_cursor="f0", total=3)
+    assert n == 2
+    st = get_stream_state(engine, "orders")
+    assert (st.phase, st.cursor, st.feed_cursor, st.total, st.applied) == ("snapshot", "s1", "f0", 3, 2)
+    assert st.last_synced_at is None
+    apply_snapshot_page(engine, "orders", [make_order(1)], next_cursor=None, done=True, feed_cursor="f0", total=None)
+    st = get_stream_state(engine, "orders")
+    assert (st.phase, st.cursor, st.total, st.applied) == ("feed", "f0", 3, 3)
+    assert st.last_synced_at is not None
+    assert _rows(cache, "SELECT count(*) FROM orders") == [(3,)]
+    assert _rows(cache, "SELECT count(*) FROM order_lines") == [(6,)]
+
+    changed = make_order(2, seq=10, status="shipped", tracking_no="YT9999", receiver_name="李雷雷")
+    assert apply_changes(engine, "orders", [upsert(changed), upsert(make_order(4, seq=11))], next_cursor="f1") == 2
+    assert get_stream_state(engine, "orders").cursor == "f1"
+    assert _rows(cache, "SELECT status, tracking_no FROM orders WHERE id = 2") == [("shipped", "YT9999")]
+    assert _fts_ids(cache, "李雷雷") == [2] and 2 not in _fts_ids(cache, "王小明")
+
+
+def test_changed_order_replaces_its_lines(cache, engine):
+    snapshot(engine, "orders", [make_order(1)])
+    new_lines = [{"id": 99, "sku_id": 9, "style_no": "X", "product_name": "帽子", "colour": "黑", "size": "L",
+                  "outer_id": "X-L", "qty": 3, "unit_price_cents": 500}]
+    apply_changes(engine, "orders", [upsert(make_order(1, seq=5, lines=new_lines))], next_cursor="f1")
+    assert _rows(cache, "SELECT id, order_id, qty FROM order_lines") == [(99, 1, 3)]
+
+
+def test_older_seq_never_overwrites_a_newer_row(cache, engine):
+    snapshot(engine, "orders", [make_order(1, seq=50, status="shipped")])
+    stale = make_order(1, seq=40, status="paid", receiver_name="旧名字", lines=[])
+    assert apply_changes(engine, "orders", [upsert(stale)], next_cursor="f1") == 0
+    assert _rows(cache, "SELECT seq, status, receiver_name FROM orders") == [(50, "shipped", "王小明")]
+    assert _rows(cache, "SELECT count(*) FROM order_lines") == [(2,)]
+    assert _fts_ids(cache, "旧名字") == []
+    # The cursor still moves on: the page was handled.
+    assert get_stream_state(engine, "orders").cursor == "f1"
+
+
+def test_same_entity_twice_in_a_page_keeps_the_newest(cache, engine):
+    snapshot(engine, "orders", [make_order(1)])
+    apply_changes(engine, "orders", [upsert(make_order(1, seq=7, status="shipped")),
+                                     upsert(make_order(1, seq=6, status="closed"))], next_cursor="f1")
+    assert _rows(cache, "SELECT seq, status FROM orders") == [(7, "shipped")]
+
+
+def test_tombstone_removes_order_lines_and_search_entries(cache, engine):
+    snapshot(engine, "orders", [make_order(1), make_order(2, receiver_name="张伟")])
+    assert search_orders(engine, "张伟")
+    assert apply_changes(engine, "orders", [delete(2, seq=9)], next_cursor="f1") == 1
+    assert _rows(cache, "SELECT id FROM orders") == [(1,)]
+    assert _rows(cache, "SELECT DISTINCT order_id FROM order_lines") == [(1,)]
+    assert _fts_ids(cache, make_order(2)["order_no"]) == []
+    assert search_orders(engine, "张伟") == []
+    assert get_order_detail(engine, 2) is None
+
+
+def test_stale_tombstone_and_unknown_id_change_nothing(cache, engine):
+    snapshot(engine, "orders", [make_order(1, seq=30)])
+    assert apply_changes(engine, "orders", [delete(1, seq=20), delete(77, seq=31)], next_cursor="f1") == 0
+    assert _rows(cache, "SELECT id FROM orders") == [(1,)]
+
+
+def test_failing_page_leaves_rows_and_cursor_as_before(cache, engine):
+    snapshot(engine, "orders", [make_order(1)], feed_cursor="f0")
+    before_rows = _rows(cache, "SELECT * FROM orders")
+    before_lines = _rows(cache, "SELECT * FROM order_lines")
+    bad = make_order(3, seq=12, receiver_name=None)  # NOT NULL violation, in the middle
+    page = [upsert(make_order(1, seq=10, status="closed")), upsert(bad), upsert(make_order(4, seq=13))]
+    with pytest.raises(ApplyError) as info:
+        apply_changes(engine, "orders", page, next_cursor="f-bad")
+    assert "nothing was changed" in str(info.value)
+    assert _rows(cache, "SELECT * FROM orders") == before_rows
+    assert _rows(cache, "SELECT * FROM order_lines") == before_lines
+    assert get_stream_state(engine, "orders").cursor == "f0"
+    assert _fts_ids(cache, make_order(4)["order_no"]) == []
+
+
+def test_malformed_item_raises_apply_error_and_changes_nothing(cache, engine):
+    item = make_order(1)
+    del item["order_no"]
+    with pytest.raises(ApplyError):
+        snapshot(engine, "orders", [make_order(2), item])
+    assert _rows(cache, "SELECT count(*) FROM orders") == [(0,)]
+    assert get_stream_state(engine, "orders").cursor is None
+
+
+def test_products_replace_their_skus(cache, engine):
+    snapshot(engine, "products", [make_product(1, skus=3)])
+    assert _rows(cache, "SELECT count(*) FROM skus WHERE product_id = 1") == [(3,)]
+    apply_changes(engine, "products", [upsert(make_product(1, seq=5, skus=1))], next_cursor="f1")
+    assert _rows(cache, "SELECT id FROM skus") == [(100,)]
+    apply_changes(engine, "products", [delete(1, seq=6)], next_cursor="f2")
+    assert _rows(cache, "SELECT count(*) FROM skus") == [(0,)]
+
+
+def test_other_streams_round_trip(cache, engine):
+    snapshot(engine, "warehouses", [{"id": 1, "seq": 1, "name": "杭州仓", "code": "HZ"}])
+    snapshot(engine, "stock", [{"id": 5, "seq": 2, "sku_id": 100, "warehouse_id": 1, "qty": 7, "reserved": 2}])
+    snapshot(engine, "buyers", [make_buyer(9)])
+    assert _rows(cache, "SELECT name FROM warehouses") == [("杭州仓",)]
+    assert _rows(cache, "SELECT qty, reserved FROM stock") == [(7, 2)]
+    assert _rows(cache, "SELECT member_level, first_order_at FROM buyers") == [("vip", "2025-01-02T03:04:05Z")]
+
+
+def test_reset_stream_clears_rows_and_state_but_keeps_outbox(cache, engine):
+    snapshot(engine, "orders", [make_order(1), make_order(2)])
+    snapshot(engine, "buyers", [make_buyer(1)])
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO outbox (mutation_id, kind, entity, entity_id, base_version, payload, status, attempts, "
+            "created_at, updated_at) VALUES ('0b6f8f2e-1c1e-4a57-9d7e-2f1f9b9c0001', 'remark', 'orders', 1, 1, "
+            "'{}', 'pending', 0, '2026-11-11T00:00:00Z', '2026-11-11T00:00:00Z')")
+    reset_stream(engine, "orders")
+    assert _rows(cache, "SELECT count(*) FROM orders") == [(0,)]
+    assert _rows(cache, "SELECT count(*) FROM order_lines") == [(0,)]
+    assert _fts_ids(cache, "王小明") == []
+    assert search_orders(engine, "杭州") == []
+    assert get_stream_state(engine, "orders").cursor is None
+    assert _rows(cache, "SELECT count(*) FROM outbox") == [(1,)]
+    assert _rows(cache, "SELECT count(*) FROM buyers") == [(1,)]
+    # Deleting still maintains the search index afterwards (the trigger came back).
+    snapshot(engine, "orders", [make_order(5, receiver_name="张伟")])
+    apply_changes(engine, "orders", [delete(5, seq=99)], next_cursor="f")
+    assert search_orders(engine, "张伟") == []
+
+
+def test_last_synced_at_waits_for_every_stream(engine):
+    for stream in STREAMS[:-1]:
+        snapshot(engine, stream, [])
+    assert last_synced_at(engine) is None
+    snapshot(engine, "orders", [])
+    assert last_synced_at(engine) is not None
+
+
+def test_change_page_with_more_to_come_keeps_sync_time(engine):
+    snapshot(engine, "orders", [])
+    first = get_stream_state(engine, "orders").last_synced_at
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE sync_state SET last_synced_at = '2020-01-01T00:00:00Z'")
+    apply_changes(engine, "orders", [upsert(make_order(1))], next_cursor="f1", has_more=True)
+    assert get_stream_state(engine, "orders").last_synced_at.year == 2020
+    apply_changes(engine, "orders", [], next_cursor="f1", has_more=False)
+    assert get_stream_state(engine, "orders").last_synced_at >= first
+
+
+def test_search_index_tracks_a_long_random_history(cache, engine):
+    """After many upserts (some stale), renames, moves and tombstones, the search indexes hold
+    exactly the live orders under their current text, and nothing under old text."""
+    import random
+
+    rng = random.Random(5)
+    names = ["张伟", "李娜", "王小明", "欧阳娜娜", "赵敏"]
+    cities = [("浙江省", "杭州市"), ("浙江省", "宁波市"), ("广东省", "广州市")]
+    live: dict[int, dict] = {}
+    seq = 0
+    snapshot(engine, "orders", [])
+    for _ in range(40):
+        page = []
+        for _ in range(rng.randint(1, 8)):
+            seq += 1
+            oid = rng.randint(1, 30)
+            if oid in live and rng.random() < 0.25:
+                page.append(delete(oid, seq))
+                live.pop(oid)
+                continue
+            province, city = rng.choice(cities)
+            order = make_order(oid, seq=seq, receiver_name=rng.choice(names), province=province, city=city,
+                               status=rng.choice(["paid", "shipped"]))
+            page.append(upsert(order))
+            live[oid] = order
+            if rng.random() < 0.2:  # a stale replay of an older version: must change nothing
+                page.append(upsert(make_order(oid, seq=seq - 1, receiver_name="旧名字旧")))
+        apply_changes(engine, "orders", page, next_cursor=f"f{seq}")
+
+    def newest_first(ids):
+        return sorted(ids, reverse=True)
+
+    assert [r[0] for r in _rows(cache, "SELECT id FROM orders ORDER BY id DESC")] == newest_first(live)
+    for name in names:
+        expected = newest_first(i for i, o in live.items() if name in o["receiver_name"])
+        assert [r.id for r in search_orders(engine, name)] == expected, name
+    for _province, city in cities:
+        expected = newest_first(i for i, o in live.items() if o["city"] == city)
+        assert [r.id for r in search_orders(engine, city)] == expected
+        assert [r.id for r in search_orders(engine, city[:2])] == expected
+    assert search_orders(engine, "旧名字旧") == []
+    assert _rows(cache, "SELECT count(*) FROM order_lines") == [(2 * len(live),)]
+
+
+def test_times_given_as_datetimes_or_offsets_are_stored_as_utc_text(cache, engine):
+    from datetime import datetime, timedelta, timezone
+
+    beijing = timezone(timedelta(hours=8))
+    order = make_order(1, created_at=datetime(2026, 11, 11, 10, 13, tzinfo=beijing),
+                       paid_at="2026-11-11T10:14:00+08:00")
+    snapshot(engine, "orders", [order])
+    assert _rows(cache, "SELECT created_at, paid_at FROM orders") == [("2026-11-11T02:13:00Z", "2026-11-11T02:14:00Z")]
+    detail = get_order_detail(engine, 1)
+    assert detail.created_at == datetime(2026, 11, 11, 2, 13, tzinfo=timezone.utc)
+
+
+def test_page_keeps_sync_state_columns_it_does_not_own(engine):
+    snapshot(engine, "orders", [], done=False)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE sync_state ADD COLUMN note_for_test TEXT")
+        conn.exec_driver_sql("UPDATE sync_state SET note_for_test = 'kept'")
+    snapshot(engine, "orders", [make_order(1)])
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT note_for_test, phase FROM sync_state").one() == ("kept", "feed")

@@ -1,0 +1,134 @@
+"""Cache files written by older releases open in this one with nothing lost (Electrum
+style: real old files are checked in under tests/data and upgraded here)."""
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.data import make_cache_v0001 as v0001
+from workstation.models import db
+from workstation.models.search import search_orders
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+V0001 = DATA / "cache-v0001.sqlite"
+
+
+@pytest.fixture
+def old_cache(tmp_path) -> Path:
+    path = tmp_path / "cache.sqlite"
+    shutil.copyfile(V0001, path)
+    return path
+
+
+def _rows(path: Path, sql: str) -> list[tuple]:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_checked_in_file_is_really_at_revision_0001():
+    assert _rows(V0001, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
+    assert _rows(V0001, "SELECT count(*) FROM orders") == [(3,)]
+    assert not (DATA / "cache-v0001.sqlite-wal").exists()
+
+
+def test_cache_from_0001_upgrades_to_head_and_keeps_everything(old_cache):
+    before = {t: _rows(old_cache, f"SELECT * FROM {t} ORDER BY 1")
+              for t in ("orders", "order_lines", "buyers", "products", "skus", "stock", "warehouses")}
+    cache = db.open_cache(old_cache)
+    try:
+        engine = cache.engine
+        with engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == db.HEAD_REVISION
+            for table, rows in before.items():
+                assert raw.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall() == rows, table
+            # sync cursors survive: the next sync resumes where the old release stopped
+            state = raw.execute("SELECT stream, phase, cursor, feed_cursor, applied, last_synced_at "
+                                "FROM sync_state ORDER BY stream").fetchall()
+            assert state == sorted((s[0], s[1], s[2], s[3], s[5], s[6]) for s in v0001.SYNC_STATE)
+            # unsent writes are still queued, same idempotency keys, same payloads
+            outbox = raw.execute("SELECT mutation_id, status, attempts, payload FROM outbox "
+                                 "ORDER BY mutation_id").fetchall()
+            assert [(m, s, a, json.loads(p)) for m, s, a, p in outbox] == \
+                [(r[0], r[6], r[7], r[5]) for r in sorted(v0001.OUTBOX)]
+            waiting = [r[0] for r in raw.execute(
+                "SELECT mutation_id FROM outbox WHERE status IN ('pending', 'inflight') ORDER BY mutation_id")]
+            assert waiting == sorted(v0001.PENDING_IDS)
+        # the search indexes the old release built still answer
+        assert [r.id for r in search_orders(engine, "SO-20241111-0002")] == [1002]
+        assert [r.id for r in search_orders(engine, "王小明")] == [1003]
+        assert [r.id for r in search_orders(engine, "张伟")] == [1002]  # 2-character name path
+        assert 1001 in [r.id for r in search_orders(engine, "ZT7730012345")]
+        assert {r.id for r in search_orders(engine, "li_mei")} == {1001, 1003}
+    finally:
+        cache.close()
+
+
+def test_upgrade_to_0002_sync_state_last_error(old_cache):
+    cache = db.open_cache(old_cache)
+    try:
+        with cache.engine.begin() as conn:
+            raw = conn.connection.driver_connection
+            assert raw.execute("SELECT last_error, last_attempt_at FROM sync_state").fetchall() == \
+                [(None, None)] * len(v0001.SYNC_STATE)
+            raw.execute("UPDATE sync_state SET last_error = 'server unreachable', "
+                        "last_attempt_at = '2024-12-03T14:09:00Z' WHERE stream = 'orders'")
+        from workstation.models.schema import SyncState
+        from sqlalchemy.orm import Session
+
+        with Session(cache.engine) as session:
+            row = session.get(SyncState, "orders")
+            assert row.last_error == "server unreachable"
+            assert row.last_attempt_at.isoformat() == "2024-12-03T14:09:00+00:00"
+            assert row.feed_cursor == "c-orders-0042"
+    finally:
+        cache.close()
+
+
+def test_old_cache_is_backed_up_before_the_upgrade(old_cache):
+    original = _rows(old_cache, "SELECT * FROM outbox ORDER BY 1")
+    db.open_cache(old_cache).close()
+    backup = old_cache.with_name("cache.sqlite.0001_initial.bak")
+    assert backup.exists()
+    assert _rows(backup, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
+    assert _rows(backup, "SELECT * FROM outbox ORDER BY 1") == original
+    db.open_cache(old_cache).close()  # at head now: no new backup, the old one stays
+    assert sorted(p.name for p in old_cache.parent.glob("*.bak")) == [backup.name]
+
+
+def test_cache_from_a_newer_release_is_refused_and_left_untouched(old_cache):
+    # Make the file a newer release would leave: upgraded (WAL mode), then stamped ahead.
+    db.open_cache(old_cache).close()
+    con = sqlite3.connect(old_cache)
+    with con:
+        con.execute("UPDATE alembic_version SET version_num = '0099_from_a_newer_release'")
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    for extra in old_cache.parent.glob("*.bak"):
+        extra.unlink()
+    before = old_cache.read_bytes()
+
+    with pytest.raises(db.CacheTooNewError) as caught:
+        db.open_cache(old_cache)
+
+    assert caught.value.revision == "0099_from_a_newer_release"
+    assert "newer Workstation" in str(caught.value) and str(old_cache) in str(caught.value)
+    assert old_cache.read_bytes() == before
+    assert not list(old_cache.parent.glob("*.bak"))  # refused before any backup or write
+
+
+def test_checked_in_file_has_the_schema_migration_0001_creates(tmp_path):
+    """Released migrations are frozen. If this fails, 0001 was edited after the file was
+    made: before the first release, re-run tests/data/make_cache_v0001.py; after it, put
+    the change in a new migration instead."""
+    fresh = tmp_path / "fresh.sqlite"
+    v0001.migrate_to_0001(fresh)
+    schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+    assert _rows(V0001, schema) == _rows(fresh, schema)

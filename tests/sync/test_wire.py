@@ -1,0 +1,111 @@
+"""wire: strict validation with readable reasons; valid pages come back as plain wire dicts."""
+from __future__ import annotations
+
+import copy
+
+import orjson
+import pytest
+
+from workstation.sync import wire
+from workstation.sync.errors import PayloadError
+
+LINE = {"id": 11, "sku_id": 3, "style_no": "A100", "product_name": "连衣裙", "colour": "红",
+        "size": "M", "outer_id": "A100-R-M", "qty": 1, "unit_price_cents": 500}
+ORDER = {"id": 7, "seq": 70, "order_no": "202611110213000007", "buyer_id": 5, "buyer_nick": "小王",
+         "status": "paid", "payment_method": "online", "total_cents": 500, "shipping_cents": 0,
+         "discount_cents": 0, "receiver_name": "王伟", "receiver_phone": "13800138000",
+         "province": "浙江省", "city": "杭州市", "district": "西湖区", "address_detail": "文三路1号",
+         "carrier": None, "tracking_no": None, "created_at": "2026-11-11T02:13:00Z",
+         "paid_at": "2026-11-11T02:14:00Z", "shipped_at": None, "completed_at": None,
+         "closed_at": None, "remark": "", "remark_flag": 0, "remark_by": None, "remark_at": None,
+         "lines": [LINE]}
+
+
+def page(items, **over):
+    body = {"stream": "orders", "items": items, "next_cursor": "n", "done": False,
+            "feed_cursor": "f", "total": len(items)}
+    body.update(over)
+    return orjson.dumps(body)
+
+
+def test_valid_snapshot_page_gives_plain_dicts_unchanged():
+    p = wire.parse_snapshot_page("orders", page([ORDER]))
+    assert type(p.items[0]) is dict and p.items[0] == ORDER
+    assert (p.next_cursor, p.done, p.feed_cursor, p.total) == ("n", False, "f", 1)
+
+
+def test_unknown_extra_fields_are_ignored():
+    p = wire.parse_snapshot_page("orders", page([{**ORDER, "future_field": 1}]))
+    assert "future_field" not in p.items[0]
+
+
+@pytest.mark.parametrize("mutate, where", [
+    (lambda o: o.pop("created_at"), "items[1].created_at: Field required"),
+    (lambda o: o.update(total_cents="500"), "items[1].total_cents"),
+    (lambda o: o.update(status="lost"), "items[1].status"),
+    (lambda o: o.update(order_no="12345"), "items[1].order_no"),
+    (lambda o: o.update(created_at="2026-11-11 02:13"), "items[1].created_at"),
+    (lambda o: o.update(remark_flag=9), "items[1].remark_flag"),
+    (lambda o: o.update(id=0), "items[1].id"),
+    (lambda o: o["lines"][0].update(qty=1.5), "items[1].lines[0].qty"),
+    (lambda o: o.update(lines=None), "items[1].lines"),
+])
+def test_broken_item_names_field_and_item(mutate, where):
+    broken = copy.deepcopy(ORDER)
+    broken["id"] = 6
+    mutate(broken)
+    with pytest.raises(PayloadError) as err:
+        wire.parse_snapshot_page("orders", page([ORDER, broken]))
+    assert where in str(err.value)
+    if "items[1].id" not in where:
+        assert "(item id 6)" in str(err.value)
+
+
+@pytest.mark.parametrize("body, reason", [
+    (b"not json", "not JSON"),
+    (b'{"stream": "orders", "items": []', "not JSON"),
+    (b"[]", "invalid orders snapshot page"),
+    (page([ORDER], done=True), "done is true but next_cursor is not null"),
+    (page([ORDER], next_cursor=None), "done is false but next_cursor is null"),
+    (page([ORDER, ORDER]), "duplicate ids"),
+    (orjson.dumps({"stream": "orders", "items": [], "next_cursor": None, "done": True,
+                   "feed_cursor": "f"}), "total: Field required"),
+])
+def test_malformed_envelope(body, reason):
+    with pytest.raises(PayloadError, match=reason.replace("[", r"\[")):
+        wire.parse_snapshot_page("orders", body)
+
+
+def test_changes_page_discriminates_ops_and_requires_ascending_seq():
+    good = {"stream": "orders", "changes": [{"seq": 71, "op": "delete", "id": 3},
+                                            {"seq": 72, "op": "upsert", "item": {**ORDER, "seq": 72}}],
+            "next_cursor": "c2", "has_more": False}
+    p = wire.parse_changes_page("orders", orjson.dumps(good))
+    assert p.changes[0] == {"seq": 71, "op": "delete", "id": 3}
+    assert p.changes[1]["item"]["seq"] == 72
+    bad = copy.deepcopy(good)
+    bad["changes"][1]["seq"] = 70
+    with pytest.raises(PayloadError, match="not ascending"):
+        wire.parse_changes_page("orders", orjson.dumps(bad))
+    bad = copy.deepcopy(good)
+    bad["changes"][0]["op"] = "merge"
+    with pytest.raises(PayloadError, match=r"changes\[0\]"):
+        wire.parse_changes_page("orders", orjson.dumps(bad))
+
+
+def test_every_stream_has_a_parser():
+    for stream in wire.STREAM_ORDER:
+        empty = {"stream": stream, "items": [], "next_cursor": None, "done": True,
+                 "feed_cursor": "f", "total": 0}
+        assert wire.parse_snapshot_page(stream, orjson.dumps(empty)).done
+
+
+def test_login_and_head():
+    login = wire.parse_login(orjson.dumps({"token": "t", "expires_at": "2026-11-11T02:13:00Z",
+                                           "agent": {"id": 1, "login": "demo", "display_name": "D",
+                                                     "agent_no": "1024", "shop_id": 1,
+                                                     "shop_name": "S"}}))
+    assert login.agent.shop_id == 1
+    assert wire.parse_head(b'{"seq": 0, "epoch": 1}').seq == 0
+    with pytest.raises(PayloadError):
+        wire.parse_login(b'{"token": "", "expires_at": "2026-11-11T02:13:00Z", "agent": {}}')

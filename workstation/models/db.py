@@ -1,0 +1,174 @@
+"""Open (create or upgrade) the local cache file.
+
+Start-up matters: when the file is already at `HEAD_REVISION` this module reads one row
+and never imports Alembic. Only a new, older or foreign file takes the migration path.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+# Must equal the head of migrations/versions (tests/cache/test_db.py checks it).
+HEAD_REVISION = "0002_sync_state_last_error"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# Execution option for writers: take the write lock at BEGIN, so a read-then-write
+# transaction never fails half-way with "database is locked".
+IMMEDIATE = {"sqlite_begin": "IMMEDIATE"}
+
+
+class CacheError(Exception):
+    """The cache file cannot be used (unreadable, corrupt, not a cache, failed upgrade)."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class CacheTooNewError(CacheError):
+    """The file was written by a newer Workstation (a schema revision this app does not know)."""
+
+    def __init__(self, path: Path, revision: str) -> None:
+        super().__init__(
+            f"The cache file {path} has schema revision {revision!r}, which this version of "
+            f"Workstation does not know (it knows up to {HEAD_REVISION!r}). It was written by a "
+            "newer Workstation: update Workstation, or delete the file to rebuild the cache "
+            "from the server.",
+            path,
+        )
+        self.revision = revision
+
+
+@dataclass
+class Cache:
+    path: Path
+    engine: Engine
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    # Let SQLAlchemy (our "begin" hook) issue BEGIN itself: pysqlite's implicit
+    # transactions start late and would leave read-then-write sequences unprotected.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers (UI) never block the writer (sync)
+    cur.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA cache_size=-32768")  # 32 MiB page cache per connection
+    cur.execute("PRAGMA mmap_size=268435456")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.close()
+
+
+def _on_begin(conn: Any) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(path: Path) -> Engine:
+    """An engine on `path` with the cache's connection settings (no schema check)."""
+    engine = create_engine(
+        f"sqlite:///{path}",
+        poolclass=QueuePool,
+        pool_size=4,
+        max_overflow=8,
+        connect_args={"check_same_thread": False},
+    )
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def _current_revision(engine: Engine) -> str | None:
+    """The file's Alembic revision, None for a new/empty file."""
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        has_table = raw.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+        ).fetchone()
+        if not has_table:
+            return None
+        row = raw.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else None
+
+
+def _alembic_config(connection: Any) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def script_head() -> str:
+    """The head revision according to the shipped migration scripts."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+
+
+def _upgrade(engine: Engine, path: Path, revision: str | None) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    cfg = _alembic_config(None)
+    if revision is not None:
+        try:
+            ScriptDirectory.from_config(cfg).get_revision(revision)
+        except CommandError:
+            raise CacheTooNewError(path, revision) from None
+        backup = backup_before_upgrade(engine, path, revision)
+    # One transaction: a failed upgrade leaves the file exactly as it was.
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    if revision is not None:
+        for old in path.parent.glob(f"{path.name}.*.bak"):  # keep only the newest backup
+            if old != backup:
+                old.unlink(missing_ok=True)
+
+
+def backup_before_upgrade(engine: Engine, path: Path, revision: str) -> Path:
+    """Copy the cache (with SQLite's online backup, so WAL content is included) to
+    `<name>.<revision>.bak` before migrating it. The transaction already protects against a
+    failed upgrade; this protects the outbox (unsent writes, the one thing the server cannot
+    give back) against an upgrade that succeeds but is wrong."""
+    backup = path.with_name(f"{path.name}.{revision}.bak")
+    backup.unlink(missing_ok=True)
+    with engine.connect() as conn:
+        target = sqlite3.connect(backup)
+        try:
+            conn.connection.driver_connection.backup(target)
+        finally:
+            target.close()
+    return backup
+
+
+def open_cache(path: Path) -> Cache:
+    """Open the cache at `path`, creating or upgrading it to the current schema."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CacheError(f"Cannot create the cache folder {path.parent}: {exc}", path) from exc
+    engine = make_engine(path)
+    try:
+        revision = _current_revision(engine)
+        if revision != HEAD_REVISION:
+            _upgrade(engine, path, revision)
+    except CacheError:
+        engine.dispose()
+        raise
+    except Exception as exc:  # sqlite3/SQLAlchemy/Alembic errors: the file is unusable
+        engine.dispose()
+        raise CacheError(f"Cannot open the cache file {path}: {exc}", path) from exc
+    return Cache(path=path, engine=engine)

@@ -1,0 +1,200 @@
+"""Typed ORM models of the cached tables.
+
+The tables themselves are created by the Alembic migrations in `migrations/` (the
+migrations are the source of truth for the file format; a test checks that these models
+and the migrated schema agree). Primary keys are the server's ids; `seq` is the server's
+change sequence of the row's last change and doubles as its version.
+
+Two FTS5 tables are not mapped (the ORM cannot express them); `models.fts` keeps them in
+step with `orders` (inside apply's transactions):
+- `orders_fts` (trigram, contentless): order_no, buyer_nick, receiver_name, address
+  (province+city+district+detail). Serves terms of 3+ characters; rowid = orders.id, so
+  `ORDER BY rowid DESC` is newest first.
+- `orders_short` (unicode61 over 1-2 character grams, contentless): grams of the receiver
+  name and of province/city/district, for 1-2 character queries (张伟, 杭州), which trigram
+  cannot answer.
+Phones (by their last 4 digits) and tracking numbers (exact, prefix) use B-tree indexes.
+Code that changes searchable order fields outside `models.apply` must re-index them with
+`models.fts` (local writes so far - remarks - do not touch them).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Computed, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from workstation.models import timefmt
+
+FTS_TABLE = "orders_fts"
+SHORT_FTS_TABLE = "orders_short"
+
+OUTBOX_STATUSES = ("pending", "inflight", "done", "conflict", "rejected")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetime stored as canonical ISO text (see `timefmt`)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return timefmt.to_db(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        return timefmt.from_db(value)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Warehouse(Base):
+    __tablename__ = "warehouses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    code: Mapped[str] = mapped_column(Text)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    style_no: Mapped[str] = mapped_column(Text, index=True)
+    name: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(Text)
+    page_price_cents: Mapped[int] = mapped_column(Integer)
+
+
+class Sku(Base):
+    """A product's SKU; travels inside its product and is replaced with it."""
+
+    __tablename__ = "skus"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(Integer, index=True)
+    outer_id: Mapped[str] = mapped_column(Text, index=True)
+    colour: Mapped[str] = mapped_column(Text)
+    size: Mapped[str] = mapped_column(Text)
+    page_price_cents: Mapped[int] = mapped_column(Integer)
+
+
+class Stock(Base):
+    __tablename__ = "stock"
+    __table_args__ = (Index("ix_stock_sku_warehouse", "sku_id", "warehouse_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    sku_id: Mapped[int] = mapped_column(Integer)
+    warehouse_id: Mapped[int] = mapped_column(Integer)
+    qty: Mapped[int] = mapped_column(Integer)
+    reserved: Mapped[int] = mapped_column(Integer)
+
+
+class Buyer(Base):
+    __tablename__ = "buyers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    nick: Mapped[str] = mapped_column(Text, index=True)
+    name: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str] = mapped_column(Text)
+    member_level: Mapped[str] = mapped_column(Text)
+    first_order_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    addresses: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_order_no", "order_no", unique=True),
+        Index("ix_orders_tracking_no", "tracking_no"),
+        Index("ix_orders_buyer_id", "buyer_id"),
+        Index("ix_orders_phone_last4", "phone_last4"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    order_no: Mapped[str] = mapped_column(Text)
+    buyer_id: Mapped[int] = mapped_column(Integer)
+    buyer_nick: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    payment_method: Mapped[str] = mapped_column(Text)
+    total_cents: Mapped[int] = mapped_column(Integer)
+    shipping_cents: Mapped[int] = mapped_column(Integer)
+    discount_cents: Mapped[int] = mapped_column(Integer)
+    receiver_name: Mapped[str] = mapped_column(Text)
+    receiver_phone: Mapped[str] = mapped_column(Text)
+    # Virtual generated column: costs only its index entry; makes "last 4 digits" a seek.
+    phone_last4: Mapped[str] = mapped_column(Text, Computed("substr(receiver_phone, -4)", persisted=False))
+    province: Mapped[str] = mapped_column(Text)
+    city: Mapped[str] = mapped_column(Text)
+    district: Mapped[str] = mapped_column(Text)
+    address_detail: Mapped[str] = mapped_column(Text)
+    carrier: Mapped[str | None] = mapped_column(Text)
+    tracking_no: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    remark: Mapped[str] = mapped_column(Text)
+    remark_flag: Mapped[int] = mapped_column(Integer)
+    remark_by: Mapped[str | None] = mapped_column(Text)
+    remark_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OrderLine(Base):
+    """A line of an order; travels inside its order and is replaced with it."""
+
+    __tablename__ = "order_lines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(Integer, index=True)
+    sku_id: Mapped[int] = mapped_column(Integer)
+    style_no: Mapped[str] = mapped_column(Text)
+    product_name: Mapped[str] = mapped_column(Text)
+    colour: Mapped[str] = mapped_column(Text)
+    size: Mapped[str] = mapped_column(Text)
+    outer_id: Mapped[str] = mapped_column(Text)
+    qty: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+
+
+class SyncState(Base):
+    """Where each stream stands: the cursor is committed with the page it covers."""
+
+    __tablename__ = "sync_state"
+    stream: Mapped[str] = mapped_column(String, primary_key=True)
+    phase: Mapped[str] = mapped_column(Text)  # "snapshot" | "feed"
+    cursor: Mapped[str | None] = mapped_column(Text)
+    feed_cursor: Mapped[str | None] = mapped_column(Text)
+    total: Mapped[int | None] = mapped_column(Integer)
+    applied: Mapped[int] = mapped_column(Integer)
+    last_synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # 0002: the last attempt and, when it failed, a short reason for the status bar
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Outbox(Base):
+    """A local write waiting to reach the server; `mutation_id` is the idempotency key."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        CheckConstraint(
+            "status IN ('pending', 'inflight', 'done', 'conflict', 'rejected')", name="ck_outbox_status"
+        ),
+    )
+    mutation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    entity: Mapped[str] = mapped_column(Text)
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(Text, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

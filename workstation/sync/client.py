@@ -1,0 +1,264 @@
+"""HTTP client of the store backend (docs/PROTOCOL.md): one `requests.Session`, timeouts on
+every request, retries for idempotent GETs, and every failure mapped to a typed `SyncError`.
+"""
+from __future__ import annotations
+
+import copy
+import random
+import socket
+import threading
+import time
+import weakref
+from typing import Any, Callable
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import MaxRetryError, ProtocolError
+from urllib3.util.retry import Retry
+
+from . import wire
+from .errors import (AuthExpired, BadCredentials, CursorGone, RequestRejected, ServerFailure,
+                     ServerUnreachable, SyncError, TLSFailure)
+
+RETRY_STATUSES = (429, 502, 503, 504)
+MAX_RETRY_AFTER_S = 30.0  # never let one Retry-After header park the sync thread for long
+BODY_RETRIES = 2  # a body cut mid-way is not retried by urllib3 (it already returned headers)
+AUTH_CODES = {"token_expired", "bad_token", "missing_token"}
+
+
+class _CappedRetry(Retry):
+    """urllib3 Retry with Retry-After capped, so a misbehaving proxy cannot stall us."""
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        return min(super().parse_retry_after(retry_after), MAX_RETRY_AFTER_S)
+
+
+def default_retry() -> Retry:
+    # GET only: urllib3 still retries connect errors of a POST (nothing was sent), never a POST
+    # whose request may have reached the server. raise_on_status=False gives us the last
+    # response so it is mapped like any other failure.
+    return _CappedRetry(total=5, connect=3, read=2, status=3, other=0,
+                        backoff_factor=0.25, backoff_max=8.0, backoff_jitter=0.25,
+                        status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET"}),
+                        respect_retry_after_header=True, raise_on_status=False,
+                        raise_on_redirect=True)
+
+
+class StoreClient:
+    """Talks to one store backend. Thread-compatible, not thread-safe: one worker uses it;
+    `abort()` is the exception and may be called from any thread."""
+
+    def __init__(self, base_url: str, *, token: str | None = None,
+                 timeout: tuple[float, float] = (3.05, 30), verify: bool | str = True,
+                 retry: Retry | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self._sleep = sleep
+        self._aborted = threading.Event()
+        self._live_conns: "weakref.WeakSet[Any]" = weakref.WeakSet()
+        self._session = requests.Session()
+        self._session.verify = verify
+        self._session.headers.update({"Accept": "application/json",
+                                      "User-Agent": "Workstation/0.1"})
+        adapter = HTTPAdapter(max_retries=retry or default_retry(), pool_maxsize=2)
+        _make_abortable(adapter, self._live_conns, self._aborted)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    # ---- auth --------------------------------------------------------------------------
+
+    def login(self, login: str, password: str) -> wire.LoginResponse:
+        resp = self._request("POST", "/auth/login", json={"login": login, "password": password},
+                             auth=False)
+        result = wire.parse_login(resp.content)
+        self.token = result.token
+        return result
+
+    def me(self) -> wire.AgentInfo:
+        return wire.parse_agent(self._get("/me").content)
+
+    def logout(self) -> None:
+        """Ends the server session. An already-invalid token counts as logged out."""
+        try:
+            self._request("POST", "/auth/logout")
+        except AuthExpired:
+            pass
+        self.token = None
+
+    # ---- sync --------------------------------------------------------------------------
+
+    def snapshot(self, stream: str, cursor: str | None, limit: int) -> wire.SnapshotPage:
+        params: dict[str, Any] = {} if cursor is None else {"cursor": cursor}
+        params["limit"] = limit
+        resp = self._get(f"/sync/{quote(stream)}/snapshot", params=params, stream_name=stream)
+        return wire.parse_snapshot_page(stream, resp.content)
+
+    def changes(self, stream: str, cursor: str, limit: int) -> wire.ChangesPage:
+        resp = self._get(f"/sync/{quote(stream)}/changes",
+                         params={"cursor": cursor, "limit": limit}, stream_name=stream)
+        return wire.parse_changes_page(stream, resp.content)
+
+    def head(self) -> wire.Head:
+        return wire.parse_head(self._get("/sync/head").content)
+
+    def wait(self, after_seq: int, timeout: float) -> wire.Head:
+        """Long poll: returns when the shop's sequence passes `after_seq` or at `timeout`."""
+        timeout = max(0.0, min(float(timeout), 30.0))
+        # The read timeout must outlast the server's own hold time.
+        resp = self._get("/sync/wait", params={"after": after_seq, "timeout": timeout},
+                         timeout=(self.timeout[0], timeout + self.timeout[1]))
+        return wire.parse_head(resp.content)
+
+    # ---- lifetime ----------------------------------------------------------------------
+
+    def abort(self) -> None:
+        """From any thread: make the request in flight (e.g. a long poll) fail at once with
+        ServerUnreachable, and every later one too. Used by `SyncService.stop()`."""
+        self._aborted.set()
+        for conn in list(self._live_conns):
+            _shutdown(conn)
+        self._session.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> "StoreClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- plumbing ----------------------------------------------------------------------
+
+    def _get(self, path: str, *, params: dict[str, Any] | None = None,
+             timeout: tuple[float, float] | None = None,
+             stream_name: str | None = None) -> requests.Response:
+        # urllib3 retries connect errors and retryable statuses; this loop adds the one case it
+        # cannot see: the connection dropping while the body is being read.
+        attempt = 0
+        while True:
+            try:
+                return self._request("GET", path, params=params, timeout=timeout,
+                                     stream_name=stream_name)
+            except _BodyCut as cut:
+                attempt += 1
+                if attempt > BODY_RETRIES or self._aborted.is_set():
+                    raise ServerUnreachable(f"connection dropped while reading {path}: "
+                                            f"{cut.__cause__}") from None
+                self._sleep(min(4.0, 0.2 * 2 ** attempt) * random.uniform(0.5, 1.5))
+
+    def _request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                 json: Any = None, timeout: tuple[float, float] | None = None,
+                 auth: bool = True, stream_name: str | None = None) -> requests.Response:
+        if self._aborted.is_set():
+            raise ServerUnreachable("the client was stopped")
+        headers = {}
+        if auth and self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            resp = self._session.request(method, self.base_url + "/api/v1" + path,
+                                         params=params, json=json, headers=headers,
+                                         timeout=timeout or self.timeout, allow_redirects=False)
+            resp.content  # noqa: B018 - read the body here so a cut body is caught below
+        except requests.exceptions.SSLError as exc:
+            raise TLSFailure(f"{method} {path}: {exc}") from None
+        except requests.exceptions.ChunkedEncodingError as exc:
+            if method == "GET":
+                raise _BodyCut() from exc
+            raise ServerUnreachable(f"{method} {path}: {_short(exc)}") from None
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            raise ServerUnreachable(f"{method} {path}: {_short(exc)}") from None
+        except requests.exceptions.RequestException as exc:
+            # e.g. InvalidURL, TooManyRedirects: a broken configuration, nothing to retry.
+            raise ServerUnreachable(f"{method} {path}: {_short(exc)}") from None
+        if resp.status_code >= 300:
+            _raise_for_status(resp, method, path, stream_name)
+        return resp
+
+
+class _BodyCut(Exception):
+    """Internal: the response body ended early (connection dropped mid-response)."""
+
+
+def _raise_for_status(resp: requests.Response, method: str, path: str,
+                      stream_name: str | None) -> None:
+    status = resp.status_code
+    body = wire.parse_error_body(resp.content)
+    what = f"{method} {path} -> {status} {body.code or ''} {body.detail or ''}".strip()
+    if status == 401:
+        if body.code == "bad_credentials":
+            raise BadCredentials(what)
+        raise AuthExpired(what, reason=body.code or "bad_token")
+    if status == 410:
+        raise CursorGone(stream_name or "?", what)
+    if status >= 500 or status == 429:
+        raise ServerFailure(status, what)
+    raise RequestRejected(status, body.code, what)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) < 300 else text[:297] + "..."
+
+
+def _make_abortable(adapter: HTTPAdapter, registry: "weakref.WeakSet[Any]",
+                    aborted: threading.Event) -> None:
+    """Let `abort()` (another thread) break a request blocked in recv(), e.g. a long poll.
+
+    Every connection registers itself once connected and shuts itself down if the client
+    was already aborted; abort() sets the flag first, then shuts down what is registered, so
+    no connection slips between the two. Retries stop once aborted (else urllib3 would
+    reconnect and block again)."""
+
+    def connected(conn: Any) -> None:
+        registry.add(conn)
+        if aborted.is_set():
+            _shutdown(conn)
+
+    class HTTPConn(HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            connected(self)
+
+    class HTTPSConn(HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            connected(self)
+
+    class HTTPPool(HTTPConnectionPool):
+        ConnectionCls = HTTPConn
+
+    class HTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = HTTPSConn
+
+    adapter.poolmanager.pool_classes_by_scheme = {"http": HTTPPool, "https": HTTPSPool}
+
+    retry = adapter.max_retries
+
+    class AbortableRetry(type(retry)):  # type: ignore[misc]
+        def increment(self, method: Any = None, url: Any = None, response: Any = None,
+                      error: Any = None, _pool: Any = None, _stacktrace: Any = None) -> Retry:
+            if aborted.is_set():
+                raise MaxRetryError(_pool, url or "", error or ProtocolError("aborted"))
+            return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    abortable = copy.copy(retry)
+    abortable.__class__ = AbortableRetry
+    adapter.max_retries = abortable
+
+
+def _shutdown(conn: Any) -> None:
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked recv(); close() would not
+        except OSError:
+            pass
+
+
+__all__ = ["StoreClient", "SyncError", "default_retry", "RETRY_STATUSES"]

@@ -1,0 +1,196 @@
+"""Brings the local cache to the server's head: snapshot pages, then the change feed.
+
+Each page is validated (by the client, `workstation.sync.wire`) and then applied together
+with its cursor in ONE cache transaction (`workstation.models.apply`), so a crash, a kill or a
+dropped connection at any point resumes from the last applied page: nothing is missed or
+applied twice.
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Literal
+
+from sqlalchemy.engine import Engine
+
+from workstation.models.apply import apply_changes, apply_snapshot_page, reset_stream
+from workstation.models.state import StreamState, get_stream_state
+
+from .client import StoreClient
+from .errors import CursorGone
+from .wire import STREAM_ORDER
+
+# Share of the first load each stream stands for. Totals are only known once a stream's first
+# snapshot page arrives, so fixed shares keep the overall fraction monotonic; within a stream
+# the server's `total` drives it. Orders dominate a shop's data by far.
+STREAM_WEIGHTS: dict[str, float] = {
+    "warehouses": 0.005, "products": 0.03, "stock": 0.065, "buyers": 0.15, "orders": 0.75,
+}
+MAX_FEED_PAGES_PER_RUN = 10_000  # a safety bound; a real backlog needs far fewer pages
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    stream: str
+    phase: Literal["snapshot", "feed"]
+    applied: int          # entities of this stream applied so far (snapshot phase: cumulative)
+    total: int | None     # entities in this stream's snapshot, when known
+    fraction: float | None  # overall first-load progress 0..1; None once every stream is live
+
+
+@dataclass
+class StreamSummary:
+    snapshot_pages: int = 0
+    feed_pages: int = 0
+    items: int = 0          # rows applied (entities upserted or deleted)
+    resets: int = 0         # times the stream was discarded after 410 cursor_gone
+
+
+@dataclass
+class SyncSummary:
+    streams: dict[str, StreamSummary] = field(default_factory=dict)
+    cancelled: bool = False
+
+    @property
+    def pages(self) -> int:
+        return sum(s.snapshot_pages + s.feed_pages for s in self.streams.values())
+
+    @property
+    def items(self) -> int:
+        return sum(s.items for s in self.streams.values())
+
+
+class SyncCancelled(Exception):
+    """Internal: the cancel event was set between two pages."""
+
+
+class Puller:
+    def __init__(self, client: StoreClient, engine: Engine, *,
+                 streams: tuple[str, ...] = STREAM_ORDER, page_size: int = 1000,
+                 on_progress: Callable[[SyncProgress], None] | None = None,
+                 cancel: threading.Event | None = None) -> None:
+        unknown = set(streams) - set(STREAM_ORDER)
+        if unknown:
+            raise ValueError(f"unknown streams: {sorted(unknown)}")
+        if not 1 <= page_size <= 5000:
+            raise ValueError("page_size must be within 1..5000 (PROTOCOL.md)")
+        self.client = client
+        self.engine = engine
+        self.streams = tuple(streams)
+        self.page_size = page_size
+        self.on_progress = on_progress
+        self.cancel = cancel or threading.Event()
+        self._live: set[str] = set()
+
+    def run_once(self) -> SyncSummary:
+        """Every stream to the server's head. Raises SyncError subclasses (nothing is half
+        applied when it does); returns a summary with `cancelled` set if asked to stop."""
+        summary = SyncSummary({s: StreamSummary() for s in self.streams})
+        # Streams past their first load; read once per run, kept current as pages apply.
+        self._live = {s for s in self.streams
+                      if get_stream_state(self.engine, s).phase == "feed"}
+        try:
+            for stream in self.streams:
+                self._sync_stream(stream, summary.streams[stream])
+        except SyncCancelled:
+            summary.cancelled = True
+        return summary
+
+    # ---- one stream --------------------------------------------------------------------
+
+    def _sync_stream(self, stream: str, summary: StreamSummary) -> None:
+        state = get_stream_state(self.engine, stream)
+        try:
+            self._catch_up(stream, state, summary)
+        except CursorGone:
+            # The server cannot continue from our cursor (another epoch, expired tombstones):
+            # drop this stream's rows and cursor (the outbox stays) and load it afresh. A second
+            # 410 in the same run is not retried: that would be a loop, let it surface.
+            reset_stream(self.engine, stream)
+            self._live.discard(stream)
+            summary.resets += 1
+            self._catch_up(stream, get_stream_state(self.engine, stream), summary)
+
+    def _catch_up(self, stream: str, state: StreamState, summary: StreamSummary) -> None:
+        if state.phase == "snapshot":
+            self._snapshot(stream, state, summary)
+            state = get_stream_state(self.engine, stream)
+        self._feed(stream, state, summary)
+
+    def _snapshot(self, stream: str, state: StreamState, summary: StreamSummary) -> None:
+        # Pipelined: the next page is fetched and validated on a helper thread while this one
+        # is applied (SQLite releases the GIL while it writes), so a first load costs about
+        # max(fetch, apply) per page instead of their sum. Pages are still applied strictly in
+        # order, each with its own cursor, so resumption is exactly as without prefetching.
+        cursor = state.cursor  # None: start; otherwise resume after a crash or drop
+        applied, total = state.applied, state.total
+        self._check_cancel()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch") as pool:
+            pending = pool.submit(self.client.snapshot, stream, cursor, self.page_size)
+            try:
+                while True:
+                    page = pending.result()
+                    if not page.done:
+                        pending = pool.submit(self.client.snapshot, stream, page.next_cursor,
+                                              self.page_size)
+                    if page.total is not None:
+                        total = page.total
+                    n = apply_snapshot_page(self.engine, stream, page.items,
+                                            next_cursor=page.next_cursor, done=page.done,
+                                            feed_cursor=page.feed_cursor, total=page.total)
+                    applied += len(page.items)
+                    summary.snapshot_pages += 1
+                    summary.items += n
+                    self._report(stream, "snapshot", applied, total, done=page.done)
+                    if page.done:
+                        return
+                    self._check_cancel()
+            finally:
+                # Leaving early (cancel, error): a page still in flight is discarded; its
+                # cursor was never committed, so nothing is lost.
+                pending.cancel()
+
+    def _feed(self, stream: str, state: StreamState, summary: StreamSummary) -> None:
+        cursor = state.cursor or state.feed_cursor
+        if cursor is None:
+            raise RuntimeError(f"stream {stream!r} is in the feed phase without a cursor")
+        for _ in range(MAX_FEED_PAGES_PER_RUN):
+            self._check_cancel()
+            page = self.client.changes(stream, cursor, self.page_size)
+            # Applied even when empty: the cache records "caught up at" with the last page.
+            n = apply_changes(self.engine, stream, page.changes, next_cursor=page.next_cursor,
+                              has_more=page.has_more)
+            summary.feed_pages += 1
+            summary.items += n
+            if page.changes:
+                self._report(stream, "feed", n, None, done=True)
+            if not page.has_more:
+                return
+            cursor = page.next_cursor
+
+    # ---- helpers -----------------------------------------------------------------------
+
+    def _check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise SyncCancelled()
+
+    def _report(self, stream: str, phase: Literal["snapshot", "feed"], applied: int,
+                total: int | None, *, done: bool) -> None:
+        if done:
+            self._live.add(stream)
+        if self.on_progress is None:
+            return
+        if phase == "feed" and self._live.issuperset(self.streams):
+            fraction = None  # first load finished: nothing to show a bar for
+        elif done:
+            fraction = self._overall_fraction(stream, 1.0)
+        else:
+            fraction = self._overall_fraction(stream, min(1.0, applied / total) if total else 0.0)
+        self.on_progress(SyncProgress(stream, phase, applied, total, fraction))
+
+    def _overall_fraction(self, current: str, within: float) -> float:
+        """Weighted first-load progress over the streams this puller handles."""
+        done = sum(STREAM_WEIGHTS[s] for s in self.streams if s in self._live and s != current)
+        done += STREAM_WEIGHTS[current] * within
+        return min(1.0, done / sum(STREAM_WEIGHTS[s] for s in self.streams))

@@ -1,0 +1,354 @@
+"""Pydantic v2 models of every payload in docs/PROTOCOL.md, and the parsers the client uses.
+
+Design for the ingest hot path: entities are `TypedDict`s, so pydantic-core validates the
+JSON bytes in one pass (its own parser, no intermediate objects) and hands back plain dicts
+in wire format, which is what `workstation.models.apply` takes. Only the small envelopes
+(`SnapshotPage`, `ChangesPage`, ...) are `BaseModel`s. Everything is strict (no "12" for 12,
+no 1.5 for an int) so a malformed page is rejected before it reaches the cache. Unknown
+extra keys are ignored (forward compatibility: a newer server may add fields).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any, Generic, Literal, TypeVar, Union
+
+import orjson
+from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter,
+                      ValidationError, model_validator)
+from typing_extensions import TypedDict
+
+from .errors import PayloadError
+
+STREAM_ORDER: tuple[str, ...] = ("warehouses", "products", "stock", "buyers", "orders")
+
+_STRICT = ConfigDict(strict=True, extra="ignore")
+
+Id = Annotated[int, Field(gt=0)]
+Seq = Annotated[int, Field(gt=0)]
+Count = Annotated[int, Field(ge=0)]
+Cents = Annotated[int, Field(ge=0)]
+# ISO 8601 UTC with a Z suffix; kept as the wire string (the cache layer stores/parses it).
+WireTime = Annotated[str, StringConstraints(
+    pattern=r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?Z$")]
+OrderNo = Annotated[str, StringConstraints(pattern=r"^\d{18}$")]
+Cursor = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+# ---- entities (TypedDict: validated into plain dicts) --------------------------------------
+
+class Warehouse(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: Id
+    seq: Seq
+    name: str
+    code: str
+
+
+class Sku(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: Id
+    outer_id: str
+    colour: str
+    size: str
+    page_price_cents: Cents
+
+
+class Product(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: Id
+    seq: Seq
+    style_no: str
+    name: str
+    category: str
+    page_price_cents: Cents
+    skus: list[Sku]
+
+
+class Stock(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: Id
+    seq: Seq
+    sku_id: Id
+    warehouse_id: Id
+    qty: int  # real on-hand; may go negative when a shop oversells, so no lower bound
+    reserved: Count
+
+
+class Address(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    receiver: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    detail: str
+
+
+class Buyer(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: Id
+    seq: Seq
+    nick: str
+    name: str
+    phone: str
+    member_level: Literal["normal", "member", "vip"]
+    first_order_at: WireTime | None
+    addresses: list[Address]
+
+
+class OrderLine(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: Id
+    sku_id: Id
+    style_no: str
+    product_name: str
+    colour: str
+    size: str
+    outer_id: str
+    qty: Annotated[int, Field(gt=0)]
+    unit_price_cents: Cents
+
+
+OrderStatus = Literal["unpaid", "paid", "documents_made", "shipped", "completed", "closed",
+                      "refunding", "refunded"]
+
+
+class Order(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: Id
+    seq: Seq
+    order_no: OrderNo
+    buyer_id: Id
+    buyer_nick: str
+    status: OrderStatus
+    payment_method: Literal["online", "cod"]
+    total_cents: Cents
+    shipping_cents: Cents
+    discount_cents: Cents
+    receiver_name: str
+    receiver_phone: str
+    province: str
+    city: str
+    district: str
+    address_detail: str
+    carrier: str | None
+    tracking_no: str | None
+    created_at: WireTime
+    paid_at: WireTime | None
+    shipped_at: WireTime | None
+    completed_at: WireTime | None
+    closed_at: WireTime | None
+    remark: str
+    remark_flag: Annotated[int, Field(ge=0, le=5)]
+    remark_by: str | None
+    remark_at: WireTime | None
+    lines: list[OrderLine]
+
+
+ENTITY_TYPES: dict[str, type] = {
+    "warehouses": Warehouse, "products": Product, "stock": Stock, "buyers": Buyer, "orders": Order,
+}
+
+ItemT = TypeVar("ItemT")
+
+
+class Upsert(TypedDict, Generic[ItemT]):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    seq: Seq
+    op: Literal["upsert"]
+    item: ItemT
+
+
+class Delete(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    seq: Seq
+    op: Literal["delete"]
+    id: Id
+
+
+# ---- envelopes ---------------------------------------------------------------------------
+
+class _Envelope(BaseModel):
+    model_config = _STRICT
+
+
+class AgentInfo(_Envelope):
+    id: Id
+    login: str
+    display_name: str
+    agent_no: str
+    shop_id: Id
+    shop_name: str
+
+
+class LoginResponse(_Envelope):
+    token: Annotated[str, StringConstraints(min_length=1)]
+    expires_at: WireTime
+    agent: AgentInfo
+
+
+class Head(_Envelope):
+    seq: Count
+    epoch: int
+
+
+class SnapshotPage(_Envelope, Generic[ItemT]):
+    stream: str
+    items: list[ItemT]
+    next_cursor: Cursor | None
+    done: bool
+    feed_cursor: Cursor
+    total: Count | None = Field(...)  # required key, may be null (given on the first page only)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "SnapshotPage[ItemT]":
+        # The protocol ties these together; a page that breaks them would corrupt resumption.
+        if self.done and self.next_cursor is not None:
+            raise ValueError("done is true but next_cursor is not null")
+        if not self.done and self.next_cursor is None:
+            raise ValueError("done is false but next_cursor is null")
+        _check_unique_ids(self.items, "items")
+        return self
+
+
+class ChangesPage(_Envelope, Generic[ItemT]):
+    stream: str
+    changes: list[Annotated[Union[Upsert[ItemT], Delete], Field(discriminator="op")]]
+    next_cursor: Cursor
+    has_more: bool
+
+    @model_validator(mode="after")
+    def _ascending(self) -> "ChangesPage[ItemT]":
+        last = 0
+        for i, change in enumerate(self.changes):
+            if change["seq"] <= last:
+                raise ValueError(f"changes[{i}].seq {change['seq']} is not ascending")
+            last = change["seq"]
+        return self
+
+
+def _check_unique_ids(items: list[Any], where: str) -> None:
+    ids = {item["id"] for item in items}
+    if len(ids) != len(items):
+        raise ValueError(f"{where} has duplicate ids")
+
+
+class ErrorBody(BaseModel):
+    """`{"detail", "code"}`; lenient on purpose, it is only read to pick an exception."""
+
+    detail: Any = None
+    code: str | None = None
+
+
+# ---- parsers -----------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _snapshot_adapter(stream: str) -> TypeAdapter:
+    return TypeAdapter(SnapshotPage[_entity_type(stream)])  # type: ignore[index]
+
+
+@lru_cache(maxsize=None)
+def _changes_adapter(stream: str) -> TypeAdapter:
+    return TypeAdapter(ChangesPage[_entity_type(stream)])  # type: ignore[index]
+
+
+_HEAD = TypeAdapter(Head)
+_LOGIN = TypeAdapter(LoginResponse)
+_AGENT = TypeAdapter(AgentInfo)
+
+
+def _entity_type(stream: str) -> type:
+    try:
+        return ENTITY_TYPES[stream]
+    except KeyError:
+        raise ValueError(f"unknown stream {stream!r}") from None
+
+
+def parse_snapshot_page(stream: str, body: bytes) -> SnapshotPage:
+    page = _validate(_snapshot_adapter(stream), body, f"{stream} snapshot page")
+    _check_stream(page.stream, stream)
+    return page
+
+
+def parse_changes_page(stream: str, body: bytes) -> ChangesPage:
+    page = _validate(_changes_adapter(stream), body, f"{stream} changes page")
+    _check_stream(page.stream, stream)
+    return page
+
+
+def parse_head(body: bytes) -> Head:
+    return _validate(_HEAD, body, "sync head")
+
+
+def parse_login(body: bytes) -> LoginResponse:
+    return _validate(_LOGIN, body, "login response")
+
+
+def parse_agent(body: bytes) -> AgentInfo:
+    return _validate(_AGENT, body, "agent")
+
+
+def parse_error_body(body: bytes) -> ErrorBody:
+    """Best effort: an error page from a proxy may be HTML; then both fields are None."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return ErrorBody()
+    if not isinstance(data, dict):
+        return ErrorBody()
+    code = data.get("code")
+    return ErrorBody(detail=data.get("detail"), code=code if isinstance(code, str) else None)
+
+
+def _check_stream(got: str, expected: str) -> None:
+    if got != expected:
+        raise PayloadError(f"expected stream {expected!r}, the server sent {got!r}")
+
+
+def _validate(adapter: TypeAdapter, body: bytes, what: str) -> Any:
+    try:
+        return adapter.validate_json(body)
+    except ValidationError as exc:
+        raise PayloadError(f"invalid {what}: {_describe(exc, body)}") from None
+
+
+def _describe(exc: ValidationError, body: bytes) -> str:
+    """One readable line: where (path, and the offending item's id when there is one) and why."""
+    errors = exc.errors(include_url=False, include_input=False)
+    first = errors[0]
+    loc = first.get("loc", ())
+    if first.get("type") == "json_invalid":
+        return f"not JSON ({first.get('msg')})"
+    path = _format_loc(loc)
+    reason = f"{path}: {first.get('msg')}" if path else str(first.get("msg"))
+    item_id = _offending_id(loc, body)
+    if item_id is not None:
+        reason += f" (item id {item_id})"
+    if len(errors) > 1:
+        reason += f" (+{len(errors) - 1} more)"
+    return reason
+
+
+def _format_loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("upsert", "delete"):
+            continue  # discriminator tag, noise in a path
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _offending_id(loc: tuple, body: bytes) -> Any:
+    """The id of the item the error is in (a slow path, only taken on failure)."""
+    if len(loc) < 2 or loc[0] not in ("items", "changes") or not isinstance(loc[1], int):
+        return None
+    try:
+        entry = orjson.loads(body)[loc[0]][loc[1]]
+        if loc[0] == "changes":
+            entry = entry.get("item", entry)
+        return entry.get("id")
+    except Exception:  # noqa: BLE001 - a description helper must never mask the real error
+        return None

@@ -1,0 +1,629 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>AboutDialog</name>
+    <message>
+        <source>About Workstation</source>
+        <translation>About Workstation</translation>
+    </message>
+    <message>
+        <source>Customer-service workstation for online shops.</source>
+        <translation>Customer-service workstation for online shops.</translation>
+    </message>
+    <message>
+        <source>Version:</source>
+        <translation>Version:</translation>
+    </message>
+    <message>
+        <source>Qt:</source>
+        <translation>Qt:</translation>
+    </message>
+    <message>
+        <source>Python:</source>
+        <translation>Python:</translation>
+    </message>
+    <message>
+        <source>System:</source>
+        <translation>System:</translation>
+    </message>
+    <message>
+        <source>Data folder:</source>
+        <translation>Data folder:</translation>
+    </message>
+    <message>
+        <source>Log folder:</source>
+        <translation>Log folder:</translation>
+    </message>
+    <message>
+        <source>Copy details</source>
+        <translation>Copy details</translation>
+    </message>
+</context>
+<context>
+    <name>App</name>
+    <message>
+        <source>Workstation</source>
+        <translation>Workstation</translation>
+    </message>
+    <message>
+        <source>The language changes at the next start.</source>
+        <translation>The language changes at the next start.</translation>
+    </message>
+    <message>
+        <source>Workstation is already running but does not respond. Wait a moment, or end it in the Task Manager, then start it again.</source>
+        <translation>Workstation is already running but does not respond. Wait a moment, or end it in the Task Manager, then start it again.</translation>
+    </message>
+</context>
+<context>
+    <name>Connection</name>
+    <message>
+        <source>Online</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <source>Syncing</source>
+        <translation>Syncing</translation>
+    </message>
+    <message>
+        <source>Connecting</source>
+        <translation>Connecting</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>Session expired</source>
+        <translation>Session expired</translation>
+    </message>
+    <message>
+        <source>Signed out</source>
+        <translation>Signed out</translation>
+    </message>
+</context>
+<context>
+    <name>CrashDialog</name>
+    <message>
+        <source>Workstation: unexpected error</source>
+        <translation>Workstation: unexpected error</translation>
+    </message>
+    <message>
+        <source>Something went wrong: %1</source>
+        <translation>Something went wrong: %1</translation>
+    </message>
+    <message>
+        <source>The details were written to the log file:
+%1
+
+You can keep working; if the window misbehaves, quit and start Workstation again.</source>
+        <translation>The details were written to the log file:
+%1
+
+You can keep working; if the window misbehaves, quit and start Workstation again.</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>Continue</translation>
+    </message>
+    <message>
+        <source>Open log folder</source>
+        <translation>Open log folder</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Quit</translation>
+    </message>
+</context>
+<context>
+    <name>Errors</name>
+    <message>
+        <source>Wrong login or password.</source>
+        <translation>Wrong login or password.</translation>
+    </message>
+    <message>
+        <source>Your session has expired. Please sign in again.</source>
+        <translation>Your session has expired. Please sign in again.</translation>
+    </message>
+    <message>
+        <source>Cannot reach the server %1. Check the address and the network connection.</source>
+        <translation>Cannot reach the server %1. Check the address and the network connection.</translation>
+    </message>
+    <message>
+        <source>The server&apos;s secure connection (TLS certificate) could not be verified. Check the address or ask your administrator.</source>
+        <translation>The server&apos;s secure connection (TLS certificate) could not be verified. Check the address or ask your administrator.</translation>
+    </message>
+    <message>
+        <source>The server had a problem (HTTP %1). Please try again in a moment.</source>
+        <translation>The server had a problem (HTTP %1). Please try again in a moment.</translation>
+    </message>
+    <message>
+        <source>The server rejected the request (%1). Is this the right server address?</source>
+        <translation>The server rejected the request (%1). Is this the right server address?</translation>
+    </message>
+    <message>
+        <source>The server sent data this workstation cannot read. Is this the right server address?</source>
+        <translation>The server sent data this workstation cannot read. Is this the right server address?</translation>
+    </message>
+    <message>
+        <source>The local copy is out of date and is being reloaded.</source>
+        <translation>The local copy is out of date and is being reloaded.</translation>
+    </message>
+    <message>
+        <source>Unexpected error: %1</source>
+        <translation>Unexpected error: %1</translation>
+    </message>
+</context>
+<context>
+    <name>Flag</name>
+    <message>
+        <source>Grey flag</source>
+        <translation>Grey flag</translation>
+    </message>
+    <message>
+        <source>Red flag</source>
+        <translation>Red flag</translation>
+    </message>
+    <message>
+        <source>Yellow flag</source>
+        <translation>Yellow flag</translation>
+    </message>
+    <message>
+        <source>Green flag</source>
+        <translation>Green flag</translation>
+    </message>
+    <message>
+        <source>Blue flag</source>
+        <translation>Blue flag</translation>
+    </message>
+    <message>
+        <source>Purple flag</source>
+        <translation>Purple flag</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Workstation</source>
+        <translation>Workstation</translation>
+    </message>
+    <message>
+        <source>Not signed in</source>
+        <translation>Not signed in</translation>
+    </message>
+    <message>
+        <source>%1 · agent %2</source>
+        <translation>%1 · agent %2</translation>
+    </message>
+    <message>
+        <source>Workstation — %1</source>
+        <translation>Workstation — %1</translation>
+    </message>
+    <message>
+        <source>Find order</source>
+        <translation>Find order</translation>
+    </message>
+    <message>
+        <source>Sign in again…</source>
+        <translation>Sign in again…</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>Sign out</translation>
+    </message>
+    <message>
+        <source>Language (after restart)</source>
+        <translation>Language (after restart)</translation>
+    </message>
+    <message>
+        <source>Follow the system</source>
+        <translation>Follow the system</translation>
+    </message>
+    <message>
+        <source>About Workstation</source>
+        <translation>About Workstation</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Quit</translation>
+    </message>
+</context>
+<context>
+    <name>Member</name>
+    <message>
+        <source>Regular buyer</source>
+        <translation>Regular buyer</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>Member</translation>
+    </message>
+    <message>
+        <source>VIP</source>
+        <translation>VIP</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>Unknown</translation>
+    </message>
+</context>
+<context>
+    <name>OrderDetailView</name>
+    <message>
+        <source>Loading order…</source>
+        <translation>Loading order…</translation>
+    </message>
+    <message>
+        <source>This order is no longer in the local cache.</source>
+        <translation>This order is no longer in the local cache.</translation>
+    </message>
+    <message>
+        <source>Open an order to see its details here (Enter).</source>
+        <translation>Open an order to see its details here (Enter).</translation>
+    </message>
+    <message>
+        <source>⚠ CASH ON DELIVERY: confirm the price with the buyer</source>
+        <translation>⚠ CASH ON DELIVERY: confirm the price with the buyer</translation>
+    </message>
+    <message>
+        <source>Not shipped yet</source>
+        <translation>Not shipped yet</translation>
+    </message>
+    <message>
+        <source>by agent %1</source>
+        <translation>by agent %1</translation>
+    </message>
+    <message>
+        <source>(no text)</source>
+        <translation>(no text)</translation>
+    </message>
+    <message>
+        <source>No remark</source>
+        <translation>No remark</translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation>Payment</translation>
+    </message>
+    <message>
+        <source>Payment method</source>
+        <translation>Payment method</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <source>Shipping fee</source>
+        <translation>Shipping fee</translation>
+    </message>
+    <message>
+        <source>Discount</source>
+        <translation>Discount</translation>
+    </message>
+    <message>
+        <source>Receiver</source>
+        <translation>Receiver</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>Shipping</source>
+        <translation>Shipping</translation>
+    </message>
+    <message>
+        <source>Carrier</source>
+        <translation>Carrier</translation>
+    </message>
+    <message>
+        <source>Tracking no.</source>
+        <translation>Tracking no.</translation>
+    </message>
+    <message>
+        <source>Times</source>
+        <translation>Times</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Created</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <source>Shipped</source>
+        <translation>Shipped</translation>
+    </message>
+    <message>
+        <source>Items</source>
+        <translation>Items</translation>
+    </message>
+    <message>
+        <source>Remark</source>
+        <translation>Remark</translation>
+    </message>
+    <message>
+        <source>Buyer</source>
+        <translation>Buyer</translation>
+    </message>
+    <message>
+        <source>Nickname</source>
+        <translation>Nickname</translation>
+    </message>
+    <message>
+        <source>Member level</source>
+        <translation>Member level</translation>
+    </message>
+    <message>
+        <source>First order</source>
+        <translation>First order</translation>
+    </message>
+</context>
+<context>
+    <name>OrderLines</name>
+    <message>
+        <source>Style</source>
+        <translation>Style</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>Product</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>Colour</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation>Qty</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>Price</translation>
+    </message>
+    <message>
+        <source>Subtotal</source>
+        <translation>Subtotal</translation>
+    </message>
+</context>
+<context>
+    <name>OrderLookupPane</name>
+    <message>
+        <source>Search order no., nickname, name, phone last digits, address, tracking no. (Ctrl+F)</source>
+        <translation>Search order no., nickname, name, phone last digits, address, tracking no. (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>Search orders (Ctrl+F). Enter opens the top or selected result, Down moves to the results, Esc clears.</source>
+        <translation>Search orders (Ctrl+F). Enter opens the top or selected result, Down moves to the results, Esc clears.</translation>
+    </message>
+    <message>
+        <source>Results: Enter or click opens an order, Esc returns to the search (Ctrl+F)</source>
+        <translation>Results: Enter or click opens an order, Esc returns to the search (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>Search failed: %1</source>
+        <translation>Search failed: %1</translation>
+    </message>
+    <message>
+        <source>Opening the local cache…</source>
+        <translation>Opening the local cache…</translation>
+    </message>
+    <message>
+        <source>No matching orders</source>
+        <translation>No matching orders</translation>
+    </message>
+    <message>
+        <source>Newest %1 matches (type more to narrow down)</source>
+        <translation>Newest %1 matches (type more to narrow down)</translation>
+    </message>
+    <message>
+        <source>%1 matching orders</source>
+        <translation>%1 matching orders</translation>
+    </message>
+    <message>
+        <source>as of %1</source>
+        <translation>as of %1</translation>
+    </message>
+    <message>
+        <source>not synced yet</source>
+        <translation>not synced yet</translation>
+    </message>
+</context>
+<context>
+    <name>OrderTable</name>
+    <message>
+        <source>Order no.</source>
+        <translation>Order no.</translation>
+    </message>
+    <message>
+        <source>Buyer</source>
+        <translation>Buyer</translation>
+    </message>
+    <message>
+        <source>Receiver</source>
+        <translation>Receiver</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation>Payment</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Created</translation>
+    </message>
+    <message>
+        <source>Carrier / tracking no.</source>
+        <translation>Carrier / tracking no.</translation>
+    </message>
+    <message>
+        <source>Cash on delivery: confirm the price with the buyer</source>
+        <translation>Cash on delivery: confirm the price with the buyer</translation>
+    </message>
+</context>
+<context>
+    <name>Payment</name>
+    <message>
+        <source>Cash on delivery</source>
+        <translation>Cash on delivery</translation>
+    </message>
+    <message>
+        <source>Paid online</source>
+        <translation>Paid online</translation>
+    </message>
+</context>
+<context>
+    <name>SessionController</name>
+    <message>
+        <source>Could not save the sign-in in the system keychain: %1</source>
+        <translation>Could not save the sign-in in the system keychain: %1</translation>
+    </message>
+    <message>
+        <source>Not signed in: lookups use the local cache. Sign in again from the agent menu.</source>
+        <translation>Not signed in: lookups use the local cache. Sign in again from the agent menu.</translation>
+    </message>
+    <message>
+        <source>The local cache could not be opened: %1</source>
+        <translation>The local cache could not be opened: %1</translation>
+    </message>
+</context>
+<context>
+    <name>SignInDialog</name>
+    <message>
+        <source>Sign in to Workstation</source>
+        <translation>Sign in to Workstation</translation>
+    </message>
+    <message>
+        <source>Enter the server address, your login and your password.</source>
+        <translation>Enter the server address, your login and your password.</translation>
+    </message>
+    <message>
+        <source>Signing in…</source>
+        <translation>Signing in…</translation>
+    </message>
+    <message>
+        <source>Remember me on this computer</source>
+        <translation>Remember me on this computer</translation>
+    </message>
+    <message>
+        <source>Keeps a sign-in token in the system keychain (never the password).</source>
+        <translation>Keeps a sign-in token in the system keychain (never the password).</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>Server</translation>
+    </message>
+    <message>
+        <source>Login</source>
+        <translation>Login</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>Sign in</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>Status</name>
+    <message>
+        <source>Unpaid</source>
+        <translation>Unpaid</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <source>Documents made</source>
+        <translation>Documents made</translation>
+    </message>
+    <message>
+        <source>Shipped</source>
+        <translation>Shipped</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>Completed</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <source>Refunding</source>
+        <translation>Refunding</translation>
+    </message>
+    <message>
+        <source>Refunded</source>
+        <translation>Refunded</translation>
+    </message>
+</context>
+<context>
+    <name>StatusPane</name>
+    <message>
+        <source>Not synced yet</source>
+        <translation>Not synced yet</translation>
+    </message>
+    <message>
+        <source>Synced %1</source>
+        <translation>Synced %1</translation>
+    </message>
+    <message>
+        <source>Last successful sync: %1</source>
+        <translation>Last successful sync: %1</translation>
+    </message>
+    <message>
+        <source>First sync %1%</source>
+        <translation>First sync %1%</translation>
+    </message>
+    <message>
+        <source>%1 orders cached</source>
+        <translation>%1 orders cached</translation>
+    </message>
+    <message>
+        <source>The store server cannot be reached. Lookups work from the local cache.</source>
+        <translation>The store server cannot be reached. Lookups work from the local cache.</translation>
+    </message>
+    <message>
+        <source>Your session has expired. Sign in again to resume syncing.</source>
+        <translation>Your session has expired. Sign in again to resume syncing.</translation>
+    </message>
+    <message>
+        <source>Not signed in.</source>
+        <translation>Not signed in.</translation>
+    </message>
+</context>
+</TS>

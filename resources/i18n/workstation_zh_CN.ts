@@ -1,0 +1,629 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>AboutDialog</name>
+    <message>
+        <source>About Workstation</source>
+        <translation>关于 Workstation</translation>
+    </message>
+    <message>
+        <source>Customer-service workstation for online shops.</source>
+        <translation>网店客服工作台。</translation>
+    </message>
+    <message>
+        <source>Version:</source>
+        <translation>版本：</translation>
+    </message>
+    <message>
+        <source>Qt:</source>
+        <translation>Qt：</translation>
+    </message>
+    <message>
+        <source>Python:</source>
+        <translation>Python：</translation>
+    </message>
+    <message>
+        <source>System:</source>
+        <translation>系统：</translation>
+    </message>
+    <message>
+        <source>Data folder:</source>
+        <translation>数据文件夹：</translation>
+    </message>
+    <message>
+        <source>Log folder:</source>
+        <translation>日志文件夹：</translation>
+    </message>
+    <message>
+        <source>Copy details</source>
+        <translation>复制详细信息</translation>
+    </message>
+</context>
+<context>
+    <name>App</name>
+    <message>
+        <source>Workstation</source>
+        <translation>客服工作台</translation>
+    </message>
+    <message>
+        <source>The language changes at the next start.</source>
+        <translation>语言将在下次启动时切换。</translation>
+    </message>
+    <message>
+        <source>Workstation is already running but does not respond. Wait a moment, or end it in the Task Manager, then start it again.</source>
+        <translation>客服工作台已在运行，但没有响应。请稍等片刻，或在任务管理器中结束它，然后重新启动。</translation>
+    </message>
+</context>
+<context>
+    <name>Connection</name>
+    <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>Syncing</source>
+        <translation>同步中</translation>
+    </message>
+    <message>
+        <source>Connecting</source>
+        <translation>连接中</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>Session expired</source>
+        <translation>登录已过期</translation>
+    </message>
+    <message>
+        <source>Signed out</source>
+        <translation>未登录</translation>
+    </message>
+</context>
+<context>
+    <name>CrashDialog</name>
+    <message>
+        <source>Workstation: unexpected error</source>
+        <translation>Workstation：意外错误</translation>
+    </message>
+    <message>
+        <source>Something went wrong: %1</source>
+        <translation>出现问题：%1</translation>
+    </message>
+    <message>
+        <source>The details were written to the log file:
+%1
+
+You can keep working; if the window misbehaves, quit and start Workstation again.</source>
+        <translation>详细信息已写入日志文件：
+%1
+
+您可以继续工作；如果窗口异常，请退出并重新启动 Workstation。</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Open log folder</source>
+        <translation>打开日志文件夹</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+</context>
+<context>
+    <name>Errors</name>
+    <message>
+        <source>Wrong login or password.</source>
+        <translation>账号或密码错误。</translation>
+    </message>
+    <message>
+        <source>Your session has expired. Please sign in again.</source>
+        <translation>登录已过期，请重新登录。</translation>
+    </message>
+    <message>
+        <source>Cannot reach the server %1. Check the address and the network connection.</source>
+        <translation>无法连接服务器 %1。请检查服务器地址和网络连接。</translation>
+    </message>
+    <message>
+        <source>The server&apos;s secure connection (TLS certificate) could not be verified. Check the address or ask your administrator.</source>
+        <translation>无法验证服务器的安全连接（TLS 证书）。请检查地址或联系管理员。</translation>
+    </message>
+    <message>
+        <source>The server had a problem (HTTP %1). Please try again in a moment.</source>
+        <translation>服务器出错（HTTP %1），请稍后再试。</translation>
+    </message>
+    <message>
+        <source>The server rejected the request (%1). Is this the right server address?</source>
+        <translation>服务器拒绝了请求（%1）。服务器地址是否正确？</translation>
+    </message>
+    <message>
+        <source>The server sent data this workstation cannot read. Is this the right server address?</source>
+        <translation>服务器返回了无法识别的数据。服务器地址是否正确？</translation>
+    </message>
+    <message>
+        <source>The local copy is out of date and is being reloaded.</source>
+        <translation>本地数据已过期，正在重新加载。</translation>
+    </message>
+    <message>
+        <source>Unexpected error: %1</source>
+        <translation>意外错误：%1</translation>
+    </message>
+</context>
+<context>
+    <name>Flag</name>
+    <message>
+        <source>Grey flag</source>
+        <translation>灰旗</translation>
+    </message>
+    <message>
+        <source>Red flag</source>
+        <translation>红旗</translation>
+    </message>
+    <message>
+        <source>Yellow flag</source>
+        <translation>黄旗</translation>
+    </message>
+    <message>
+        <source>Green flag</source>
+        <translation>绿旗</translation>
+    </message>
+    <message>
+        <source>Blue flag</source>
+        <translation>蓝旗</translation>
+    </message>
+    <message>
+        <source>Purple flag</source>
+        <translation>紫旗</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Workstation</source>
+        <translation>客服工作台</translation>
+    </message>
+    <message>
+        <source>Not signed in</source>
+        <translation>未登录</translation>
+    </message>
+    <message>
+        <source>%1 · agent %2</source>
+        <translation>%1 · 工号 %2</translation>
+    </message>
+    <message>
+        <source>Workstation — %1</source>
+        <translation>客服工作台 — %1</translation>
+    </message>
+    <message>
+        <source>Find order</source>
+        <translation>查找订单</translation>
+    </message>
+    <message>
+        <source>Sign in again…</source>
+        <translation>重新登录…</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <source>Language (after restart)</source>
+        <translation>界面语言（重启后生效）</translation>
+    </message>
+    <message>
+        <source>Follow the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>About Workstation</source>
+        <translation>关于 Workstation</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+</context>
+<context>
+    <name>Member</name>
+    <message>
+        <source>Regular buyer</source>
+        <translation>普通买家</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <source>VIP</source>
+        <translation>VIP 会员</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+</context>
+<context>
+    <name>OrderDetailView</name>
+    <message>
+        <source>Loading order…</source>
+        <translation>正在加载订单…</translation>
+    </message>
+    <message>
+        <source>This order is no longer in the local cache.</source>
+        <translation>本地缓存中已没有此订单。</translation>
+    </message>
+    <message>
+        <source>Open an order to see its details here (Enter).</source>
+        <translation>打开订单后在此查看详情（回车）。</translation>
+    </message>
+    <message>
+        <source>⚠ CASH ON DELIVERY: confirm the price with the buyer</source>
+        <translation>⚠ 货到付款：请与买家确认价格</translation>
+    </message>
+    <message>
+        <source>Not shipped yet</source>
+        <translation>尚未发货</translation>
+    </message>
+    <message>
+        <source>by agent %1</source>
+        <translation>工号 %1</translation>
+    </message>
+    <message>
+        <source>(no text)</source>
+        <translation>（无内容）</translation>
+    </message>
+    <message>
+        <source>No remark</source>
+        <translation>无备注</translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation>付款信息</translation>
+    </message>
+    <message>
+        <source>Payment method</source>
+        <translation>付款方式</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>实付金额</translation>
+    </message>
+    <message>
+        <source>Shipping fee</source>
+        <translation>运费</translation>
+    </message>
+    <message>
+        <source>Discount</source>
+        <translation>优惠</translation>
+    </message>
+    <message>
+        <source>Receiver</source>
+        <translation>收件信息</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>手机</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Shipping</source>
+        <translation>物流</translation>
+    </message>
+    <message>
+        <source>Carrier</source>
+        <translation>快递公司</translation>
+    </message>
+    <message>
+        <source>Tracking no.</source>
+        <translation>运单号</translation>
+    </message>
+    <message>
+        <source>Times</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>下单</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>付款</translation>
+    </message>
+    <message>
+        <source>Shipped</source>
+        <translation>发货</translation>
+    </message>
+    <message>
+        <source>Items</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Remark</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Buyer</source>
+        <translation>买家信息</translation>
+    </message>
+    <message>
+        <source>Nickname</source>
+        <translation>昵称</translation>
+    </message>
+    <message>
+        <source>Member level</source>
+        <translation>会员等级</translation>
+    </message>
+    <message>
+        <source>First order</source>
+        <translation>首次下单</translation>
+    </message>
+</context>
+<context>
+    <name>OrderLines</name>
+    <message>
+        <source>Style</source>
+        <translation>款号</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>尺码</translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>单价</translation>
+    </message>
+    <message>
+        <source>Subtotal</source>
+        <translation>小计</translation>
+    </message>
+</context>
+<context>
+    <name>OrderLookupPane</name>
+    <message>
+        <source>Search order no., nickname, name, phone last digits, address, tracking no. (Ctrl+F)</source>
+        <translation>搜索订单号、昵称、姓名、手机尾号、地址、运单号 (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>Search orders (Ctrl+F). Enter opens the top or selected result, Down moves to the results, Esc clears.</source>
+        <translation>搜索订单 (Ctrl+F)。回车打开第一条或选中的结果，↓ 进入结果列表，Esc 清空。</translation>
+    </message>
+    <message>
+        <source>Results: Enter or click opens an order, Esc returns to the search (Ctrl+F)</source>
+        <translation>搜索结果：回车或单击打开订单，Esc 返回搜索框 (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>Search failed: %1</source>
+        <translation>搜索失败：%1</translation>
+    </message>
+    <message>
+        <source>Opening the local cache…</source>
+        <translation>正在打开本地缓存…</translation>
+    </message>
+    <message>
+        <source>No matching orders</source>
+        <translation>没有匹配的订单</translation>
+    </message>
+    <message>
+        <source>Newest %1 matches (type more to narrow down)</source>
+        <translation>最新 %1 条匹配（输入更多内容以缩小范围）</translation>
+    </message>
+    <message>
+        <source>%1 matching orders</source>
+        <translation>%1 条匹配订单</translation>
+    </message>
+    <message>
+        <source>as of %1</source>
+        <translation>数据截至 %1</translation>
+    </message>
+    <message>
+        <source>not synced yet</source>
+        <translation>尚未同步</translation>
+    </message>
+</context>
+<context>
+    <name>OrderTable</name>
+    <message>
+        <source>Order no.</source>
+        <translation>订单号</translation>
+    </message>
+    <message>
+        <source>Buyer</source>
+        <translation>买家昵称</translation>
+    </message>
+    <message>
+        <source>Receiver</source>
+        <translation>收件人</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>手机</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation>付款方式</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>下单时间</translation>
+    </message>
+    <message>
+        <source>Carrier / tracking no.</source>
+        <translation>快递 / 运单号</translation>
+    </message>
+    <message>
+        <source>Cash on delivery: confirm the price with the buyer</source>
+        <translation>货到付款：请与买家确认价格</translation>
+    </message>
+</context>
+<context>
+    <name>Payment</name>
+    <message>
+        <source>Cash on delivery</source>
+        <translation>货到付款</translation>
+    </message>
+    <message>
+        <source>Paid online</source>
+        <translation>在线支付</translation>
+    </message>
+</context>
+<context>
+    <name>SessionController</name>
+    <message>
+        <source>Could not save the sign-in in the system keychain: %1</source>
+        <translation>无法在系统钥匙串中保存登录信息：%1</translation>
+    </message>
+    <message>
+        <source>Not signed in: lookups use the local cache. Sign in again from the agent menu.</source>
+        <translation>未登录：查询使用本地缓存。请从右上角账号菜单重新登录。</translation>
+    </message>
+    <message>
+        <source>The local cache could not be opened: %1</source>
+        <translation>无法打开本地缓存：%1</translation>
+    </message>
+</context>
+<context>
+    <name>SignInDialog</name>
+    <message>
+        <source>Sign in to Workstation</source>
+        <translation>登录客服工作台</translation>
+    </message>
+    <message>
+        <source>Enter the server address, your login and your password.</source>
+        <translation>请输入服务器地址、账号和密码。</translation>
+    </message>
+    <message>
+        <source>Signing in…</source>
+        <translation>正在登录…</translation>
+    </message>
+    <message>
+        <source>Remember me on this computer</source>
+        <translation>在此电脑上记住我</translation>
+    </message>
+    <message>
+        <source>Keeps a sign-in token in the system keychain (never the password).</source>
+        <translation>在系统钥匙串中保存登录令牌（从不保存密码）。</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <source>Login</source>
+        <translation>账号</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>Status</name>
+    <message>
+        <source>Unpaid</source>
+        <translation>待付款</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>已付款</translation>
+    </message>
+    <message>
+        <source>Documents made</source>
+        <translation>已制单</translation>
+    </message>
+    <message>
+        <source>Shipped</source>
+        <translation>已发货</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>交易成功</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <source>Refunding</source>
+        <translation>退款中</translation>
+    </message>
+    <message>
+        <source>Refunded</source>
+        <translation>已退款</translation>
+    </message>
+</context>
+<context>
+    <name>StatusPane</name>
+    <message>
+        <source>Not synced yet</source>
+        <translation>尚未同步</translation>
+    </message>
+    <message>
+        <source>Synced %1</source>
+        <translation>同步于 %1</translation>
+    </message>
+    <message>
+        <source>Last successful sync: %1</source>
+        <translation>上次成功同步：%1</translation>
+    </message>
+    <message>
+        <source>First sync %1%</source>
+        <translation>首次同步 %1%</translation>
+    </message>
+    <message>
+        <source>%1 orders cached</source>
+        <translation>已缓存 %1 个订单</translation>
+    </message>
+    <message>
+        <source>The store server cannot be reached. Lookups work from the local cache.</source>
+        <translation>无法连接店铺服务器。查询使用本地缓存。</translation>
+    </message>
+    <message>
+        <source>Your session has expired. Sign in again to resume syncing.</source>
+        <translation>登录已过期。重新登录后继续同步。</translation>
+    </message>
+    <message>
+        <source>Not signed in.</source>
+        <translation>未登录。</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,80 @@
+"""The results table model on its own (no view): counts, display text, roles, alignment."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush
+
+from workstation.models.search import OrderRow
+from workstation.ui.order_table import IS_COD_ROLE, ORDER_ID_ROLE, ROW_ROLE, SORT_ROLE, Column, OrderTableModel
+
+
+def _row(i: int, *, payment="online", status="paid", carrier=None, tracking=None) -> OrderRow:
+    return OrderRow(id=i, order_no=f"20261111{i:010d}", buyer_nick=f"nick{i}", receiver_name="王芳",
+                    receiver_phone="13812345678", status=status, payment_method=payment,
+                    total_cents=12345, created_at=datetime(2026, 11, 11, 2, 13, tzinfo=timezone.utc),
+                    carrier=carrier, tracking_no=tracking, province="浙江省", city="杭州市", district="西湖区")
+
+
+def test_counts_follow_the_rows(qapp):
+    model = OrderTableModel()
+    assert model.rowCount() == 0
+    assert model.columnCount() == len(Column)
+    model.set_rows([_row(1), _row(2), _row(3)])
+    assert model.rowCount() == 3
+    model.clear()
+    assert model.rowCount() == 0
+
+
+def test_display_text_and_custom_roles(qapp):
+    model = OrderTableModel()
+    model.set_rows([_row(7, carrier="顺丰速运", tracking="SF123")])
+    idx = lambda c: model.index(0, c)  # noqa: E731
+    assert model.data(idx(Column.ORDER_NO)) == "202611110000000007"
+    assert model.data(idx(Column.PHONE)) == "138****5678"  # masked in the list
+    assert model.data(idx(Column.AMOUNT)) == "¥123.45"
+    assert model.data(idx(Column.SHIPPING)) == "顺丰速运 SF123"
+    created = datetime(2026, 11, 11, 2, 13, tzinfo=timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+    assert model.data(idx(Column.CREATED)) == created  # local time
+    assert model.data(idx(Column.ORDER_NO), ORDER_ID_ROLE) == 7
+    assert model.data(idx(Column.ORDER_NO), ROW_ROLE).order_no == "202611110000000007"
+    assert model.data(idx(Column.AMOUNT), SORT_ROLE) == 12345
+
+
+def test_numbers_and_times_are_right_aligned(qapp):
+    model = OrderTableModel()
+    model.set_rows([_row(1)])
+    right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    for column in (Column.AMOUNT, Column.CREATED):
+        assert model.data(model.index(0, column), Qt.ItemDataRole.TextAlignmentRole) == right
+        assert model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.TextAlignmentRole) == right
+    assert model.data(model.index(0, Column.BUYER_NICK), Qt.ItemDataRole.TextAlignmentRole) != right
+
+
+def test_status_has_text_and_colour(qapp):
+    model = OrderTableModel()
+    model.set_rows([_row(1, status="refunding")])
+    index = model.index(0, Column.STATUS)
+    assert model.data(index) == "Refunding"
+    assert isinstance(model.data(index, Qt.ItemDataRole.ForegroundRole), QBrush)
+
+
+def test_cash_on_delivery_is_flagged_with_text_and_colour(qapp):
+    model = OrderTableModel()
+    model.set_rows([_row(1, payment="cod"), _row(2)])
+    cod, online = model.index(0, Column.PAYMENT), model.index(1, Column.PAYMENT)
+    assert "Cash on delivery" in model.data(cod)
+    assert model.data(cod, IS_COD_ROLE) is True
+    assert model.data(cod, Qt.ItemDataRole.BackgroundRole) is not None
+    assert model.data(cod, Qt.ItemDataRole.FontRole).bold()
+    assert model.data(online) == "Paid online"
+    assert model.data(online, Qt.ItemDataRole.BackgroundRole) is None
+    assert model.data(online, IS_COD_ROLE) is False
+
+
+def test_headers_are_translatable_text(qapp):
+    model = OrderTableModel()
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in Column]
+    assert titles[0] == "Order no." and all(titles)
+    assert model.headerData(0, Qt.Orientation.Vertical) is None

@@ -1,0 +1,191 @@
+"""Application entry: `main(argv)` builds the QApplication, then the window, in small steps
+that other parts (logging, crash dialog, single instance, --smoke) can hook into.
+
+Start-up stays light: SQLAlchemy, requests and keyring are imported by background jobs
+after the window is on screen, never on the way to the first frame.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtWidgets import QApplication
+
+APP_NAME = "Workstation"
+READY_ENV = "WORKSTATION_REPORT_READY"  # benchmarks: print a line once interactive
+
+
+@dataclass
+class Running:
+    """What `build` made; kept together so tests and tools can drive it."""
+
+    app: QApplication
+    settings: object
+    window: object
+    session: object
+    language: str
+    translators: list = field(default_factory=list)
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="workstation", description="Customer-service workstation")
+    parser.add_argument("--lang", choices=["zh_CN", "en"], help="interface language (default: setting, then system)")
+    parser.add_argument("--data-dir", help="folder for settings and caches (default: the user data folder)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="check that this build starts (cache, keychain, translations, window), then exit")
+    args, _qt_args = parser.parse_known_args(list(argv))
+    return args
+
+
+def create_application(argv: Sequence[str]) -> QApplication:
+    app = QApplication.instance() or QApplication(list(argv))
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationDisplayName(QCoreApplication.translate("App", "Workstation"))
+    return app
+
+
+def build(app: QApplication, *, lang: str | None = None, session_options: dict | None = None) -> Running:
+    """Settings, translations, the window and its session controller (not shown yet)."""
+    from workstation.settings import Settings
+    from workstation.ui.i18n import install_translators, resolve_language
+    from workstation.ui.main_window import MainWindow
+    from workstation.ui.session import SessionController
+
+    settings = Settings()
+    language = resolve_language(lang or settings.language)
+    translators = install_translators(app, language)
+    app.setApplicationDisplayName(QCoreApplication.translate("App", "Workstation"))
+    window = MainWindow(settings)
+    session = SessionController(settings, window, **(session_options or {}))
+    wire(window, session)
+    return Running(app=app, settings=settings, window=window, session=session, language=language,
+                   translators=translators)
+
+
+def wire(window, session) -> None:
+    """Connect the session's signals to the panes (the window only composes)."""
+    lookup, status = window.lookup, window.status
+    session.engine_changed.connect(lookup.set_engine)
+    session.identity_changed.connect(window.set_identity)
+    session.connection_changed.connect(status.set_connection)
+    session.last_synced_changed.connect(status.set_last_synced)
+    session.last_synced_changed.connect(lookup.set_last_synced)
+    session.first_sync_progress.connect(status.set_first_sync_progress)
+    session.order_count_changed.connect(status.set_order_count)
+    session.data_changed.connect(lookup.refresh)
+    session.message.connect(lambda text, error: status.set_message(text, error=error))
+    session.quit_requested.connect(window.close)
+    window.sign_in_requested.connect(lambda: session.show_sign_in())
+    window.sign_out_requested.connect(session.sign_out)
+    window.closing.connect(session.shutdown)
+
+    def choose_language(code: str) -> None:
+        window.settings.language = code
+        window.settings.sync()
+        status.set_message(QCoreApplication.translate("App", "The language changes at the next start."))
+
+    window.language_chosen.connect(choose_language)
+
+
+def show(running: Running, *, direct: tuple[str, str, str] | None = None) -> None:
+    """Show the window with the search field focused, then start the session on the first
+    event-loop turn (keychain, cache and network all run in the background)."""
+    window = running.window
+    window.restore_layout()
+    window.show()
+    window.lookup.focus_search()
+    if os.environ.get(READY_ENV):
+        QTimer.singleShot(0, lambda: _report("WORKSTATION_READY"))
+        running.session.engine_changed.connect(
+            lambda engine: engine is not None and _report("WORKSTATION_CACHE_OPEN"))
+    QTimer.singleShot(0, lambda: running.session.start(direct=direct))
+    QTimer.singleShot(0, tune_runtime)
+    running.session.engine_changed.connect(_freeze_after_background_imports)
+
+
+def tune_runtime() -> None:
+    """Keep the GUI thread responsive while worker threads run Python code.
+
+    - A shorter GIL switch interval: a busy sync thread hands the GIL back to the GUI thread
+      after 2 ms instead of 5 ms.
+    - `gc.freeze()` once start-up is done (and again once the cache and sync modules are
+      loaded): the long-lived objects of Qt, SQLAlchemy, pydantic... leave the collected
+      generations, so a full collection triggered by the sync's allocations stays short.
+    """
+    sys.setswitchinterval(0.0005)
+    gc.freeze()
+
+
+def _freeze_after_background_imports(engine) -> None:
+    if engine is not None:
+        gc.freeze()
+
+
+def _report(marker: str) -> None:
+    sys.stdout.write(marker + "\n")
+    sys.stdout.flush()
+
+
+def main(argv: Sequence[str] | None = None, *, direct: tuple[str, str, str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    args = parse_args(argv[1:])
+    if args.data_dir:
+        os.environ["WORKSTATION_DATA_DIR"] = os.path.abspath(args.data_dir)
+    from workstation.logsetup import setup_logging  # noqa: PLC0415
+    from workstation.ui.crash import CrashHandler  # noqa: PLC0415
+
+    if args.smoke:
+        from workstation.ui.smoke import prepare_environment, run_smoke  # noqa: PLC0415
+
+        prepare_environment()
+    log_path = setup_logging(console=True)  # console only where there is one (-debug exe, source)
+    app = create_application(argv)
+    crash = CrashHandler(log_path, show_dialog=not args.smoke)
+    crash.install()
+    try:
+        if args.smoke:
+            return run_smoke(app, lambda: build(app, lang=args.lang).window, crash)
+        instance = claim_single_instance(argv[1:])
+        if instance is None:
+            return 0
+        running = build(app, lang=args.lang)
+        crash.parent_window = running.window
+        instance.activate_requested.connect(lambda _argv: bring_to_front(running.window))
+        show(running, direct=direct)
+        return app.exec()
+    finally:
+        crash.uninstall()
+
+
+def claim_single_instance(args: Sequence[str]):
+    """The listener when this process is the only Workstation of this user, else None
+    (the running one was asked to come to the front)."""
+    from workstation.ui.single_instance import (Notified, SingleInstanceServer,  # noqa: PLC0415
+                                                notify_running_instance)
+
+    answer = notify_running_instance(argv=list(args))
+    if answer is Notified.ACTIVATED:
+        return None
+    if answer is Notified.NOT_RESPONDING:
+        from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415
+
+        QMessageBox.warning(None, QCoreApplication.translate("App", "Workstation"),
+                            QCoreApplication.translate(
+                                "App", "Workstation is already running but does not respond. "
+                                "Wait a moment, or end it in the Task Manager, then start it again."))
+        return None
+    server = SingleInstanceServer(parent=QCoreApplication.instance())
+    server.listen()
+    return server
+
+
+def bring_to_front(window) -> None:
+    from workstation.ui.single_instance import bring_to_front as _raise  # noqa: PLC0415
+
+    _raise(window)

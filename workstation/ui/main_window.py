@@ -1,0 +1,134 @@
+"""The main window: composes the panes, nothing more. Built to host three areas
+(queue | conversation | context, DESIGN.md); for now the order lookup fills it."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QToolButton, QVBoxLayout, QWidget
+
+from workstation.settings import AgentIdentity, Settings
+from workstation.ui.order_lookup import OrderLookupPane
+from workstation.ui.status_pane import StatusPane
+
+
+class MainWindow(QMainWindow):
+    closing = Signal()
+    sign_in_requested = Signal()
+    sign_out_requested = Signal()
+    language_chosen = Signal(str)  # "", "zh_CN", "en"
+
+    AREAS = ("queue", "conversation", "context")
+
+    def __init__(self, settings: Settings, *, lookup: OrderLookupPane | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(self.tr("Workstation"))
+        self.resize(1280, 780)
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.workspace = QSplitter(Qt.Orientation.Horizontal, central)
+        self.workspace.setObjectName("workspace")
+        self.workspace.setChildrenCollapsible(False)
+        layout.addWidget(self.workspace)
+        self.setCentralWidget(central)
+        self._areas: dict[str, QWidget] = {}
+
+        self.lookup = lookup or OrderLookupPane(self)
+        self.add_area("context", self.lookup)
+
+        self.agent_button = QToolButton(self)
+        self.agent_button.setObjectName("agentMenu")
+        self.agent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.agent_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.agent_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
+        self.lookup.add_header_widget(self.agent_button)
+        self._build_actions()
+        self.set_identity(None)
+
+        self.status = StatusPane(self)
+        self.statusBar().addWidget(self.status, 1)
+        self.statusBar().setSizeGripEnabled(True)
+
+    # composition ------------------------------------------------------------------
+    def add_area(self, name: str, widget: QWidget) -> None:
+        """Place a pane in one of the three areas, kept in queue|conversation|context order."""
+        if name not in self.AREAS:
+            raise ValueError(f"unknown area {name!r}")
+        self._areas[name] = widget
+        ordered = [self._areas[a] for a in self.AREAS if a in self._areas]
+        self.workspace.insertWidget(ordered.index(widget), widget)
+
+    def area(self, name: str) -> QWidget | None:
+        return self._areas.get(name)
+
+    def set_identity(self, identity: AgentIdentity | None) -> None:
+        if identity is None:
+            self.agent_button.setText(self.tr("Not signed in") + " ▾")
+            self.setWindowTitle(self.tr("Workstation"))
+            return
+        self.agent_button.setText(self.tr("%1 · agent %2").replace("%1", identity.display_name or identity.login)
+                                  .replace("%2", identity.agent_no or "?") + " ▾")
+        self.agent_button.setToolTip(identity.shop_name)
+        self.setWindowTitle(self.tr("Workstation — %1").replace("%1", identity.shop_name))
+
+    # state ------------------------------------------------------------------------
+    def restore_layout(self) -> None:
+        from workstation.ui.window_state import restore_window_state, window_state_settings
+
+        restore_window_state(window_state_settings(), self, splitters=self._layout_splitters())
+
+    def save_layout(self) -> None:
+        from workstation.ui.window_state import save_window_state, window_state_settings
+
+        save_window_state(window_state_settings(), self, splitters=self._layout_splitters())
+
+    def _layout_splitters(self) -> dict[str, QSplitter]:
+        return {"workspace": self.workspace, "lookup": self.lookup.splitter}
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        self.closing.emit()
+        self.lookup.shutdown()
+        super().closeEvent(event)
+
+    def show_about(self):
+        from workstation.ui.about import show_about
+
+        return show_about(self)
+
+    # actions ----------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        self.find_action = QAction(self.tr("Find order"), self)
+        self.find_action.setShortcut(QKeySequence("Ctrl+F"))
+        self.find_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.find_action.triggered.connect(self.lookup.focus_search)
+        self.addAction(self.find_action)
+
+        menu = QMenu(self)
+        self.sign_in_action = menu.addAction(self.tr("Sign in again…"))
+        self.sign_in_action.triggered.connect(self.sign_in_requested)
+        self.sign_out_action = menu.addAction(self.tr("Sign out"))
+        self.sign_out_action.triggered.connect(self.sign_out_requested)
+        menu.addSeparator()
+        language_menu = menu.addMenu(self.tr("Language (after restart)"))
+        group = QActionGroup(self)
+        current = self.settings.language
+        for code, label in (("", self.tr("Follow the system")), ("zh_CN", "简体中文"), ("en", "English")):
+            action = language_menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(code == current)
+            action.triggered.connect(lambda _checked=False, c=code: self.language_chosen.emit(c))
+            group.addAction(action)
+        menu.addSeparator()
+        self.about_action = menu.addAction(self.tr("About Workstation"))
+        self.about_action.triggered.connect(self.show_about)
+        self.quit_action = menu.addAction(self.tr("Quit"))
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.triggered.connect(self.close)
+        self.addAction(self.quit_action)
+        self.agent_menu = menu
+        self.agent_button.setMenu(menu)

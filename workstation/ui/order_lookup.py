@@ -1,0 +1,325 @@
+"""Order lookup pane: search-as-you-type over the local cache, a results table and the
+order's detail. Searches and detail loads run off the GUI thread; a newer query supersedes
+an older one (its results are dropped)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter,
+                               QTableView, QVBoxLayout, QWidget)
+
+from workstation.ui import formatting as fmt
+from workstation.ui.order_detail import OrderDetailView
+from workstation.ui.order_table import Column, OrderTableModel
+from workstation.ui.tasks import LatestOnly
+
+SearchFn = Callable[[object, str, int], list]
+DetailFn = Callable[[object, int], object]
+
+
+def _default_search(engine, query: str, limit: int):
+    from workstation.models.search import search_orders  # noqa: PLC0415 (lazy: SQLAlchemy)
+
+    return search_orders(engine, query, limit=limit)
+
+
+def _default_detail(engine, order_id: int):
+    from workstation.models.search import get_order_detail  # noqa: PLC0415
+
+    return get_order_detail(engine, order_id)
+
+
+class OrderLookupPane(QWidget):
+    """`engine` arrives later through `set_engine` (the cache opens in the background)."""
+
+    results_shown = Signal(str, int)  # query, number of rows
+    detail_shown = Signal(int)  # order id
+
+    def __init__(self, parent: QWidget | None = None, *, search_fn: SearchFn | None = None,
+                 detail_fn: DetailFn | None = None, debounce_ms: int = 150, limit: int = 50) -> None:
+        super().__init__(parent)
+        self._search_fn = search_fn or _default_search
+        self._detail_fn = detail_fn or _default_detail
+        self._limit = limit
+        self._engine = None
+        self._last_synced: datetime | None = None
+        self._shown_query = ""
+        self._open_top_when_ready = False
+        self._error = ""
+
+        self._searcher = LatestOnly(self, name="order-search")
+        self._searcher.finished.connect(self._on_results)
+        self._searcher.failed.connect(self._on_search_failed)
+        self._detail_loader = LatestOnly(self, name="order-detail")
+        self._detail_loader.finished.connect(self._on_detail)
+        self._detail_loader.failed.connect(self._on_detail_failed)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(debounce_ms)
+        self._debounce.timeout.connect(self._run_search)
+
+        self._build()
+
+    # public API -------------------------------------------------------------
+    def set_engine(self, engine) -> None:
+        """Point the pane at an open cache (or None while none is open)."""
+        self._searcher.cancel()
+        self._detail_loader.cancel()
+        self._engine = engine
+        self._shown_query = ""
+        if engine is not None and self.query():
+            self._run_search()
+        self._update_info()
+
+    def set_last_synced(self, when: datetime | None) -> None:
+        self._last_synced = when
+        self._update_info()
+
+    def add_header_widget(self, widget: QWidget) -> None:
+        """Room to the right of the search field (the main window puts the agent menu there)."""
+        self._header.addWidget(widget)
+
+    def query(self) -> str:
+        return self.search_field.text().strip()
+
+    def focus_search(self) -> None:
+        self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_field.selectAll()
+
+    def refresh(self) -> None:
+        """Re-run the current query and reload the open order (new data arrived)."""
+        if self._engine is None:
+            return
+        if self.query():
+            self._searcher.submit(self.query(), self._search_job(self.query()))
+        if self.detail.is_showing():
+            self._load_detail(getattr(self.detail.detail, "id", None))
+
+    def open_selected_or_top(self) -> None:
+        """Enter: open the selected result, or the top one."""
+        if self._debounce.isActive() or self._shown_query != self.query():
+            self._open_top_when_ready = True
+            if self._debounce.isActive():
+                self._debounce.stop()
+                self._run_search()
+            return
+        current = self.table.currentIndex()
+        row = current.row() if current.isValid() and self.table.selectionModel().hasSelection() else 0
+        self._open_row(row)
+
+    def back(self) -> None:
+        """Esc: clear the search text first, then close the detail."""
+        if self.search_field.text():
+            self.search_field.clear()
+        elif self.detail.is_showing():
+            self.detail.clear()
+        self.search_field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def shutdown(self) -> None:
+        self._debounce.stop()
+        self._searcher.shutdown()
+        self._detail_loader.shutdown()
+
+    # build ------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.setSpacing(4)
+
+        self._header = QHBoxLayout()
+        self.search_field = QLineEdit(self)
+        self.search_field.setObjectName("orderSearch")
+        self.search_field.setClearButtonEnabled(True)
+        self.search_field.setPlaceholderText(
+            self.tr("Search order no., nickname, name, phone last digits, address, tracking no. (Ctrl+F)"))
+        self.search_field.setToolTip(self.tr(
+            "Search orders (Ctrl+F). Enter opens the top or selected result, "
+            "Down moves to the results, Esc clears."))
+        self.search_field.textChanged.connect(self._on_text_changed)
+        self.search_field.installEventFilter(self)
+        self._header.addWidget(self.search_field, 1)
+        layout.addLayout(self._header)
+
+        self.info = QLabel(self)
+        self.info.setObjectName("resultsInfo")
+        self.info.setStyleSheet("color: palette(mid);")
+        layout.addWidget(self.info)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setChildrenCollapsible(False)
+        self.model = OrderTableModel(self)
+        self.table = QTableView(self.splitter)
+        self.table.setObjectName("orderResults")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        self._size_columns()
+        self.table.setToolTip(self.tr("Results: Enter or click opens an order, Esc returns to the search (Ctrl+F)"))
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self.table.activated.connect(lambda index: self._open_row(index.row()))
+        self.table.installEventFilter(self)
+
+        self.detail = OrderDetailView(self.splitter)
+        self.detail.setObjectName("orderDetail")
+        self.detail.closed.connect(self.back)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([720, 520])  # scaled to the real width; the detail needs room
+        layout.addWidget(self.splitter, 1)
+        self._update_info()
+
+    def _size_columns(self) -> None:
+        """Widths from sample content in the current font (digits and CJK differ a lot)."""
+        fm = self.table.fontMetrics()
+        samples = {Column.ORDER_NO: "202611110000000000", Column.BUYER_NICK: "tb_buyer_1234",
+                   Column.RECEIVER: "欧阳小明", Column.PHONE: "138****5678",
+                   Column.STATUS: "■ " + max((fmt.status_label(k) for k in fmt.STATUS_COLOURS),
+                                              key=fm.horizontalAdvance),
+                   Column.PAYMENT: "⚠ " + fmt.payment_label("cod"),
+                   Column.AMOUNT: "¥12,345.00", Column.CREATED: "2026-11-11 00:00"}
+        for column, sample in samples.items():
+            title = self.model.headerData(column, Qt.Orientation.Horizontal)
+            self.table.setColumnWidth(column, max(fm.horizontalAdvance(sample), fm.horizontalAdvance(title)) + 20)
+
+    # events -----------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            if watched is self.search_field:
+                if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                    self.open_selected_or_top()
+                    return True
+                if key == Qt.Key.Key_Escape:
+                    self.back()
+                    return True
+                if key == Qt.Key.Key_Down and self.model.rowCount():
+                    self.table.setFocus(Qt.FocusReason.TabFocusReason)
+                    if not self.table.currentIndex().isValid():
+                        self._select_row(0)
+                    return True
+            elif watched is self.table:
+                if key == Qt.Key.Key_Escape:
+                    self.search_field.setFocus(Qt.FocusReason.OtherFocusReason)
+                    return True
+                if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                    current = self.table.currentIndex()
+                    self._open_row(current.row() if current.isValid() else 0)
+                    return True
+        return super().eventFilter(watched, event)
+
+    def _on_text_changed(self, _text: str) -> None:
+        self._open_top_when_ready = False
+        if not self.query():
+            self._debounce.stop()
+            self._searcher.cancel()
+            self._shown_query = ""
+            self.model.clear()
+            self._update_info()
+            return
+        self._debounce.start()
+
+    # searching --------------------------------------------------------------
+    def _search_job(self, query: str):
+        engine, limit, fn = self._engine, self._limit, self._search_fn
+        return lambda: fn(engine, query, limit)
+
+    def _run_search(self) -> None:
+        query = self.query()
+        if not query:
+            return
+        if self._engine is None:
+            self._update_info()
+            return  # runs from set_engine once the cache is open
+        self._searcher.submit(query, self._search_job(query))
+
+    def _on_results(self, query: str, rows) -> None:
+        if query != self.query():
+            return  # typed on since; the newer query's results are on their way
+        self._error = ""
+        self._shown_query = query
+        self.model.set_rows(rows)
+        self._update_info()
+        self.results_shown.emit(query, len(rows))
+        if self._open_top_when_ready:
+            self._open_top_when_ready = False
+            if rows:
+                self._open_row(0)
+
+    def _on_search_failed(self, query: str, exc: BaseException) -> None:
+        self._error = self.tr("Search failed: %1").replace("%1", str(exc))
+        self._update_info()
+
+    # detail -----------------------------------------------------------------
+    def _select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
+
+    def _open_row(self, row: int) -> None:
+        order = self.model.row_at(row)
+        if order is None:
+            return
+        if self.table.currentIndex().row() != row:
+            self._select_row(row)  # loads the detail via currentRowChanged
+        else:
+            self._load_detail(order.id)
+
+    def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        order = self.model.row_at(current.row()) if current.isValid() else None
+        if order is not None:
+            self._load_detail(order.id)
+
+    def _load_detail(self, order_id: int | None) -> None:
+        if order_id is None or self._engine is None:
+            return
+        engine, fn = self._engine, self._detail_fn
+        if not self.detail.is_showing():
+            self.detail.show_loading()
+        self._detail_loader.submit(order_id, lambda: fn(engine, order_id))
+
+    def _on_detail(self, order_id: int, detail) -> None:
+        if detail is None:
+            self.detail.show_missing()
+            return
+        self.detail.show_detail(detail)
+        self.detail_shown.emit(order_id)
+
+    def _on_detail_failed(self, order_id: int, exc: BaseException) -> None:
+        self.detail.show_missing()
+
+    # info line --------------------------------------------------------------
+    def _update_info(self) -> None:
+        parts: list[str] = []
+        if self._engine is None:
+            parts.append(self.tr("Opening the local cache…"))
+        elif self._shown_query and self._shown_query == self.query():
+            n = self.model.rowCount()
+            if n == 0:
+                parts.append(self.tr("No matching orders"))
+            elif n >= self._limit:
+                parts.append(self.tr("Newest %1 matches (type more to narrow down)").replace("%1", str(n)))
+            else:
+                parts.append(self.tr("%1 matching orders").replace("%1", str(n)))
+        if self._last_synced is not None:
+            parts.append(self.tr("as of %1").replace("%1", fmt.clock(self._last_synced)))
+        elif self._engine is not None:
+            parts.append(self.tr("not synced yet"))
+        text = " · ".join(parts)
+        if self._error:
+            text = f"{self._error} · {text}" if text else self._error
+        self.info.setText(text)

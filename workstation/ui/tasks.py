@@ -1,0 +1,137 @@
+"""Background work for the panes: plain callables run on a private thread pool and their
+results come back to the GUI thread through queued signals (the GUI never waits on I/O).
+
+`TaskRunner.submit` runs any job; `LatestOnly` is for search-as-you-type and detail loads:
+only the newest request counts, results of superseded requests are dropped.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+
+class Superseded(Exception):
+    """A newer request replaced this one before it started."""
+
+
+class _Relay(QObject):
+    done = Signal(int, object)
+    failed = Signal(int, object)
+
+
+class _Job(QRunnable):
+    def __init__(self, job_id: int, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._job_id, self._fn, self._relay = job_id, fn, relay
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:  # reported to the GUI thread, never swallowed
+            self._emit(self._relay.failed, exc)
+        else:
+            self._emit(self._relay.done, result)
+
+    def _emit(self, signal, value) -> None:
+        try:
+            signal.emit(self._job_id, value)
+        except RuntimeError:  # the runner was deleted during shutdown; nobody listens
+            pass
+
+
+class TaskRunner(QObject):
+    """A small thread pool whose job results are delivered on the owner's (GUI) thread."""
+
+    def __init__(self, parent: QObject | None = None, *, max_threads: int = 2, name: str = "tasks") -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(max_threads)
+        self._pool.setObjectName(name)
+        self._relay = _Relay(self)
+        self._relay.done.connect(self._on_done)
+        self._relay.failed.connect(self._on_failed)
+        self._ids = itertools.count(1)
+        self._callbacks: dict[int, tuple[Callable | None, Callable | None]] = {}
+
+    def submit(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+               on_error: Callable[[BaseException], None] | None = None) -> int:
+        job_id = next(self._ids)
+        self._callbacks[job_id] = (on_done, on_error)
+        self._pool.start(_Job(job_id, fn, self._relay))
+        return job_id
+
+    def busy(self) -> bool:
+        return bool(self._callbacks)
+
+    def shutdown(self, timeout_ms: int = 10_000) -> bool:
+        """Drop queued jobs, wait for running ones; callbacks no longer fire."""
+        self._pool.clear()
+        finished = self._pool.waitForDone(timeout_ms)
+        self._callbacks.clear()
+        return finished
+
+    @Slot(int, object)
+    def _on_done(self, job_id: int, result: Any) -> None:
+        on_done, _ = self._callbacks.pop(job_id, (None, None))
+        if on_done is not None:
+            on_done(result)
+
+    @Slot(int, object)
+    def _on_failed(self, job_id: int, exc: BaseException) -> None:
+        _, on_error = self._callbacks.pop(job_id, (None, None))
+        if isinstance(exc, Superseded):
+            return
+        if on_error is not None:
+            on_error(exc)
+        else:
+            raise exc
+
+
+class LatestOnly(QObject):
+    """Runs requests one after another on its own worker; only the newest one's outcome is
+    delivered. A request still queued when a newer one arrives is skipped without running."""
+
+    finished = Signal(object, object)  # request, result
+    failed = Signal(object, object)  # request, exception
+
+    def __init__(self, parent: QObject | None = None, *, name: str = "latest") -> None:
+        super().__init__(parent)
+        self._runner = TaskRunner(self, max_threads=1, name=name)
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def submit(self, request: Any, fn: Callable[[], Any]) -> int:
+        self._generation += 1
+        generation = self._generation
+
+        def job():
+            if generation != self._generation:
+                raise Superseded()
+            return fn()
+
+        self._runner.submit(job, on_done=lambda result: self._deliver(generation, request, result),
+                            on_error=lambda exc: self._fail(generation, request, exc))
+        return generation
+
+    def cancel(self) -> None:
+        """Forget everything in flight (its results will be dropped)."""
+        self._generation += 1
+
+    def shutdown(self, timeout_ms: int = 10_000) -> bool:
+        self.cancel()
+        return self._runner.shutdown(timeout_ms)
+
+    def _deliver(self, generation: int, request: Any, result: Any) -> None:
+        if generation == self._generation:
+            self.finished.emit(request, result)
+
+    def _fail(self, generation: int, request: Any, exc: BaseException) -> None:
+        if generation == self._generation:
+            self.failed.emit(request, exc)

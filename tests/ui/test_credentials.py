@@ -13,3 +13,24 @@ def test_save_load_delete(memory_keyring):
     credentials.delete_token("http://s", "amy")
     credentials.delete_token("http://s", "amy")  # deleting twice is fine
     assert credentials.load_token("http://s", "amy") is None
+
+
+
+def test_keychain_access_installs_no_global_import_hook():
+    """Regression guard: importlib_metadata 10.2 (a keyring dependency) routes imports through
+    lazy-importer, which swaps builtins.__import__ process-wide; the demo's first sign-in
+    died in it with RecursionError while other threads were importing. Keyring's backend
+    discovery must run without any such hook (pinned in pyproject.toml)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import builtins, sys\n"
+        "before = builtins.__import__\n"
+        "import keyring.backend, keyring.core\n"
+        "keyring.backend.get_all_keyring()\n"
+        "assert builtins.__import__ is before\n"
+        "print('hook' if 'lazy_importer' in sys.modules else 'ok')\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert res.stdout.strip() == "ok", res.stdout + res.stderr[-2000:]

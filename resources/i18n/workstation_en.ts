@@ -424,6 +424,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>Opening the local cache…</translation>
     </message>
     <message>
+        <source>Newest %1 orders</source>
+        <translation>Newest %1 orders</translation>
+    </message>
+    <message>
+        <source>No orders in the local cache yet</source>
+        <translation>No orders in the local cache yet</translation>
+    </message>
+    <message>
         <source>No matching orders</source>
         <translation>No matching orders</translation>
     </message>

@@ -424,6 +424,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>正在打开本地缓存…</translation>
     </message>
     <message>
+        <source>Newest %1 orders</source>
+        <translation>最新 %1 个订单</translation>
+    </message>
+    <message>
+        <source>No orders in the local cache yet</source>
+        <translation>本地缓存中还没有订单</translation>
+    </message>
+    <message>
         <source>No matching orders</source>
         <translation>没有匹配的订单</translation>
     </message>

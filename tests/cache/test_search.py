@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.cache.conftest import make_buyer, make_order, snapshot
-from workstation.models.search import count_orders, get_order_detail, normalize_query, search_orders
+from workstation.models.search import (count_orders, get_order_detail, normalize_query, recent_orders,
+                                       search_orders)
 
 
 def ids(rows):
@@ -172,6 +173,39 @@ def test_status_change_keeps_search_entries(shop):
 
 def test_count_orders(shop, engine):
     assert count_orders(shop) == 6
+
+
+def test_recent_orders_newest_first(shop):
+    rows = recent_orders(shop)
+    assert ids(rows) == [6, 5, 4, 3, 2, 1]
+    assert rows[2] == search_orders(shop, make_order(4)["order_no"])[0]  # the same complete rows
+
+
+def test_recent_orders_limit(shop):
+    assert ids(recent_orders(shop, limit=2)) == [6, 5]
+    assert recent_orders(shop, limit=0) == []
+
+
+def test_recent_orders_follow_changes(shop):
+    from tests.cache.conftest import delete, upsert
+    from workstation.models.apply import apply_changes
+
+    apply_changes(shop, "orders", [upsert(make_order(7, seq=20)), delete(6, seq=21)], next_cursor="feed-1")
+    assert ids(recent_orders(shop, limit=3)) == [7, 5, 4]
+
+
+def test_recent_orders_of_an_empty_cache(engine):
+    assert recent_orders(engine) == []
+
+
+def test_recent_orders_stream_the_rowid_backwards(shop):
+    """No sort over the whole table (that would be a full pass at 1M orders)."""
+    from workstation.models.search import _NEWEST_IDS_SQL
+
+    with shop.connect() as conn:
+        raw = conn.connection.driver_connection
+        plan = [row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + _NEWEST_IDS_SQL, (50,))]
+    assert plan and not [p for p in plan if "TEMP B-TREE" in p], plan
 
 
 def test_order_detail_with_lines_remark_and_buyer(shop):

@@ -59,8 +59,13 @@ def test_lookup_through_the_window_after_the_first_sync(qtbot, launch, store):
     assert rows and all(order.receiver_name in r.receiver_name for r in rows)
     assert "as of" in window.lookup.info.text()
 
-    qtbot.keyClick(window.lookup.search_field, Qt.Key.Key_Escape)
-    assert window.lookup.search_field.text() == "" and window.lookup.model.rowCount() == 0
+    with qtbot.waitSignal(window.lookup.results_shown, timeout=10_000, check_params_cb=lambda q, n: q == ""):
+        qtbot.keyClick(window.lookup.search_field, Qt.Key.Key_Escape)
+    assert window.lookup.search_field.text() == ""  # ... and the newest synced orders are back
+    with store.engine.connect() as conn:
+        newest = conn.execute(text("SELECT id FROM orders WHERE shop_id = :s ORDER BY id DESC LIMIT 50"),
+                              {"s": store.shop_id}).scalars().all()
+    assert [window.lookup.model.row_at(r).id for r in range(window.lookup.model.rowCount())] == newest
 
 
 def test_server_going_away_leaves_lookups_working_offline(qtbot, launch, store_factory):

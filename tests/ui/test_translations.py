@@ -49,6 +49,8 @@ def test_language_follows_the_system_unless_overridden():
     assert resolve_language("", "zh_CN") == "zh_CN"
     assert resolve_language("", "zh_TW") == "zh_CN"
     assert resolve_language("", "de_DE") == "en"
+    assert resolve_language("", "en_US") == "en"
+    assert resolve_language("", "C") == "zh_CN"  # no language configured: the primary one
     assert resolve_language("en", "zh_CN") == "en"
     assert resolve_language("zh_CN", "en_US") == "zh_CN"
 

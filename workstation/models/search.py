@@ -255,6 +255,22 @@ def search_orders(engine: Engine, query: str, limit: int = 50) -> list[OrderRow]
             cur.close()
 
 
+_NEWEST_IDS_SQL = "SELECT id FROM orders ORDER BY id DESC LIMIT ?"
+
+
+def recent_orders(engine: Engine, limit: int = 50) -> list[OrderRow]:
+    """The newest orders, newest first (what the lookup shows while the query is empty).
+    Ids follow recency, so this walks the rowid backwards and stops after `limit` rows."""
+    if limit <= 0:
+        return []
+    with engine.connect() as conn:
+        cur = conn.connection.driver_connection.cursor()
+        try:
+            return _load_rows(cur, _ids(cur, _NEWEST_IDS_SQL, (limit,)))
+        finally:
+            cur.close()
+
+
 def count_orders(engine: Engine) -> int:
     with engine.connect() as conn:
         return conn.connection.driver_connection.execute("SELECT count(*) FROM orders").fetchone()[0]

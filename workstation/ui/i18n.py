@@ -1,5 +1,6 @@
 """Language choice and translators. Chinese first: a system locale zh* gets Simplified
-Chinese; everything else English. The setting and `--lang` override the system."""
+Chinese, and so does a system with no language set (the "C"/POSIX locale of a bare
+machine); any other language gets English. The setting and `--lang` override the system."""
 from __future__ import annotations
 
 import os
@@ -24,8 +25,8 @@ def resources_dir() -> Path:
 def resolve_language(choice: str | None, system_locale: str | None = None) -> str:
     if choice in SUPPORTED:
         return choice
-    name = system_locale if system_locale is not None else QLocale.system().name()
-    return "zh_CN" if name.lower().startswith("zh") else "en"
+    name = (system_locale if system_locale is not None else QLocale.system().name()).lower()
+    return "zh_CN" if name.startswith("zh") or name in ("", "c", "posix") else "en"
 
 
 def install_translators(app: QCoreApplication, language: str) -> list[QTranslator]:

@@ -1,6 +1,7 @@
 """Order lookup pane: search-as-you-type over the local cache, a results table and the
-order's detail. Searches and detail loads run off the GUI thread; a newer query supersedes
-an older one (its results are dropped)."""
+order's detail. With an empty query the table shows the newest orders. Searches, newest-order
+loads and detail loads run off the GUI thread; a newer request supersedes an older one (its
+results are dropped)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from workstation.ui.order_table import Column, OrderTableModel
 from workstation.ui.tasks import LatestOnly
 
 SearchFn = Callable[[object, str, int], list]
+RecentFn = Callable[[object, int], list]
 DetailFn = Callable[[object, int], object]
 
 
@@ -23,6 +25,12 @@ def _default_search(engine, query: str, limit: int):
     from workstation.models.search import search_orders  # noqa: PLC0415 (lazy: SQLAlchemy)
 
     return search_orders(engine, query, limit=limit)
+
+
+def _default_recent(engine, limit: int):
+    from workstation.models.search import recent_orders  # noqa: PLC0415
+
+    return recent_orders(engine, limit=limit)
 
 
 def _default_detail(engine, order_id: int):
@@ -38,14 +46,16 @@ class OrderLookupPane(QWidget):
     detail_shown = Signal(int)  # order id
 
     def __init__(self, parent: QWidget | None = None, *, search_fn: SearchFn | None = None,
-                 detail_fn: DetailFn | None = None, debounce_ms: int = 150, limit: int = 50) -> None:
+                 recent_fn: RecentFn | None = None, detail_fn: DetailFn | None = None,
+                 debounce_ms: int = 150, limit: int = 50) -> None:
         super().__init__(parent)
         self._search_fn = search_fn or _default_search
+        self._recent_fn = recent_fn or _default_recent
         self._detail_fn = detail_fn or _default_detail
         self._limit = limit
         self._engine = None
         self._last_synced: datetime | None = None
-        self._shown_query = ""
+        self._shown_query: str | None = None  # query of the rows shown; "" = the newest orders
         self._open_top_when_ready = False
         self._error = ""
 
@@ -69,8 +79,10 @@ class OrderLookupPane(QWidget):
         self._searcher.cancel()
         self._detail_loader.cancel()
         self._engine = engine
-        self._shown_query = ""
-        if engine is not None and self.query():
+        self._shown_query = None
+        if engine is None:
+            self.model.clear()  # those rows belong to the cache being closed
+        else:
             self._run_search()
         self._update_info()
 
@@ -90,16 +102,17 @@ class OrderLookupPane(QWidget):
         self.search_field.selectAll()
 
     def refresh(self) -> None:
-        """Re-run the current query and reload the open order (new data arrived)."""
+        """Re-run the current query (or reload the newest orders) and reload the open order
+        (new data arrived)."""
         if self._engine is None:
             return
-        if self.query():
-            self._searcher.submit(self.query(), self._search_job(self.query()))
+        self._run_search()
         if self.detail.is_showing():
             self._load_detail(getattr(self.detail.detail, "id", None))
 
     def open_selected_or_top(self) -> None:
-        """Enter: open the selected result, or the top one."""
+        """Enter: open the selected result, or the top one (the newest order when the query
+        is empty)."""
         if self._debounce.isActive() or self._shown_query != self.query():
             self._open_top_when_ready = True
             if self._debounce.isActive():
@@ -223,24 +236,26 @@ class OrderLookupPane(QWidget):
 
     def _on_text_changed(self, _text: str) -> None:
         self._open_top_when_ready = False
-        if not self.query():
+        if not self.query():  # back to the newest orders, at once (no typing to wait for)
             self._debounce.stop()
-            self._searcher.cancel()
-            self._shown_query = ""
-            self.model.clear()
+            self._run_search()
             self._update_info()
             return
         self._debounce.start()
 
     # searching --------------------------------------------------------------
     def _search_job(self, query: str):
-        engine, limit, fn = self._engine, self._limit, self._search_fn
-        return lambda: fn(engine, query, limit)
+        engine, limit = self._engine, self._limit
+        if not query:
+            recent = self._recent_fn
+            return lambda: recent(engine, limit)
+        search = self._search_fn
+        return lambda: search(engine, query, limit)
 
     def _run_search(self) -> None:
+        """Search for the current query, or load the newest orders when it is empty: one
+        newest-wins queue for both, so a stale answer of either kind never replaces the other."""
         query = self.query()
-        if not query:
-            return
         if self._engine is None:
             self._update_info()
             return  # runs from set_engine once the cache is open
@@ -251,7 +266,8 @@ class OrderLookupPane(QWidget):
             return  # typed on since; the newer query's results are on their way
         self._error = ""
         self._shown_query = query
-        self.model.set_rows(rows)
+        if rows != self.model.rows():  # a sync that changed nothing keeps selection and scrolling
+            self.model.set_rows(rows)
         self._update_info()
         self.results_shown.emit(query, len(rows))
         if self._open_top_when_ready:
@@ -307,9 +323,12 @@ class OrderLookupPane(QWidget):
         parts: list[str] = []
         if self._engine is None:
             parts.append(self.tr("Opening the local cache…"))
-        elif self._shown_query and self._shown_query == self.query():
+        elif self._shown_query is not None and self._shown_query == self.query():
             n = self.model.rowCount()
-            if n == 0:
+            if not self._shown_query:
+                parts.append(self.tr("Newest %1 orders").replace("%1", str(n)) if n
+                             else self.tr("No orders in the local cache yet"))
+            elif n == 0:
                 parts.append(self.tr("No matching orders"))
             elif n >= self._limit:
                 parts.append(self.tr("Newest %1 matches (type more to narrow down)").replace("%1", str(n)))

@@ -113,7 +113,7 @@ def tune_runtime() -> None:
     """Keep the GUI thread responsive while worker threads run Python code.
 
     - A shorter GIL switch interval: a busy sync thread hands the GIL back to the GUI thread
-      after 2 ms instead of 5 ms.
+      after 0.5 ms instead of 5 ms.
     - `gc.freeze()` once start-up is done (and again once the cache and sync modules are
       loaded): the long-lived objects of Qt, SQLAlchemy, pydantic... leave the collected
       generations, so a full collection triggered by the sync's allocations stays short.

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
-APP_NAME = "Workstation"
+from workstation.userdirs import APP_NAME
+
 READY_ENV = "WORKSTATION_REPORT_READY"  # benchmarks: print a line once interactive
 
 

@@ -16,7 +16,8 @@ import re
 import sys
 from pathlib import Path
 
-APP_NAME = "Workstation"
+from workstation.userdirs import log_dir
+
 LOG_FILENAME = "workstation.log"
 MAX_BYTES = 1_000_000
 BACKUP_COUNT = 5
@@ -66,15 +67,6 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
-
-
-def log_dir() -> Path:
-    override = os.environ.get("WORKSTATION_DATA_DIR")
-    if override:
-        return Path(override) / "logs"
-    import platformdirs
-
-    return Path(platformdirs.user_log_dir(APP_NAME, False))
 
 
 def log_file_path() -> Path:

@@ -6,11 +6,12 @@ otherwise `Workstation.ini` in the user config folder. Never holds a password or
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
+
+from workstation.userdirs import config_dir, override_dir
 
 LANGUAGES = ("", "zh_CN", "en")  # "" follows the system
 
@@ -36,12 +37,8 @@ class AgentIdentity:
 
 
 def settings_path() -> Path:
-    base = os.environ.get("WORKSTATION_DATA_DIR")
-    if base:
-        return Path(base) / "settings.ini"
-    from platformdirs import user_config_dir  # noqa: PLC0415
-
-    return Path(user_config_dir("Workstation", False)) / "Workstation.ini"
+    # Named apart from the folder's other files when the override gathers them in one place.
+    return config_dir() / ("settings.ini" if override_dir() is not None else "Workstation.ini")
 
 
 class Settings:

@@ -2,26 +2,15 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-APP_NAME = "Workstation"
-DATA_DIR_ENV = "WORKSTATION_DATA_DIR"
+from workstation.userdirs import data_dir
+
+__all__ = ["cache_path", "data_dir"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def data_dir() -> Path:
-    """The per-user data folder; WORKSTATION_DATA_DIR overrides it (tests, demo)."""
-    override = os.environ.get(DATA_DIR_ENV)
-    if override:
-        return Path(override)
-    # Imported here: platformdirs is only needed when no override is set.
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir(APP_NAME, False))
 
 
 def cache_path(server_url: str, shop_id: int, login: str) -> Path:

@@ -6,8 +6,6 @@ selected and copied in one click.
 from __future__ import annotations
 
 import platform
-import sys
-from pathlib import Path
 
 import PySide6
 from PySide6.QtCore import QCoreApplication, Qt, QUrl, qVersion
@@ -15,23 +13,12 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
+from workstation.userdirs import data_dir, log_dir
 from workstation.version import __version__
 
 
 
-def data_dir() -> Path:
-    import os
-
-    override = os.environ.get("WORKSTATION_DATA_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("Workstation", False))
-
-
 def about_info() -> dict[str, str]:
-    from workstation.logsetup import log_dir
 
     return {
         "version": __version__,

@@ -7,13 +7,13 @@ one file and an upgrade that changes the layout cannot corrupt a setting.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow, QSplitter, QWidget
 
-APP_NAME = "Workstation"
+from workstation.userdirs import config_dir
+
 # Bump when the main window's docks/toolbars change shape: an old saved state is then
 # ignored instead of restoring a layout that no longer fits.
 STATE_VERSION = 1
@@ -32,12 +32,7 @@ def use_window_state_file(path: Path | None) -> None:
 def window_state_path() -> Path:
     if _path_override is not None:
         return _path_override
-    override = os.environ.get("WORKSTATION_DATA_DIR")
-    if override:
-        return Path(override) / "window-state.ini"
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir(APP_NAME, False)) / "window-state.ini"
+    return config_dir() / "window-state.ini"
 
 
 def window_state_settings(path: Path | None = None) -> QSettings:

@@ -98,6 +98,7 @@ def show(running: Running, *, direct: tuple[str, str, str] | None = None) -> Non
     """Show the window with the search field focused, then start the session on the first
     event-loop turn (keychain, cache and network all run in the background)."""
     window = running.window
+    hold_full_collections()
     window.restore_layout()
     window.show()
     window.lookup.focus_search()
@@ -123,9 +124,51 @@ def tune_runtime() -> None:
     gc.freeze()
 
 
+# Full (oldest-generation) collections are held off from the first frame until the
+# background start-up work has imported its modules (then they are frozen) or, at the latest,
+# for this long (e.g. while the sign-in dialog waits for the agent).
+FULL_COLLECTION_HOLD_MS = 120_000
+_NO_FULL_COLLECTIONS = 1 << 30
+_held_threshold: int | None = None
+
+
+def hold_full_collections() -> None:
+    """Hold off full garbage collections while background jobs import SQLAlchemy, Alembic,
+    pydantic, requests... (hundreds of thousands of new objects).
+
+    Those imports trigger full collections, and one full collection walks every object not
+    frozen yet while holding the GIL: 30-45 ms on the import thread during which the GUI
+    thread (typing, painting) cannot run a line of Python. Young collections still run;
+    `_freeze_after_background_imports` freezes the imported modules' objects and restores the
+    threshold, so the later full collections only walk what the session itself creates.
+    """
+    global _held_threshold
+    if _held_threshold is not None:
+        return
+    g0, g1, g2 = gc.get_threshold()
+    _held_threshold = g2
+    gc.set_threshold(g0, g1, _NO_FULL_COLLECTIONS)
+    QTimer.singleShot(FULL_COLLECTION_HOLD_MS, _release_if_still_held)
+
+
+def release_full_collections() -> None:
+    """Freeze what exists now (modules, window, caches) and let full collections run again."""
+    global _held_threshold
+    gc.freeze()
+    if _held_threshold is not None:
+        g0, g1, _ = gc.get_threshold()
+        gc.set_threshold(g0, g1, _held_threshold)
+        _held_threshold = None
+
+
+def _release_if_still_held() -> None:
+    if _held_threshold is not None:
+        release_full_collections()
+
+
 def _freeze_after_background_imports(engine) -> None:
     if engine is not None:
-        gc.freeze()
+        release_full_collections()
 
 
 def _report(marker: str) -> None:

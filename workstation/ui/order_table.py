@@ -11,7 +11,6 @@ from PySide6.QtGui import QBrush, QColor, QFont, QStandardItemModel
 from workstation.ui import formatting as fmt
 
 
-
 class Column(IntEnum):
     ORDER_NO = 0
     BUYER_NICK = 1

@@ -73,6 +73,26 @@ def test_cash_on_delivery_is_flagged_with_text_and_colour(qapp):
     assert model.data(online, IS_COD_ROLE) is False
 
 
+def test_a_new_page_carries_no_styling_of_the_previous_one(qapp):
+    # Seen in the demo: a cash-on-delivery row's red flag stayed on the online-paid order that
+    # took its place in the next page (the refill merged roles into the old cells).
+    model = OrderTableModel()
+    model.set_rows([_row(1, payment="cod", status="unpaid"), _row(2, payment="cod")])
+    model.set_rows([_row(3), _row(4)])
+    fresh = OrderTableModel()
+    fresh.set_rows([_row(3), _row(4)])
+    for r in range(2):
+        payment = model.index(r, Column.PAYMENT)
+        assert model.data(payment) == "Paid online"
+        assert model.data(payment, IS_COD_ROLE) is False
+        assert model.data(payment, Qt.ItemDataRole.BackgroundRole) is None
+        assert model.data(payment, Qt.ItemDataRole.FontRole) is None
+        assert model.data(payment, Qt.ItemDataRole.ForegroundRole) is None
+        for column in Column:  # every role of every cell as a model that never held COD rows
+            assert model.itemData(model.index(r, column)).keys() == fresh.itemData(fresh.index(r, column)).keys()
+    assert model.data(model.index(0, Column.ORDER_NO), ORDER_ID_ROLE) == 3
+
+
 def test_headers_are_translatable_text(qapp):
     model = OrderTableModel()
     titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in Column]

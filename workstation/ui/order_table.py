@@ -81,6 +81,9 @@ class OrderTableModel(QStandardItemModel):
         blocked = self.blockSignals(True)
         try:
             self._rows = list(rows)
+            # Fresh cells: setItemData merges roles, so a refilled cell would keep the previous
+            # row's styling (a cash-on-delivery flag on an order paid online).
+            self.setRowCount(0)
             self.setRowCount(len(self._rows))
             for r, order in enumerate(self._rows):
                 for column in Column:

@@ -19,6 +19,8 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QEventLoop, QLibraryInfo, QTranslator
 from PySide6.QtWidgets import QApplication
 
+from workstation.userdirs import data_dir
+
 log = logging.getLogger("workstation.smoke")
 EVENT_SECONDS = 0.5
 
@@ -34,16 +36,10 @@ def prepare_environment() -> None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-def _data_dir() -> Path:
-    from workstation.ui.about import data_dir
-
-    return data_dir()
-
-
 def check_cache() -> str:
     from workstation.models import db
 
-    folder = _data_dir() / "smoke"
+    folder = data_dir() / "smoke"
     path = folder / f"smoke-{os.getpid()}.sqlite"
     try:
         cache = db.open_cache(path)
@@ -104,7 +100,7 @@ def run_smoke(app: QApplication, build_window, crash_handler=None) -> int:
     from workstation.ui.window_state import use_window_state_file
 
     steps: list[tuple[str, object]] = []
-    scratch = _data_dir() / "smoke"
+    scratch = data_dir() / "smoke"
     state_file = scratch / f"window-state-{os.getpid()}.ini"
     use_window_state_file(state_file)
     try:

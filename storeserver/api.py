@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, insert, select, update
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import auth, cursors, streams
@@ -141,8 +141,16 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
             row = conn.execute(q).one_or_none()
         if row is None or not row.active:
             raise _auth_error("bad_token", "the token is not valid; sign in again")
-        if row.expires_at <= utcnow():
+        now = utcnow()
+        if row.expires_at <= now:
             raise _auth_error("token_expired", "the session has expired; sign in again")
+        ttl = app.state.token_ttl
+        if row.expires_at - now < ttl / 2:
+            # Sliding expiry: a token in use is renewed (at most once per half lifetime, so
+            # this write is rare); an idle one still expires `token_ttl` after its last use.
+            with write_txn(engine) as conn:
+                conn.execute(update(_sessions).where(_sessions.c.token_sha256 == digest)
+                             .values(expires_at=now + ttl))
         return Caller(row.id, row.login, row.display_name, row.agent_no, row.shop_id, row.shop_name, digest)
 
     Auth = Annotated[Caller, Depends(caller)]
@@ -256,8 +264,11 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
             if c.seq > st.seq:
                 raise ApiError(400, "bad_cursor", "the cursor is ahead of the shop")
             page, has_more = streams.changes(conn, stream, shop, c.seq, st.seq, limit)
-        next_seq = page[-1]["seq"] if page else c.seq
-        next_cursor = cursor if not page else cursors.feed_cursor(shop, st.epoch, next_seq)
+        # Without more to come the page covers everything up to the head read above: the
+        # cursor moves there even when the page is empty, so a quiet stream keeps up with the
+        # shop and an old tombstone purge never sends it back to a full reload.
+        next_seq = page[-1]["seq"] if has_more else st.seq
+        next_cursor = cursor if next_seq == c.seq else cursors.feed_cursor(shop, st.epoch, next_seq)
         return json_response({"stream": stream, "changes": page, "next_cursor": next_cursor,
                               "has_more": has_more})
 

@@ -96,3 +96,23 @@ def test_production_password_hashing_is_argon2id_with_the_default_profile():
     stored = h.hash("demo")
     assert stored.startswith("$argon2id$") and auth.verify_password(stored, "demo")
     assert not auth.verify_password(stored, "Demo") and not auth.verify_password(None, "demo")
+
+
+def test_a_token_in_use_is_renewed_past_its_original_expiry(store_factory):
+    """Sliding expiry: an agent working all shift is never thrown back to sign-in; a token
+    left idle still expires."""
+    import time
+
+    live = store_factory(orders=5, token_ttl=timedelta(seconds=4))
+    busy, idle = Api(live.url), Api(live.url)
+    first = busy.login()
+    idle.login()
+    original = datetime.fromisoformat(first["expires_at"][:-1])
+    deadline = time.monotonic() + 7
+    while time.monotonic() < deadline:  # in use across its original expiry (and then some)
+        assert busy.get("/sync/head").status_code == 200
+        time.sleep(0.5)
+    assert _utcnow() > original + timedelta(seconds=2)
+    assert busy.get("/me").status_code == 200
+    r = idle.get("/me")
+    assert r.status_code == 401 and r.json()["code"] == "token_expired"

@@ -177,3 +177,27 @@ def test_concurrent_writers_feed_sees_every_change_exactly_once(store_factory):
         all_seqs += seqs
     assert len(all_seqs) == len(set(all_seqs))
     assert max(all_seqs) == api.ok("/sync/head")["seq"]
+
+
+def test_a_quiet_stream_cursor_keeps_up_with_the_head(live, api):
+    """A stream with nothing new gets a cursor at the shop's head on its empty page, so a
+    later tombstone purge does not force streams that had no deletes to reload."""
+    warehouses = _head_cursor(api, "warehouses")
+    orders = _head_cursor(api, "orders")
+    ops.delete_order(live.engine, live.shop_id, 9)
+    ops.set_stock_qty(live.engine, live.shop_id, 3, 7)
+    head = api.ok("/sync/head")["seq"]
+    page = api.ok("/sync/warehouses/changes", cursor=warehouses)
+    assert page["changes"] == [] and page["has_more"] is False
+    assert page["next_cursor"] != warehouses
+    assert cursors.decode(page["next_cursor"], kind="f", shop_id=live.shop_id).seq == head
+    # The order feed's last page also ends at the head, past its own last change.
+    orders_page = api.ok("/sync/orders/changes", cursor=orders)
+    assert [c["op"] for c in orders_page["changes"]] == ["delete"]
+    assert cursors.decode(orders_page["next_cursor"], kind="f", shop_id=live.shop_id).seq == head
+
+    assert ops.purge_tombstones(live.engine, live.shop_id, older_than=timedelta(0),
+                                now=ops.utcnow() + timedelta(seconds=5)) == 1
+    again = api.get("/sync/warehouses/changes", cursor=page["next_cursor"])
+    assert again.status_code == 200 and again.json()["changes"] == []
+    assert api.get("/sync/warehouses/changes", cursor=warehouses).status_code == 410

@@ -61,7 +61,7 @@ def _apply_stream(engine, stream: str, items: Iterable[dict], total: int | None)
         following = next(page_list, None)
         done = following is None
         n += apply_snapshot_page(engine, stream, page, next_cursor=None if done else f"{stream}-{n}",
-                                 done=done, feed_cursor=f"{stream}-feed", total=total)
+                                 done=done, feed_cursor=f"{stream}-feed", total=total).rows
         if done:
             return n
         page = following

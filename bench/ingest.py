@@ -121,7 +121,7 @@ def end_to_end(url: str, work: Path, page_size: int, server_pid: int) -> tuple[i
     client.login("demo", "demo")
     server_cpu0, cpu0 = _cpu_seconds(server_pid), time.process_time()
     t0 = time.perf_counter()
-    summary = Puller(client, cache.engine, page_size=page_size).run_once()
+    summary = Puller(client, cache.writer, page_size=page_size).run_once()
     elapsed = time.perf_counter() - t0
     cpu, server_cpu1 = time.process_time() - cpu0, _cpu_seconds(server_pid)
     cache.close()

@@ -23,7 +23,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import auth, cursors, streams
 from .db import make_engine, write_txn
-from .models import STREAMS, Agent, AuthSession, Shop
+from .models import Agent, AuthSession, Shop
+from .streams import STREAM_NAMES as STREAMS
 from .ops import utcnow
 
 _sessions, _agents, _shops = AuthSession.__table__, Agent.__table__, Shop.__table__

@@ -21,7 +21,6 @@ JsonDoc = JSON().with_variant(JSONB(), "postgresql")
 STATUSES = ("unpaid", "paid", "documents_made", "shipped", "completed", "closed", "refunding", "refunded")
 PAYMENT_METHODS = ("online", "cod")
 MEMBER_LEVELS = ("normal", "member", "vip")
-STREAMS = ("warehouses", "products", "stock", "buyers", "orders")
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -207,9 +206,3 @@ class Tombstone(Base):
     entity_id: Mapped[int] = mapped_column(BigInteger)
     seq: Mapped[int] = mapped_column(BigInteger)
     deleted_at: Mapped[datetime] = mapped_column(DateTime, index=True)
-
-
-STREAM_TABLES = {
-    "warehouses": Warehouse.__table__, "products": Product.__table__, "stock": Stock.__table__,
-    "buyers": Buyer.__table__, "orders": Order.__table__,
-}

@@ -1,6 +1,12 @@
-"""Reading the five streams as wire entities, with Core selects only.
+"""The synced streams, declared once each, and reading them as wire entities (Core only).
 
-A page is one select on the stream table plus, for products and orders, ONE select of the
+A stream is one `ServerStream` below: its table and, when entities carry child rows (a
+product's SKUs, an order's lines), the child table. The wire fields are the tables' columns
+minus the shop scoping and the parent key, in column order (docs/PROTOCOL.md lists the same).
+The workstation declares its side once per layer too (`workstation/models/streams.py`,
+`workstation/sync/wire.py`); a test checks that the three agree.
+
+A page is one select on the stream table plus, for streams with children, ONE select of the
 children of every entity on the page (no per-row queries, no ORM objects). Entities are
 plain dicts whose datetimes are naive UTC; `api.dumps` turns them into wire JSON.
 """
@@ -9,29 +15,47 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Table, func, select
 
-from .models import STREAM_TABLES, OrderLine, Sku, Tombstone
+from .models import Buyer, Order, OrderLine, Product, Sku, Stock, Tombstone, Warehouse
 
-_lines = OrderLine.__table__
-_skus = Sku.__table__
 _tombs = Tombstone.__table__
 
-# The wire fields of each stream, in protocol order (children are attached separately).
-FIELDS: dict[str, tuple[str, ...]] = {
-    "warehouses": ("id", "seq", "name", "code"),
-    "products": ("id", "seq", "style_no", "name", "category", "page_price_cents"),
-    "stock": ("id", "seq", "sku_id", "warehouse_id", "qty", "reserved"),
-    "buyers": ("id", "seq", "nick", "name", "phone", "member_level", "first_order_at", "addresses"),
-    "orders": ("id", "seq", "order_no", "buyer_id", "buyer_nick", "status", "payment_method",
-               "total_cents", "shipping_cents", "discount_cents", "receiver_name", "receiver_phone",
-               "province", "city", "district", "address_detail", "carrier", "tracking_no",
-               "created_at", "paid_at", "shipped_at", "completed_at", "closed_at",
-               "remark", "remark_flag", "remark_by", "remark_at"),
-}
-SKU_FIELDS = ("id", "outer_id", "colour", "size", "page_price_cents")
-LINE_FIELDS = ("id", "sku_id", "style_no", "product_name", "colour", "size", "outer_id", "qty",
-               "unit_price_cents")
+
+@dataclass(frozen=True)
+class ServerChild:
+    table: Table
+    key: str  # the list's key in the wire entity
+    parent_column: str
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.table.columns if c.name != self.parent_column)
+
+
+@dataclass(frozen=True)
+class ServerStream:
+    name: str
+    table: Table
+    child: ServerChild | None = None
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Wire fields (children are attached separately)."""
+        return tuple(c.name for c in self.table.columns if c.name != "shop_id")
+
+
+_DECLARED = (
+    ServerStream("warehouses", Warehouse.__table__),
+    ServerStream("products", Product.__table__, ServerChild(Sku.__table__, "skus", "product_id")),
+    ServerStream("stock", Stock.__table__),
+    ServerStream("buyers", Buyer.__table__),
+    ServerStream("orders", Order.__table__, ServerChild(OrderLine.__table__, "lines", "order_id")),
+)
+STREAMS: dict[str, ServerStream] = {s.name: s for s in _DECLARED}
+STREAM_NAMES: tuple[str, ...] = tuple(STREAMS)
+STREAM_TABLES: dict[str, Table] = {name: s.table for name, s in STREAMS.items()}
+FIELDS: dict[str, tuple[str, ...]] = {name: s.fields for name, s in STREAMS.items()}
 
 
 @dataclass(frozen=True)
@@ -59,12 +83,10 @@ def _entity_select(stream: str, shop_id: int):
 
 def attach_children(conn: Connection, stream: str, items: list[dict]) -> list[dict]:
     """Products get `skus`, orders get `lines`: one query for the whole page."""
-    if stream not in ("products", "orders") or not items:
+    spec = STREAMS[stream].child
+    if spec is None or not items:
         return items
-    if stream == "products":
-        child, parent_col, fields, key = _skus, _skus.c.product_id, SKU_FIELDS, "skus"
-    else:
-        child, parent_col, fields, key = _lines, _lines.c.order_id, LINE_FIELDS, "lines"
+    child, parent_col, fields, key = spec.table, spec.table.c[spec.parent_column], spec.fields, spec.key
     ids = [it["id"] for it in items]
     q = (select(parent_col, *(child.c[f] for f in fields))
          .where(parent_col.in_(ids)).order_by(parent_col, child.c.id))

@@ -79,7 +79,7 @@ def wire(window, session) -> None:
     session.last_synced_changed.connect(lookup.set_last_synced)
     session.first_sync_progress.connect(status.set_first_sync_progress)
     session.order_count_changed.connect(status.set_order_count)
-    session.data_changed.connect(lookup.refresh)
+    session.events.changed.connect(lambda changes: changes.get("orders") is not None and lookup.refresh())
     session.message.connect(lambda text, error: status.set_message(text, error=error))
     session.quit_requested.connect(window.close)
     window.sign_in_requested.connect(lambda: session.show_sign_in())
@@ -202,9 +202,37 @@ def main(argv: Sequence[str] | None = None, *, direct: tuple[str, str, str] | No
         crash.parent_window = running.window
         instance.activate_requested.connect(lambda _argv: bring_to_front(running.window))
         show(running, direct=direct)
-        return app.exec()
+        code = app.exec()
+        finish_background_work()
+        return code
     finally:
         crash.uninstall()
+
+
+EXIT_GRACE_MS = 5_000
+
+
+def finish_background_work(grace_ms: int = EXIT_GRACE_MS) -> None:
+    """After the window is gone: give sync and background jobs a bounded moment to end (they
+    were asked to when the window closed; a hanging request may need its socket timeout).
+    Nothing is visible any more, so this wait freezes nothing. If they still run, leave at
+    once: every cache write is a transaction, an interrupted one is simply not there."""
+    import logging  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    from workstation.ui.sync_worker import running_threads  # noqa: PLC0415
+    from workstation.ui.tasks import busy_pools  # noqa: PLC0415
+
+    deadline = time.monotonic() + grace_ms / 1000
+    for thread in running_threads():
+        thread.wait(max(0, int((deadline - time.monotonic()) * 1000)))
+    for pool in busy_pools():
+        pool.waitForDone(max(0, int((deadline - time.monotonic()) * 1000)))
+    left = len(running_threads()) + len(busy_pools())
+    if left:
+        logging.getLogger(__name__).warning("exiting with %d background job(s) still running", left)
+        logging.shutdown()
+        os._exit(0)
 
 
 def claim_single_instance(args: Sequence[str]):

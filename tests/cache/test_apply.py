@@ -40,7 +40,7 @@ def test_unknown_stream_is_a_programming_error(engine):
 def test_snapshot_pages_then_feed(cache, engine):
     n = apply_snapshot_page(engine, "orders", [make_order(3), make_order(2)], next_cursor="s1",
                             done=False, feed_cursor="f0", total=3)
-    assert n == 2
+    assert n.rows == 2
     st = get_stream_state(engine, "orders")
     assert (st.phase, st.cursor, st.feed_cursor, st.total, st.applied) == ("snapshot", "s1", "f0", 3, 2)
     assert st.last_synced_at is None
@@ -52,7 +52,7 @@ def test_snapshot_pages_then_feed(cache, engine):
     assert _rows(cache, "SELECT count(*) FROM order_lines") == [(6,)]
 
     changed = make_order(2, seq=10, status="shipped", tracking_no="YT9999", receiver_name="李雷雷")
-    assert apply_changes(engine, "orders", [upsert(changed), upsert(make_order(4, seq=11))], next_cursor="f1") == 2
+    assert apply_changes(engine, "orders", [upsert(changed), upsert(make_order(4, seq=11))], next_cursor="f1").rows == 2
     assert get_stream_state(engine, "orders").cursor == "f1"
     assert _rows(cache, "SELECT status, tracking_no FROM orders WHERE id = 2") == [("shipped", "YT9999")]
     assert _fts_ids(cache, "李雷雷") == [2] and 2 not in _fts_ids(cache, "王小明")
@@ -69,7 +69,7 @@ def test_changed_order_replaces_its_lines(cache, engine):
 def test_older_seq_never_overwrites_a_newer_row(cache, engine):
     snapshot(engine, "orders", [make_order(1, seq=50, status="shipped")])
     stale = make_order(1, seq=40, status="paid", receiver_name="旧名字", lines=[])
-    assert apply_changes(engine, "orders", [upsert(stale)], next_cursor="f1") == 0
+    assert apply_changes(engine, "orders", [upsert(stale)], next_cursor="f1").rows == 0
     assert _rows(cache, "SELECT seq, status, receiver_name FROM orders") == [(50, "shipped", "王小明")]
     assert _rows(cache, "SELECT count(*) FROM order_lines") == [(2,)]
     assert _fts_ids(cache, "旧名字") == []
@@ -87,7 +87,7 @@ def test_same_entity_twice_in_a_page_keeps_the_newest(cache, engine):
 def test_tombstone_removes_order_lines_and_search_entries(cache, engine):
     snapshot(engine, "orders", [make_order(1), make_order(2, receiver_name="张伟")])
     assert search_orders(engine, "张伟")
-    assert apply_changes(engine, "orders", [delete(2, seq=9)], next_cursor="f1") == 1
+    assert apply_changes(engine, "orders", [delete(2, seq=9)], next_cursor="f1").rows == 1
     assert _rows(cache, "SELECT id FROM orders") == [(1,)]
     assert _rows(cache, "SELECT DISTINCT order_id FROM order_lines") == [(1,)]
     assert _fts_ids(cache, make_order(2)["order_no"]) == []
@@ -97,7 +97,7 @@ def test_tombstone_removes_order_lines_and_search_entries(cache, engine):
 
 def test_stale_tombstone_and_unknown_id_change_nothing(cache, engine):
     snapshot(engine, "orders", [make_order(1, seq=30)])
-    assert apply_changes(engine, "orders", [delete(1, seq=20), delete(77, seq=31)], next_cursor="f1") == 0
+    assert apply_changes(engine, "orders", [delete(1, seq=20), delete(77, seq=31)], next_cursor="f1").rows == 0
     assert _rows(cache, "SELECT id FROM orders") == [(1,)]
 
 
@@ -116,11 +116,16 @@ def test_failing_page_leaves_rows_and_cursor_as_before(cache, engine):
     assert _fts_ids(cache, make_order(4)["order_no"]) == []
 
 
-def test_malformed_item_raises_apply_error_and_changes_nothing(cache, engine):
+def test_a_bug_in_apply_is_not_disguised_as_a_cache_problem_and_changes_nothing(cache, engine):
+    """Items reach apply validated (sync.wire): a missing field here is a bug in this program.
+    It surfaces as itself (with its traceback), not as a retryable CacheError."""
+    from workstation.models.db import CacheError
+
     item = make_order(1)
     del item["order_no"]
-    with pytest.raises(ApplyError):
+    with pytest.raises(KeyError) as info:
         snapshot(engine, "orders", [make_order(2), item])
+    assert not isinstance(info.value, CacheError)
     assert _rows(cache, "SELECT count(*) FROM orders") == [(0,)]
     assert get_stream_state(engine, "orders").cursor is None
 
@@ -248,3 +253,60 @@ def test_page_keeps_sync_state_columns_it_does_not_own(engine):
     snapshot(engine, "orders", [make_order(1)])
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT note_for_test, phase FROM sync_state").one() == ("kept", "feed")
+
+
+def test_reload_keeps_old_rows_answering_until_the_new_snapshot_replaces_them(cache, engine):
+    """After 410 a stream is loaded afresh BESIDE its rows: lookups keep answering; each page
+    removes the rows of its id range the server no longer has; the outbox stays."""
+    from workstation.models.apply import begin_reload
+
+    snapshot(engine, "orders", [make_order(i) for i in range(6, 0, -1)])
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO outbox (mutation_id, kind, entity, entity_id, base_version, payload, status, attempts, "
+            "created_at, updated_at) VALUES ('0b6f8f2e-1c1e-4a57-9d7e-2f1f9b9c0002', 'remark', 'orders', 4, 4, "
+            "'{}', 'pending', 0, '2026-11-11T00:00:00Z', '2026-11-11T00:00:00Z')")
+    assert not begin_reload(engine, "orders")  # nothing visible changes yet
+    assert get_stream_state(engine, "orders").phase == "reload"
+    assert [r.id for r in search_orders(engine, "nick_00004")] == [4]
+
+    # Page 1 covers ids 6..3: order 4 is gone on the server, order 6 changed.
+    first = snapshot(engine, "orders", [make_order(6, seq=60, receiver_name="赵敏"), make_order(5),
+                                         make_order(3)], done=False, next_cursor="r1")
+    change = first.get("orders")
+    assert change.upserted == {6} and change.deleted == {4} and change.reindexed == {6}
+    assert not change.reloaded
+    assert search_orders(engine, "nick_00004") == []
+    assert [r.id for r in search_orders(engine, "赵敏")] == [6]
+    assert [r.id for r in search_orders(engine, "nick_00001")] == [1]  # below the floor: still there
+    state = get_stream_state(engine, "orders")
+    assert state.phase == "reload" and state.reload_floor == 3 and state.cursor == "r1"
+
+    # The last page brings 2 only: 1 is gone too; the stream is live again.
+    last = snapshot(engine, "orders", [make_order(2)], feed_cursor="f-new")
+    change = last.get("orders")
+    assert change.deleted == {1} and change.reloaded
+    assert _rows(cache, "SELECT id FROM orders ORDER BY id") == [(2,), (3,), (5,), (6,)]
+    assert _rows(cache, "SELECT DISTINCT order_id FROM order_lines ORDER BY 1") == [(2,), (3,), (5,), (6,)]
+    assert search_orders(engine, "nick_00001") == []
+    state = get_stream_state(engine, "orders")
+    assert state.phase == "feed" and state.cursor == "f-new" and state.reload_floor is None
+    assert _rows(cache, "SELECT count(*) FROM outbox") == [(1,)]
+
+
+def test_every_write_says_what_it_changed(cache, engine):
+    first = snapshot(engine, "orders", [make_order(2), make_order(1)])
+    change = first.get("orders")
+    assert change.inserted == change.upserted == change.reindexed == {1, 2} and not change.deleted
+    # A status change is an upsert that leaves the search text alone.
+    moved = apply_changes(engine, "orders", [upsert(make_order(1, seq=5, status="shipped")),
+                                             delete(2, seq=6)], next_cursor="f1")
+    change = moved.get("orders")
+    assert change.upserted == {1} and change.inserted == set() and change.reindexed == set()
+    assert change.deleted == {2}
+    # Nothing new: an empty change set (panes re-query nothing).
+    assert not apply_changes(engine, "orders", [upsert(make_order(1, seq=5, status="shipped"))],
+                             next_cursor="f2")
+    assert not apply_changes(engine, "orders", [], next_cursor="f3")
+    buyers = snapshot(engine, "buyers", [make_buyer(7)])
+    assert set(buyers.streams) == {"buyers"} and buyers.get("buyers").upserted == {7}

@@ -132,3 +132,26 @@ def test_checked_in_file_has_the_schema_migration_0001_creates(tmp_path):
     v0001.migrate_to_0001(fresh)
     schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
     assert _rows(V0001, schema) == _rows(fresh, schema)
+
+
+def test_upgrade_to_0003_sync_state_reload_floor(old_cache):
+    """An old file gets the column NULL everywhere (no stream is mid-reload), keeps every
+    cursor, and a stream of it can then be reloaded beside its rows."""
+    from workstation.models.apply import begin_reload
+    from workstation.models.state import get_stream_state
+
+    cache = db.open_cache(old_cache)
+    try:
+        with cache.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw.execute("SELECT reload_floor FROM sync_state").fetchall() == \
+                [(None,)] * len(v0001.SYNC_STATE)
+        before = get_stream_state(cache.engine, "orders")
+        assert before.phase == "feed" and before.reload_floor is None
+
+        cache.writer.run(begin_reload, "orders")
+        assert get_stream_state(cache.engine, "orders").phase == "reload"
+        # Lookups still answer from the old rows while the new snapshot arrives.
+        assert [r.id for r in search_orders(cache.engine, "SO-20241111-0002")] == [1002]
+    finally:
+        cache.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from storeserver.models import STREAMS
+from storeserver.streams import STREAM_NAMES as STREAMS
 
 
 class Api:

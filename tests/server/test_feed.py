@@ -8,7 +8,8 @@ from sqlalchemy import select
 from datetime import timedelta
 
 from storeserver import cursors, ops
-from storeserver.models import STREAM_TABLES, OrderLine
+from storeserver.models import OrderLine
+from storeserver.streams import STREAM_TABLES
 
 from .conftest import ALL_STREAMS
 

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from storeserver import ops
 from storeserver.demodata import generate
-from storeserver.models import STREAM_TABLES, Order, Shop, Tombstone
+from storeserver.models import Order, Shop, Tombstone
+from storeserver.streams import STREAM_TABLES
 from storeserver.seed import seed_shop
 from storeserver.simulate import Simulator
 

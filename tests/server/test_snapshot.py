@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from storeserver import ops
 from storeserver.demodata import generate
-from storeserver.models import STREAM_TABLES
+from storeserver.streams import STREAM_TABLES
 
 from .conftest import ALL_STREAMS
 

@@ -15,7 +15,7 @@ def main(url: str, cache_path: str, page_size: str) -> int:
     cache = open_cache(Path(cache_path))
     client = StoreClient(url)
     client.login("demo", "demo")
-    summary = Puller(client, cache.engine, page_size=int(page_size)).run_once()
+    summary = Puller(client, cache.writer, page_size=int(page_size)).run_once()
     print(f"pages={summary.pages} items={summary.items}", flush=True)
     cache.close()
     return 0

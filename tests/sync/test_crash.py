@@ -49,7 +49,7 @@ def test_kill_9_mid_first_sync_then_resume(store_factory, tmp_path):
     try:
         client = StoreClient(store.url)
         client.login(store.login, store.password)
-        summary = Puller(client, cache.engine, page_size=PAGE).run_once()
+        summary = Puller(client, cache.writer, page_size=PAGE).run_once()
         # Resumed where the committed cursor was: only the rest of the orders was fetched.
         assert summary.streams["orders"].items == 2000 - orders_before
         assert summary.streams["buyers"].items == 0

@@ -29,7 +29,7 @@ def test_first_sync_makes_cache_equal_server(store_factory, cache, kind):
     store = store_factory(kind=kind, orders=300, seed=1)
     progress: list[SyncProgress] = []
     client = signed_in(store.url, store.login, store.password)
-    summary = Puller(client, cache.engine, page_size=70, on_progress=progress.append).run_once()
+    summary = Puller(client, cache.writer, page_size=70, on_progress=progress.append).run_once()
 
     assert_cache_equals_server(store.engine, store.shop_id, cache.path)
     server = server_view(store.engine, store.shop_id)
@@ -42,13 +42,13 @@ def test_first_sync_makes_cache_equal_server(store_factory, cache, kind):
     assert last_synced_at(cache.engine) is not None
     assert {get_stream_state(cache.engine, s).phase for s in STREAM_ORDER} == {"feed"}
 
-    again = Puller(client, cache.engine, page_size=70).run_once()
+    again = Puller(client, cache.writer, page_size=70).run_once()
     assert again.items == 0 and again.pages == len(STREAM_ORDER)  # one empty feed page each
 
 
 def _first_sync(store, cache, **kw) -> StoreClient:
     client = signed_in(store.url, store.login, store.password)
-    Puller(client, cache.engine, **kw).run_once()
+    Puller(client, cache.writer, **kw).run_once()
     return client
 
 
@@ -80,7 +80,7 @@ def test_live_changes_arrive_exactly(store, cache):
     ops.delete_order(eng, shop, others[0])
     ops.set_stock_qty(eng, shop, stock, 77)
 
-    summary = Puller(client, cache.engine, page_size=100).run_once()
+    summary = Puller(client, cache.writer, page_size=100).run_once()
     assert summary.streams["orders"].items == 4  # status, remark, new, delete
     assert summary.streams["stock"].items == 1
     assert summary.streams["warehouses"].items == summary.streams["products"].items == 0
@@ -105,7 +105,7 @@ def test_cursor_gone_resnapshots_and_keeps_outbox(store, cache):
     _, others, _, _, _ = _some_ids(store.engine, store.shop_id)
     ops.delete_order(store.engine, store.shop_id, others[0])  # lands after the new epoch
 
-    summary = Puller(client, cache.engine, page_size=100).run_once()
+    summary = Puller(client, cache.writer, page_size=100).run_once()
     assert {s: summary.streams[s].resets for s in STREAM_ORDER} == dict.fromkeys(STREAM_ORDER, 1)
     assert_cache_equals_server(store.engine, store.shop_id, cache.path)
     rows = sqlite3.connect(cache.path).execute("SELECT mutation_id, status FROM outbox").fetchall()
@@ -123,7 +123,7 @@ def _proxied(store, cache, fault: Fault | None = None):
 def test_connection_dropped_mid_page_is_retried(store, cache):
     proxy, client = _proxied(store, cache, Fault("/sync/orders/snapshot?cursor=", "cut"))
     try:
-        Puller(client, cache.engine, page_size=50).run_once()
+        Puller(client, cache.writer, page_size=50).run_once()
         assert proxy.faults[0].hits == 1
         assert_cache_equals_server(store.engine, store.shop_id, cache.path)
     finally:
@@ -136,12 +136,12 @@ def test_connection_dropped_repeatedly_resumes_from_stored_cursor(store, cache):
     proxy, client = _proxied(store, cache, Fault("/sync/orders/snapshot?cursor=", "cut", times=3))
     try:
         with pytest.raises(ServerUnreachable):
-            Puller(client, cache.engine, page_size=50).run_once()
+            Puller(client, cache.writer, page_size=50).run_once()
         state = get_stream_state(cache.engine, "orders")
         assert state.phase == "snapshot" and state.cursor is not None
         assert table_counts(cache.path)["orders"] == 50
         before = len(proxy.requests_seen)
-        Puller(client, cache.engine, page_size=50).run_once()
+        Puller(client, cache.writer, page_size=50).run_once()
         first_orders = next(r for r in proxy.requests_seen[before:] if "/sync/orders/" in r)
         assert "cursor=" in first_orders  # resumed, did not start the snapshot over
         assert_cache_equals_server(store.engine, store.shop_id, cache.path)
@@ -172,13 +172,13 @@ def test_malformed_snapshot_page_changes_nothing(store, cache, rewrite, reason):
     errors: list[str] = []
     try:
         with pytest.raises(PayloadError) as err:
-            Puller(client, cache.engine, page_size=50).run_once()
+            Puller(client, cache.writer, page_size=50).run_once()
         errors.append(err.value.user_message)
         assert reason in str(err.value)
         state, counts = sync_state_rows(cache.path)["orders"], table_counts(cache.path)
         assert counts["orders"] == 50 and state[1] is not None  # the first page, not the bad one
         # The next run (the server answers properly again) continues from the same cursor.
-        Puller(client, cache.engine, page_size=50).run_once()
+        Puller(client, cache.writer, page_size=50).run_once()
         assert_cache_equals_server(store.engine, store.shop_id, cache.path)
         assert errors == ["The store server sent data this workstation cannot read."]
     finally:
@@ -188,7 +188,7 @@ def test_malformed_snapshot_page_changes_nothing(store, cache, rewrite, reason):
 def test_malformed_change_page_keeps_cursor(store, cache):
     proxy, client = _proxied(store, cache)
     try:
-        Puller(client, cache.engine, page_size=100).run_once()
+        Puller(client, cache.writer, page_size=100).run_once()
         _, others, _, _, _ = _some_ids(store.engine, store.shop_id)
         ops.set_remark(store.engine, store.shop_id, others[2], "坏数据", 2, "1024")
 
@@ -201,12 +201,12 @@ def test_malformed_change_page_keeps_cursor(store, cache):
         proxy.add(Fault("/sync/orders/changes", "rewrite", bad_remark_flag))
         before = sync_state_rows(cache.path)["orders"]
         with pytest.raises(PayloadError, match="remark_flag"):
-            Puller(client, cache.engine, page_size=100).run_once()
+            Puller(client, cache.writer, page_size=100).run_once()
         assert sync_state_rows(cache.path)["orders"] == before
         remark = sqlite3.connect(cache.path).execute(
             "SELECT remark FROM orders WHERE id = ?", (others[2],)).fetchone()[0]
         assert remark != "坏数据"
-        Puller(client, cache.engine, page_size=100).run_once()
+        Puller(client, cache.writer, page_size=100).run_once()
         assert_cache_equals_server(store.engine, store.shop_id, cache.path)
     finally:
         proxy.close()
@@ -217,7 +217,7 @@ def test_expired_token_is_auth_expired(store, cache):
     with store.engine.begin() as conn:
         conn.execute(update(AuthSession).values(expires_at=datetime.utcnow() - timedelta(hours=1)))
     with pytest.raises(AuthExpired) as err:
-        Puller(client, cache.engine).run_once()
+        Puller(client, cache.writer).run_once()
     assert err.value.reason == "token_expired"
     assert sync_state_rows(cache.path) == {}
 
@@ -230,7 +230,7 @@ def test_wrong_password_is_bad_credentials(store):
 def test_unreachable_server(cache):
     client = StoreClient(f"http://127.0.0.1:{closed_port()}", token="x", timeout=(2, 5))
     with pytest.raises(ServerUnreachable):
-        Puller(client, cache.engine).run_once()
+        Puller(client, cache.writer).run_once()
 
 
 def test_cancel_between_pages(store, cache):
@@ -243,7 +243,7 @@ def test_cancel_between_pages(store, cache):
             cancel.set()
 
     client = signed_in(store.url, store.login, store.password)
-    summary = Puller(client, cache.engine, page_size=50, cancel=cancel,
+    summary = Puller(client, cache.writer, page_size=50, cancel=cancel,
                      on_progress=stop_after_first_orders_page).run_once()
     assert summary.cancelled and summary.streams["orders"].snapshot_pages == 1
     assert table_counts(cache.path)["orders"] == 50

@@ -62,7 +62,7 @@ def cached_remark(cache_path, order_id: int) -> str | None:
 
 
 def start_service(client, cache, rec: Recorder) -> tuple[SyncService, threading.Thread, list]:
-    service = SyncService(client, cache.engine, on_state=rec.on_state, on_error=rec.errors.append,
+    service = SyncService(client, cache.writer, on_state=rec.on_state, on_error=rec.errors.append,
                           on_synced=rec.synced.append, page_size=200, long_poll_s=10,
                           backoff_first_s=0.2, backoff_max_s=1.0)
     result: list = []
@@ -114,7 +114,7 @@ def test_stop_interrupts_long_poll_promptly(store, cache):
     rec = Recorder()
     client = StoreClient(store.url)
     client.login(store.login, store.password)
-    service = SyncService(client, cache.engine, on_state=rec.on_state, on_error=rec.errors.append,
+    service = SyncService(client, cache.writer, on_state=rec.on_state, on_error=rec.errors.append,
                           long_poll_s=30)
     result: list = []
     thread = threading.Thread(target=lambda: result.append(service.run()), daemon=True)

@@ -65,3 +65,14 @@ def sign_in(qtbot, running, url, login, password, *, remember=True):
 
 def wait_online(qtbot, running, timeout=30_000):
     qtbot.waitUntil(lambda: running.window.status.state == "online", timeout=timeout)
+
+
+def wait_background_done(qtbot, running, timeout=15_000):
+    """Closing only asks background work to stop (the GUI never waits): wait here until the
+    sync thread, the session's jobs and the cache writer have all finished."""
+    from workstation.ui.sync_worker import running_threads
+    from workstation.ui.tasks import busy_pools
+
+    cache = running.session.cache or getattr(running.session, "last_cache", None)
+    qtbot.waitUntil(lambda: not running_threads() and not busy_pools()
+                    and (cache is None or cache.writer.idle()), timeout=timeout)

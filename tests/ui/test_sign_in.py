@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.ui.conftest import sign_in, wait_for_dialog, wait_online
+from tests.ui.conftest import sign_in, wait_background_done, wait_for_dialog, wait_online
 from workstation.models.paths import cache_path
 
 
@@ -26,7 +26,10 @@ def test_sign_in_saves_the_token_in_the_keychain_and_never_the_password(
     assert "李小美" in running.window.agent_button.text() and "2048" in running.window.agent_button.text()
     qtbot.waitUntil(lambda: "300" in running.window.status.order_count.text(), timeout=10_000)
 
-    running.window.close()  # settings flushed, cache closed
+    cache = running.session.cache
+    running.window.close()  # settings flushed, cache closing
+    wait_background_done(qtbot, running)
+    qtbot.waitUntil(lambda: cache.writer.idle())
     files = _files_under(data_dir)
     assert any(p.suffix == ".ini" for p in files) and any(p.suffix == ".sqlite" for p in files)
     for path in files:

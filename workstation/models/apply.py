@@ -2,6 +2,8 @@
 
 Every public call is ONE SQLite transaction (BEGIN IMMEDIATE) holding the row changes and
 the stream's new cursor, so a crash or an error leaves rows and cursor exactly as before.
+Every call returns a `ChangeSet` (`models.changes`): which ids it wrote, inserted, deleted
+and re-indexed. Run them through the cache's one writer (`Cache.writer`, `models.writer`).
 
 Hot path: plain sqlite3 `executemany` on the SQLAlchemy connection's driver connection.
 Core inserts run at ~3/4 of that rate (ENVIRONMENT.md) and apply is benchmarked; the SQL stays
@@ -23,9 +25,14 @@ import orjson
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from sqlalchemy import JSON
+
 from workstation.models import fts, timefmt
+from workstation.models.changes import ChangeSet, StreamChange
 from workstation.models.db import IMMEDIATE, CacheError
-from workstation.models.state import StreamState, check_stream, read_state, write_state
+from workstation.models.schema import Base, UtcDateTime
+from workstation.models.state import StreamState, read_state, write_state
+from workstation.models.streams import STREAMS, CacheStream, get_stream
 
 Row = tuple[Any, ...]
 
@@ -38,16 +45,17 @@ class ApplyError(CacheError):
 class _Table:
     name: str
     columns: tuple[str, ...]
-    row: Callable[[dict], Row] | None = None  # None for child tables (rows come from the parent)
+    row: Callable[[dict], Row]
 
 
 @dataclass(frozen=True)
-class _Stream:
+class _Spec:
+    """How one declared stream (`models.streams`) is written: built once from its ORM model."""
+
+    stream: CacheStream
     table: _Table
-    child: _Table | None = None  # rows that travel inside the parent item
-    child_key: str = ""  # the child column holding the parent id
-    children: Callable[[dict], Iterable[Row]] | None = None
-    searchable: bool = False  # keeps orders_fts / orders_short in step
+    child: _Table | None
+    children: Callable[[dict], Iterable[Row]] | None
 
 
 def _t(value: Any) -> str | None:
@@ -57,66 +65,76 @@ def _t(value: Any) -> str | None:
     return timefmt.to_db(value)
 
 
-_ORDER_PLAIN = (
-    "id", "seq", "order_no", "buyer_id", "buyer_nick", "status", "payment_method", "total_cents",
-    "shipping_cents", "discount_cents", "receiver_name", "receiver_phone", "province", "city",
-    "district", "address_detail", "carrier", "tracking_no", "remark", "remark_flag", "remark_by")
-_ORDER_TIMES = ("created_at", "paid_at", "shipped_at", "completed_at", "closed_at", "remark_at")
-_order_plain = itemgetter(*_ORDER_PLAIN)  # C-speed field picking: this runs 1M times per first sync
+def _json(value: Any) -> str:
+    return orjson.dumps(value if value is not None else []).decode()
 
 
-def _order_row(o: dict) -> Row:
-    return (*_order_plain(o), _t(o["created_at"]), _t(o["paid_at"]), _t(o["shipped_at"]),
-            _t(o["completed_at"]), _t(o["closed_at"]), _t(o["remark_at"]))
+def _tuple_getter(columns: tuple[str, ...]) -> Callable[[dict], tuple]:
+    if not columns:
+        return lambda _d: ()
+    if len(columns) == 1:
+        (only,) = columns
+        return lambda d: (d[only],)
+    return itemgetter(*columns)  # C-speed field picking: this runs 1M times per first sync
 
 
-def _order_lines(o: dict) -> Iterator[Row]:
-    oid = o["id"]
-    for li in o["lines"]:
-        yield (li["id"], oid, li["sku_id"], li["style_no"], li["product_name"], li["colour"],
-               li["size"], li["outer_id"], li["qty"], li["unit_price_cents"])
+def _row_writer(model: type[Base], skip: tuple[str, ...] = ()) -> tuple[tuple[str, ...], Callable[[dict], Row]]:
+    """The stored columns of `model` (plain ones first, then times, then JSON documents) and a
+    function turning a wire entity into that row. Computed columns are left to SQLite."""
+    plain: list[str] = []
+    times: list[str] = []
+    docs: list[str] = []
+    for col in model.__table__.columns:
+        if col.computed is not None or col.name in skip:
+            continue
+        if isinstance(col.type, UtcDateTime):
+            times.append(col.name)
+        elif isinstance(col.type, JSON):
+            docs.append(col.name)
+        else:
+            plain.append(col.name)
+    get_plain, get_times, get_docs = (_tuple_getter(tuple(c)) for c in (plain, times, docs))
+    if docs:
+        def row(d: dict) -> Row:
+            return (*get_plain(d), *map(_t, get_times(d)), *map(_json, get_docs(d)))
+    elif times:
+        def row(d: dict) -> Row:
+            return (*get_plain(d), *map(_t, get_times(d)))
+    else:
+        row = get_plain
+    return (*plain, *times, *docs), row
 
 
-def _product_skus(p: dict) -> Iterator[Row]:
-    pid = p["id"]
-    for s in p["skus"]:
-        yield (s["id"], pid, s["outer_id"], s["colour"], s["size"], s["page_price_cents"])
+def _spec(stream: CacheStream) -> _Spec:
+    columns, row = _row_writer(stream.model)
+    table = _Table(stream.table, columns, row)
+    if stream.child is None:
+        return _Spec(stream, table, None, None)
+    child = stream.child
+    child_columns, child_row = _row_writer(child.model, skip=(child.parent_column,))
+    key = child.key
+
+    def children(parent: dict) -> Iterator[Row]:
+        pid = parent["id"]
+        for item in parent[key]:
+            yield (pid, *child_row(item))
+
+    child_table = _Table(child.model.__tablename__, (child.parent_column, *child_columns), child_row)
+    return _Spec(stream, table, child_table, children)
 
 
-STREAM_SPECS: dict[str, _Stream] = {
-    "warehouses": _Stream(_Table("warehouses", ("id", "seq", "name", "code"),
-                                 lambda w: (w["id"], w["seq"], w["name"], w["code"]))),
-    "products": _Stream(
-        _Table("products", ("id", "seq", "style_no", "name", "category", "page_price_cents"),
-               lambda p: (p["id"], p["seq"], p["style_no"], p["name"], p["category"],
-                          p["page_price_cents"])),
-        child=_Table("skus", ("id", "product_id", "outer_id", "colour", "size", "page_price_cents")),
-        child_key="product_id", children=_product_skus,
-    ),
-    "stock": _Stream(_Table("stock", ("id", "seq", "sku_id", "warehouse_id", "qty", "reserved"),
-                            lambda s: (s["id"], s["seq"], s["sku_id"], s["warehouse_id"], s["qty"],
-                                       s["reserved"]))),
-    "buyers": _Stream(_Table(
-        "buyers", ("id", "seq", "nick", "name", "phone", "member_level", "first_order_at", "addresses"),
-        lambda b: (b["id"], b["seq"], b["nick"], b["name"], b["phone"], b["member_level"],
-                   _t(b.get("first_order_at")), orjson.dumps(b.get("addresses") or []).decode()),
-    )),
-    "orders": _Stream(
-        _Table("orders", _ORDER_PLAIN + _ORDER_TIMES, _order_row),
-        child=_Table("order_lines", ("id", "order_id", "sku_id", "style_no", "product_name", "colour",
-                                     "size", "outer_id", "qty", "unit_price_cents")),
-        child_key="order_id", children=_order_lines, searchable=True,
-    ),
-}
+STREAM_SPECS: dict[str, _Spec] = {name: _spec(stream) for name, stream in STREAMS.items()}
 
 
-def upsert_sql(table: _Table) -> str:
-    """INSERT ... ON CONFLICT DO UPDATE, guarded so an older seq never overwrites a newer row."""
+def upsert_sql(table: _Table, *, guarded: bool = True) -> str:
+    """INSERT ... ON CONFLICT DO UPDATE, guarded so an older seq never overwrites a newer row
+    (unguarded while a stream is reloaded: the server's new history is the truth)."""
     cols = ", ".join(table.columns)
     marks = ", ".join("?" * len(table.columns))
     sets = ", ".join(f"{c} = excluded.{c}" for c in table.columns if c != "id")
+    guard = f" WHERE excluded.seq > {table.name}.seq" if guarded else ""
     return (f"INSERT INTO {table.name} ({cols}) VALUES ({marks}) "
-            f"ON CONFLICT(id) DO UPDATE SET {sets} WHERE excluded.seq > {table.name}.seq")
+            f"ON CONFLICT(id) DO UPDATE SET {sets}{guard}")
 
 
 def insert_sql(table: _Table) -> str:
@@ -126,7 +144,12 @@ def insert_sql(table: _Table) -> str:
 
 @contextmanager
 def _write_transaction(engine: Engine, what: str) -> Iterator[sqlite3.Cursor]:
-    """One IMMEDIATE transaction; any failure rolls it back and surfaces as ApplyError."""
+    """One IMMEDIATE transaction; any failure rolls it back.
+
+    The database refusing the write (disk full, constraint, a locked or damaged file)
+    surfaces as ApplyError, a cache problem worth retrying later. Anything else (KeyError,
+    TypeError...) is a bug in this code, not a cache problem: it propagates as it is, with
+    its traceback, so the sync loop reports it as one instead of retrying it forever."""
     try:
         with engine.connect() as conn:
             conn = conn.execution_options(**IMMEDIATE)
@@ -136,7 +159,7 @@ def _write_transaction(engine: Engine, what: str) -> Iterator[sqlite3.Cursor]:
                     yield cur
                 finally:
                     cur.close()
-    except (sqlite3.Error, SQLAlchemyError, KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (sqlite3.Error, SQLAlchemyError) as exc:
         raise ApplyError(f"Could not apply {what}; nothing was changed: {type(exc).__name__}: {exc}") from exc
 
 
@@ -151,34 +174,44 @@ def _cached_seqs(cur: sqlite3.Cursor, table: str, ids: list[int]) -> dict[int, i
     return dict(rows.fetchall())
 
 
-def _write_rows(cur: sqlite3.Cursor, spec: _Stream, upserts: list[dict],
-                deletes: list[tuple[int, int]]) -> int:
-    """Write the newest version of each item; returns the rows actually changed."""
-    table = spec.table
+def _write_rows(cur: sqlite3.Cursor, spec: _Spec, upserts: list[dict],
+                deletes: list[tuple[int, int]], *, reload: bool = False) -> StreamChange:
+    """Write the newest version of each item (every item while reloading); returns what
+    changed."""
+    table, stream = spec.table, spec.stream
     cached = _cached_seqs(cur, table.name, [it["id"] for it in upserts] + [i for i, _ in deletes])
-    fresh = [it for it in upserts if it["seq"] > cached.get(it["id"], -1)]
-    gone = [i for i, seq in deletes if i in cached and cached[i] < seq]
+    if reload:
+        fresh = [it for it in upserts if it["seq"] != cached.get(it["id"], -1)]
+    else:
+        fresh = [it for it in upserts if it["seq"] > cached.get(it["id"], -1)]
+    gone = [i for i, seq in deletes if i in cached and (reload or cached[i] < seq)]
+    inserted = [it["id"] for it in fresh if it["id"] not in cached]
     reindex: list[int] = []
-    if spec.searchable:
+    if stream.searchable:
         # Most changes (status, remark) leave the searchable text alone: skip those.
         reindex = fts.search_fields_changed(cur, [it for it in fresh if it["id"] in cached])
         fts.unindex_orders(cur, reindex + gone)
-    if spec.child is not None:
-        replaced = [(it["id"],) for it in fresh if it["id"] in cached] + [(i,) for i in gone]
-        if replaced:
-            cur.executemany(f"DELETE FROM {spec.child.name} WHERE {spec.child_key} = ?", replaced)
+    _delete_children(cur, spec, [it["id"] for it in fresh if it["id"] in cached] + gone)
     if gone:
         cur.executemany(f"DELETE FROM {table.name} WHERE id = ?", [(i,) for i in gone])
     if fresh:
-        row = table.row
-        assert row is not None
-        cur.executemany(upsert_sql(table), [row(it) for it in fresh])
+        cur.executemany(upsert_sql(table, guarded=not reload), [table.row(it) for it in fresh])
         if spec.child is not None and spec.children is not None:
             cur.executemany(insert_sql(spec.child),
                             [row for it in fresh for row in spec.children(it)])
-    if spec.searchable:
-        fts.index_orders(cur, reindex + [it["id"] for it in fresh if it["id"] not in cached])
-    return len(fresh) + len(gone)
+    if stream.searchable:
+        fts.index_orders(cur, reindex + inserted)
+    return StreamChange(stream.name, upserted=frozenset(it["id"] for it in fresh),
+                        inserted=frozenset(inserted), deleted=frozenset(gone),
+                        reindexed=frozenset(reindex + inserted) if stream.searchable else frozenset())
+
+
+def _delete_children(cur: sqlite3.Cursor, spec: _Spec, parent_ids: list[int]) -> None:
+    if spec.child is None or not parent_ids:
+        return
+    key = spec.stream.child.parent_column  # type: ignore[union-attr]
+    cur.execute(f"DELETE FROM {spec.child.name} WHERE {key} IN (SELECT value FROM json_each(?))",
+                (orjson.dumps(parent_ids),))
 
 
 def _newest_per_id(items: Iterable[dict]) -> list[dict]:
@@ -191,38 +224,75 @@ def _newest_per_id(items: Iterable[dict]) -> list[dict]:
     return list(best.values())
 
 
+def _sweep_unconfirmed(cur: sqlite3.Cursor, spec: _Spec, below: int | None, down_to: int | None,
+                       confirmed: set[int]) -> list[int]:
+    """While reloading: cached ids in [down_to, below) that the new snapshot did not bring are
+    gone on the server. (Snapshot pages walk ids downwards, so every page covers exactly the
+    range from the previous page's lowest id down to its own.)"""
+    table = spec.table.name
+    where, args = [], []
+    if below is not None:
+        where.append("id < ?")
+        args.append(below)
+    if down_to is not None:
+        where.append("id >= ?")
+        args.append(down_to)
+    sql = f"SELECT id FROM {table}" + (f" WHERE {' AND '.join(where)}" if where else "")
+    stale = [i for (i,) in cur.execute(sql, args) if i not in confirmed]
+    if stale:
+        if spec.stream.searchable:
+            fts.unindex_orders(cur, stale)
+        _delete_children(cur, spec, stale)
+        cur.execute(f"DELETE FROM {table} WHERE id IN (SELECT value FROM json_each(?))",
+                    (orjson.dumps(stale),))
+    return stale
+
+
 def apply_snapshot_page(engine: Engine, stream: str, items: list[dict], *, next_cursor: str | None,
-                        done: bool, feed_cursor: str, total: int | None) -> int:
-    """Store one snapshot page and the cursor of the next one; returns rows written.
+                        done: bool, feed_cursor: str, total: int | None) -> ChangeSet:
+    """Store one snapshot page and the cursor of the next one; returns what changed.
 
     When `done`, the stream moves to the change feed at `feed_cursor` and counts as synced.
+    While the stream is being reloaded (`begin_reload`), its old rows keep answering lookups:
+    each page overwrites the rows it brings and removes the cached rows of its id range that
+    the server no longer has; the last page removes whatever lies below it.
     """
-    check_stream(stream)
-    spec = STREAM_SPECS[stream]
+    spec = STREAM_SPECS[get_stream(stream).name]
     with _write_transaction(engine, f"a {stream} snapshot page") as cur:
-        written = _write_rows(cur, spec, _newest_per_id(items), [])
         old = read_state(cur, stream)
-        applied = (old.applied if old.phase == "snapshot" else 0) + len(items)
+        reload = old.phase == "reload"
+        items = _newest_per_id(items)
+        change = _write_rows(cur, spec, items, [], reload=reload)
+        floor = old.reload_floor
+        if reload:
+            ids = {it["id"] for it in items}
+            lowest = min(ids) if ids else None
+            stale = _sweep_unconfirmed(cur, spec, floor, None if done else lowest, ids)
+            change = StreamChange(stream, change.upserted, change.inserted,
+                                  frozenset(stale), change.reindexed, reloaded=done)
+            if lowest is not None:
+                floor = lowest
+        applied = (old.applied if old.phase != "feed" else 0) + len(items)
         total = total if total is not None else old.total
         if done:
             new = StreamState(stream, "feed", feed_cursor, feed_cursor, total, applied,
                               timefmt.utc_now())
         else:
-            new = StreamState(stream, "snapshot", next_cursor, feed_cursor, total, applied,
-                              old.last_synced_at)
+            new = StreamState(stream, old.phase if reload else "snapshot", next_cursor,
+                              feed_cursor, total, applied, old.last_synced_at,
+                              reload_floor=floor if reload else None)
         write_state(cur, new)
-    return written
+    return ChangeSet.of(change)
 
 
 def apply_changes(engine: Engine, stream: str, changes: list[dict], *, next_cursor: str,
-                  has_more: bool = False) -> int:
-    """Store one change-feed page (upserts and tombstones) and its cursor; returns rows changed.
+                  has_more: bool = False) -> ChangeSet:
+    """Store one change-feed page (upserts and tombstones) and its cursor; returns what changed.
 
     `has_more=True` (the server's flag) keeps `last_synced_at` where it was: the stream is not
     caught up yet. An empty page with `has_more=False` just records "synced now".
     """
-    check_stream(stream)
-    spec = STREAM_SPECS[stream]
+    spec = STREAM_SPECS[get_stream(stream).name]
     with _write_transaction(engine, f"a {stream} change page") as cur:
         last: dict[int, dict] = {}
         for ch in changes:
@@ -232,23 +302,38 @@ def apply_changes(engine: Engine, stream: str, changes: list[dict], *, next_curs
         upserts = [ch["item"] for ch in last.values() if ch["op"] == "upsert"]
         deletes = [(ch["id"], ch["seq"]) for ch in last.values() if ch["op"] == "delete"]
         if len(upserts) + len(deletes) != len(last):
-            raise ValueError("a change's op must be 'upsert' or 'delete'")
-        written = _write_rows(cur, spec, upserts, deletes)
+            raise ApplyError("a change's op must be 'upsert' or 'delete'; nothing was changed")
+        change = _write_rows(cur, spec, upserts, deletes)
         old = read_state(cur, stream)
         synced = old.last_synced_at if has_more else timefmt.utc_now()
         write_state(cur, replace(old, phase="feed", cursor=next_cursor,
-                                 applied=old.applied + len(changes), last_synced_at=synced))
-    return written
+                                 applied=old.applied + len(changes), last_synced_at=synced,
+                                 reload_floor=None))
+    return ChangeSet.of(change)
 
 
-def reset_stream(engine: Engine, stream: str) -> None:
-    """Forget a stream's rows and sync state (after `410 cursor_gone`); the outbox stays."""
-    check_stream(stream)
-    spec = STREAM_SPECS[stream]
+def begin_reload(engine: Engine, stream: str) -> ChangeSet:
+    """Start loading a stream afresh (after `410 cursor_gone`) BESIDE its cached rows: they
+    keep answering lookups until the new snapshot has replaced them (`apply_snapshot_page`
+    sweeps what the server no longer has). The outbox is untouched. Nothing visible changes
+    yet, so the change set is empty."""
+    get_stream(stream)
+    with _write_transaction(engine, f"the reload of {stream}") as cur:
+        old = read_state(cur, stream)
+        write_state(cur, StreamState(stream, "reload", None, None, None, 0, old.last_synced_at,
+                                     reload_floor=None))
+    return ChangeSet()
+
+
+def reset_stream(engine: Engine, stream: str) -> ChangeSet:
+    """Forget a stream's rows and sync state at once; the outbox stays. (Sync reloads with
+    `begin_reload`, which keeps lookups answering meanwhile; this is the blunt tool.)"""
+    spec = STREAM_SPECS[get_stream(stream).name]
     with _write_transaction(engine, f"the reset of {stream}") as cur:
         cur.execute(f"DELETE FROM {spec.table.name}")
-        if spec.searchable:
+        if spec.stream.searchable:
             fts.clear_index(cur)
         if spec.child is not None:
             cur.execute(f"DELETE FROM {spec.child.name}")
         cur.execute("DELETE FROM sync_state WHERE stream = ?", (stream,))
+    return ChangeSet.of(StreamChange(stream, reloaded=True))

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 # Must equal the head of migrations/versions (tests/cache/test_db.py checks it).
-HEAD_REVISION = "0002_sync_state_last_error"
+HEAD_REVISION = "0003_sync_state_reload_floor"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # Execution option for writers: take the write lock at BEGIN, so a read-then-write
@@ -48,9 +48,20 @@ class CacheTooNewError(CacheError):
 class Cache:
     path: Path
     engine: Engine
+    writer: Any = None  # models.writer.CacheWriter: every write goes through it
 
     def close(self) -> None:
-        self.engine.dispose()
+        """Refuse new writes, let the queued ones finish, then release the file. Returns at
+        once: the GUI thread never waits on it."""
+        writer = self.writer
+        if writer is None or writer.closed:
+            self.engine.dispose()
+            return
+        try:
+            writer.submit(lambda engine: engine.dispose())  # after the last queued write
+        except CacheError:
+            pass
+        writer.close(wait=False)
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -59,7 +70,12 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")  # readers (UI) never block the writer (sync)
-    cur.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
+    # FULL: every commit is on disk before it returns, also across a power cut. The cache holds
+    # unsent work (the outbox); NORMAL with WAL may lose the last commits in a power cut. One
+    # writer commits a page or a local write at a time, so the fsync per commit is cheap.
+    cur.execute("PRAGMA synchronous=FULL")
+    # One writer (models.writer) means writers never wait for each other; this only covers
+    # another program holding the file (a backup tool, a second copy of the app).
     cur.execute("PRAGMA busy_timeout=5000")
     cur.execute("PRAGMA cache_size=-32768")  # 32 MiB page cache per connection
     cur.execute("PRAGMA mmap_size=268435456")
@@ -171,4 +187,6 @@ def open_cache(path: Path) -> Cache:
     except Exception as exc:  # sqlite3/SQLAlchemy/Alembic errors: the file is unusable
         engine.dispose()
         raise CacheError(f"Cannot open the cache file {path}: {exc}", path) from exc
-    return Cache(path=path, engine=engine)
+    from workstation.models.writer import CacheWriter  # noqa: PLC0415 (imports changes, apply-free)
+
+    return Cache(path=path, engine=engine, writer=CacheWriter(engine))

@@ -164,7 +164,7 @@ class SyncState(Base):
 
     __tablename__ = "sync_state"
     stream: Mapped[str] = mapped_column(String, primary_key=True)
-    phase: Mapped[str] = mapped_column(Text)  # "snapshot" | "feed"
+    phase: Mapped[str] = mapped_column(Text)  # "snapshot" | "reload" | "feed"
     cursor: Mapped[str | None] = mapped_column(Text)
     feed_cursor: Mapped[str | None] = mapped_column(Text)
     total: Mapped[int | None] = mapped_column(Integer)
@@ -174,6 +174,8 @@ class SyncState(Base):
     # 0002: the last attempt and, when it failed, a short reason for the status bar
     last_error: Mapped[str | None] = mapped_column(Text)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # 0003: while a stream reloads beside its old rows, the lowest id confirmed so far
+    reload_floor: Mapped[int | None] = mapped_column(Integer)
 
 
 class Outbox(Base):

@@ -9,11 +9,13 @@ from typing import Literal
 from sqlalchemy import Engine
 
 from workstation.models import timefmt
+from workstation.models.streams import STREAM_NAMES, get_stream
 
-# Every stream the cache holds, in first-load order (mirrors sync.puller.STREAM_ORDER).
-STREAMS = ("warehouses", "products", "stock", "buyers", "orders")
+# Every stream the cache holds, in priority (first-load) order: declared in models.streams.
+STREAMS = STREAM_NAMES
 
-Phase = Literal["snapshot", "feed"]
+# snapshot: first load; reload: loading afresh beside the old rows (after 410); feed: live.
+Phase = Literal["snapshot", "reload", "feed"]
 
 
 @dataclass(frozen=True)
@@ -25,18 +27,24 @@ class StreamState:
     total: int | None  # entities in the snapshot, when the server said
     applied: int  # items processed so far (snapshot progress = applied / total)
     last_synced_at: datetime | None  # last time this stream was fully caught up
+    # While reloading: the lowest id the new snapshot has confirmed so far (None: none yet).
+    reload_floor: int | None = None
+
+    @property
+    def loading(self) -> bool:
+        """In a (first or repeated) snapshot load, not yet on the change feed."""
+        return self.phase != "feed"
 
     @classmethod
     def fresh(cls, stream: str) -> StreamState:
         return cls(stream, "snapshot", None, None, None, 0, None)
 
 
-_COLUMNS = "stream, phase, cursor, feed_cursor, total, applied, last_synced_at"
+_COLUMNS = "stream, phase, cursor, feed_cursor, total, applied, last_synced_at, reload_floor"
 
 
 def check_stream(stream: str) -> None:
-    if stream not in STREAMS:
-        raise ValueError(f"unknown stream {stream!r}; expected one of {', '.join(STREAMS)}")
+    get_stream(stream)
 
 
 def read_state(cur: sqlite3.Cursor, stream: str) -> StreamState:
@@ -44,7 +52,8 @@ def read_state(cur: sqlite3.Cursor, stream: str) -> StreamState:
     row = cur.execute(f"SELECT {_COLUMNS} FROM sync_state WHERE stream = ?", (stream,)).fetchone()
     if row is None:
         return StreamState.fresh(stream)
-    return StreamState(row[0], row[1], row[2], row[3], row[4], row[5], timefmt.from_db(row[6]))
+    return StreamState(row[0], row[1], row[2], row[3], row[4], row[5], timefmt.from_db(row[6]),
+                       row[7])
 
 
 def write_state(cur: sqlite3.Cursor, state: StreamState) -> None:
@@ -52,10 +61,10 @@ def write_state(cur: sqlite3.Cursor, state: StreamState) -> None:
     # add some) keep their values.
     sets = ", ".join(f"{c} = excluded.{c}" for c in (*_COLUMNS.split(", ")[1:], "updated_at"))
     cur.execute(
-        f"INSERT INTO sync_state ({_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        f"INSERT INTO sync_state ({_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
         f"ON CONFLICT(stream) DO UPDATE SET {sets}",
         (state.stream, state.phase, state.cursor, state.feed_cursor, state.total, state.applied,
-         timefmt.to_db(state.last_synced_at), timefmt.utc_now_text()),
+         timefmt.to_db(state.last_synced_at), state.reload_floor, timefmt.utc_now_text()),
     )
 
 
@@ -77,3 +86,36 @@ def last_synced_at(engine: Engine) -> datetime | None:
     if any(stream not in synced for stream in STREAMS):
         return None
     return timefmt.from_db(min(synced[s] for s in STREAMS))
+
+
+@dataclass(frozen=True)
+class SyncFailure:
+    at: datetime
+    reason: str
+
+
+def record_attempt(engine: Engine, error: str | None) -> None:
+    """Remember the last sync attempt and, when it failed, a short reason, so "last sync
+    failed at 14:05: server unreachable" survives a restart. Written by the cache writer."""
+    now = timefmt.utc_now_text()
+    with engine.connect() as conn:
+        conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin():
+            cur = conn.connection.driver_connection.cursor()
+            for stream in STREAMS:  # rows of streams never synced yet are fresh states
+                cur.execute("INSERT INTO sync_state (stream, phase, applied, updated_at) "
+                            "VALUES (?, 'snapshot', 0, ?) ON CONFLICT(stream) DO NOTHING",
+                            (stream, now))
+            cur.execute("UPDATE sync_state SET last_error = ?, last_attempt_at = ?",
+                        (error[:500] if error else None, now))
+
+
+def last_failure(engine: Engine) -> SyncFailure | None:
+    """The last attempt's failure, or None when the last attempt succeeded (or none was made)."""
+    with engine.connect() as conn:
+        row = conn.connection.driver_connection.execute(
+            "SELECT last_attempt_at, last_error FROM sync_state WHERE last_error IS NOT NULL "
+            "ORDER BY last_attempt_at DESC LIMIT 1").fetchone()
+    if row is None or row[0] is None:
+        return None
+    return SyncFailure(timefmt.from_db(row[0]), row[1])

@@ -61,14 +61,34 @@ class StoreClient:
         self._sleep = sleep
         self._aborted = threading.Event()
         self._live_conns: "weakref.WeakSet[Any]" = weakref.WeakSet()
-        self._session = requests.Session()
-        self._session.verify = verify
-        self._session.headers.update({"Accept": "application/json",
-                                      "User-Agent": "Workstation/0.1"})
-        adapter = HTTPAdapter(max_retries=retry or default_retry(), pool_maxsize=2)
-        _make_abortable(adapter, self._live_conns, self._aborted)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        self._session = self._new_session(verify, retry or default_retry(), self._live_conns,
+                                          self._aborted.is_set)
+        # The long poll has a session of its own, so `interrupt_wait` can break it without
+        # touching the pages being fetched, and without ending the client.
+        self._poll_conns: "weakref.WeakSet[Any]" = weakref.WeakSet()
+        self._poll_interrupt: threading.Event | None = None
+        self._poll_session = self._new_session(verify, retry or default_retry(), self._poll_conns,
+                                               self._poll_stopped)
+        # The offline probe: one quick try, no retries (its caller retries every second or so).
+        self._probe_session = self._new_session(verify, Retry(0, read=False, redirect=False),
+                                                self._live_conns, self._aborted.is_set)
+        self.last_success: float | None = None  # time.monotonic() of the last answer < 500
+
+    @staticmethod
+    def _new_session(verify: bool | str, retry: Retry, registry: "weakref.WeakSet[Any]",
+                     stopped: Callable[[], bool]) -> requests.Session:
+        session = requests.Session()
+        session.verify = verify
+        session.headers.update({"Accept": "application/json", "User-Agent": "Workstation/0.1"})
+        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=2)
+        _make_abortable(adapter, registry, stopped)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    def _poll_stopped(self) -> bool:
+        interrupt = self._poll_interrupt
+        return self._aborted.is_set() or (interrupt is not None and interrupt.is_set())
 
     # ---- auth --------------------------------------------------------------------------
 
@@ -106,13 +126,48 @@ class StoreClient:
     def head(self) -> wire.Head:
         return wire.parse_head(self._get("/sync/head").content)
 
-    def wait(self, after_seq: int, timeout: float) -> wire.Head:
-        """Long poll: returns when the shop's sequence passes `after_seq` or at `timeout`."""
+    def wait(self, after_seq: int, timeout: float, *,
+             interrupt: threading.Event | None = None) -> wire.Head | None:
+        """Long poll: returns when the shop's sequence passes `after_seq` or at `timeout`.
+
+        With `interrupt`: returns None at once when that event is (or becomes) set and
+        `interrupt_wait()` is called; the client stays usable (unlike `abort`)."""
         timeout = max(0.0, min(float(timeout), 30.0))
-        # The read timeout must outlast the server's own hold time.
-        resp = self._get("/sync/wait", params={"after": after_seq, "timeout": timeout},
-                         timeout=(self.timeout[0], timeout + self.timeout[1]))
+        self._poll_interrupt = interrupt
+        if interrupt is not None and interrupt.is_set():
+            return None
+        try:
+            # The read timeout must outlast the server's own hold time.
+            resp = self._get("/sync/wait", params={"after": after_seq, "timeout": timeout},
+                             timeout=(self.timeout[0], timeout + self.timeout[1]),
+                             session=self._poll_session)
+        except ServerUnreachable:
+            if interrupt is not None and interrupt.is_set() and not self._aborted.is_set():
+                return None
+            raise
         return wire.parse_head(resp.content)
+
+    def interrupt_wait(self) -> None:
+        """From any thread: end a long poll in flight whose `interrupt` event is set (see
+        `wait`). Only the poll's own connection is cut."""
+        for conn in list(self._poll_conns):
+            _shutdown(conn)
+
+    def probe(self, timeout: float = 1.5) -> bool:
+        """One quick request: does the server answer at all? For noticing, while offline,
+        that the network is back (no retries, short timeouts)."""
+        if self._aborted.is_set():
+            return False
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            resp = self._probe_session.get(self.base_url + "/api/v1/sync/head", headers=headers,
+                                           timeout=(timeout, timeout), allow_redirects=False)
+        except requests.exceptions.RequestException:
+            return False
+        if resp.status_code < 500 and resp.status_code != 429:
+            self.last_success = time.monotonic()
+            return True
+        return False
 
     # ---- lifetime ----------------------------------------------------------------------
 
@@ -120,12 +175,13 @@ class StoreClient:
         """From any thread: make the request in flight (e.g. a long poll) fail at once with
         ServerUnreachable, and every later one too. Used by `SyncService.stop()`."""
         self._aborted.set()
-        for conn in list(self._live_conns):
+        for conn in list(self._live_conns) + list(self._poll_conns):
             _shutdown(conn)
-        self._session.close()
+        self.close()
 
     def close(self) -> None:
-        self._session.close()
+        for session in (self._session, self._poll_session, self._probe_session):
+            session.close()
 
     def __enter__(self) -> "StoreClient":
         return self
@@ -137,33 +193,36 @@ class StoreClient:
 
     def _get(self, path: str, *, params: dict[str, Any] | None = None,
              timeout: tuple[float, float] | None = None,
-             stream_name: str | None = None) -> requests.Response:
+             stream_name: str | None = None,
+             session: requests.Session | None = None) -> requests.Response:
         # urllib3 retries connect errors and retryable statuses; this loop adds the one case it
         # cannot see: the connection dropping while the body is being read.
         attempt = 0
         while True:
             try:
                 return self._request("GET", path, params=params, timeout=timeout,
-                                     stream_name=stream_name)
+                                     stream_name=stream_name, session=session)
             except _BodyCut as cut:
                 attempt += 1
-                if attempt > BODY_RETRIES or self._aborted.is_set():
+                if attempt > BODY_RETRIES or self._aborted.is_set() or (
+                        session is self._poll_session and self._poll_stopped()):
                     raise ServerUnreachable(f"connection dropped while reading {path}: "
                                             f"{cut.__cause__}") from None
                 self._sleep(min(4.0, 0.2 * 2 ** attempt) * random.uniform(0.5, 1.5))
 
     def _request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                  json: Any = None, timeout: tuple[float, float] | None = None,
-                 auth: bool = True, stream_name: str | None = None) -> requests.Response:
+                 auth: bool = True, stream_name: str | None = None,
+                 session: requests.Session | None = None) -> requests.Response:
         if self._aborted.is_set():
             raise ServerUnreachable("the client was stopped")
         headers = {}
         if auth and self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         try:
-            resp = self._session.request(method, self.base_url + "/api/v1" + path,
-                                         params=params, json=json, headers=headers,
-                                         timeout=timeout or self.timeout, allow_redirects=False)
+            resp = (session or self._session).request(
+                method, self.base_url + "/api/v1" + path, params=params, json=json,
+                headers=headers, timeout=timeout or self.timeout, allow_redirects=False)
             resp.content  # noqa: B018 - read the body here so a cut body is caught below
         except requests.exceptions.SSLError as exc:
             raise TLSFailure(f"{method} {path}: {exc}") from None
@@ -176,13 +235,32 @@ class StoreClient:
         except requests.exceptions.RequestException as exc:
             # e.g. InvalidURL, TooManyRedirects: a broken configuration, nothing to retry.
             raise ServerUnreachable(f"{method} {path}: {_short(exc)}") from None
+        if resp.status_code < 500 and resp.status_code != 429:
+            self.last_success = time.monotonic()
         if resp.status_code >= 300:
             _raise_for_status(resp, method, path, stream_name)
+        if _cut_short(resp):
+            # The connection dropped inside the response headers: http.client then reads "to
+            # the end" of a body that never comes. A dropped connection, not bad data.
+            if method == "GET":
+                raise _BodyCut() from ServerUnreachable(f"{method} {path}: empty answer")
+            raise ServerUnreachable(f"{method} {path}: the connection dropped before the answer")
         return resp
 
 
 class _BodyCut(Exception):
     """Internal: the response body ended early (connection dropped mid-response)."""
+
+
+def _cut_short(resp: requests.Response) -> bool:
+    """A 2xx whose body cannot be whole: empty where JSON is due, or no framing at all (no
+    Content-Length, not chunked), which the server never sends."""
+    if resp.status_code == 204:
+        return False
+    if not resp.content:
+        return True
+    headers = resp.headers
+    return "Content-Length" not in headers and "chunked" not in headers.get("Transfer-Encoding", "")
 
 
 def _raise_for_status(resp: requests.Response, method: str, path: str,
@@ -207,7 +285,7 @@ def _short(exc: BaseException) -> str:
 
 
 def _make_abortable(adapter: HTTPAdapter, registry: "weakref.WeakSet[Any]",
-                    aborted: threading.Event) -> None:
+                    stopped: Callable[[], bool]) -> None:
     """Let `abort()` (another thread) break a request blocked in recv(), e.g. a long poll.
 
     Every connection registers itself once connected and shuts itself down if the client
@@ -217,7 +295,7 @@ def _make_abortable(adapter: HTTPAdapter, registry: "weakref.WeakSet[Any]",
 
     def connected(conn: Any) -> None:
         registry.add(conn)
-        if aborted.is_set():
+        if stopped():
             _shutdown(conn)
 
     class HTTPConn(HTTPConnection):
@@ -243,7 +321,7 @@ def _make_abortable(adapter: HTTPAdapter, registry: "weakref.WeakSet[Any]",
     class AbortableRetry(type(retry)):  # type: ignore[misc]
         def increment(self, method: Any = None, url: Any = None, response: Any = None,
                       error: Any = None, _pool: Any = None, _stacktrace: Any = None) -> Retry:
-            if aborted.is_set():
+            if stopped():
                 raise MaxRetryError(_pool, url or "", error or ProtocolError("aborted"))
             return super().increment(method, url, response, error, _pool, _stacktrace)
 

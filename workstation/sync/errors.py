@@ -84,3 +84,16 @@ class CursorGone(SyncError):
     def __init__(self, stream: str, detail: str = "") -> None:
         super().__init__(detail or f"cursor gone for stream {stream!r}")
         self.stream = stream
+
+
+class SyncBug(SyncError):
+    """Sync hit a bug in this program (not the network, not the cache file): the loop logged
+    the traceback and starts again after `retry_in_s` seconds."""
+
+    code = "internal_error"
+    user_message = "Sync stopped on an internal error and restarts shortly (details in the log)."
+
+    def __init__(self, original: BaseException, retry_in_s: float) -> None:
+        super().__init__(f"{type(original).__name__}: {original}")
+        self.original = original
+        self.retry_in_s = retry_in_s

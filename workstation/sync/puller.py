@@ -1,9 +1,13 @@
 """Brings the local cache to the server's head: snapshot pages, then the change feed.
 
 Each page is validated (by the client, `workstation.sync.wire`) and then applied together
-with its cursor in ONE cache transaction (`workstation.models.apply`), so a crash, a kill or a
-dropped connection at any point resumes from the last applied page: nothing is missed or
-applied twice.
+with its cursor in ONE cache transaction (`workstation.models.apply`) on the cache's one
+writer (`models.writer.CacheWriter`), so a crash, a kill or a dropped connection at any point
+resumes from the last applied page: nothing is missed or applied twice.
+
+Streams are pulled in priority order (`models.streams`). A stream asked for urgently
+(`request`, e.g. chat after a live event) is caught up between two pages of a long catch-up
+of a lower-priority stream, so small urgent streams never wait behind a big first load.
 """
 from __future__ import annotations
 
@@ -12,21 +16,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
-from sqlalchemy.engine import Engine
-
-from workstation.models.apply import apply_changes, apply_snapshot_page, reset_stream
+from workstation.models.apply import apply_changes, apply_snapshot_page, begin_reload
 from workstation.models.state import StreamState, get_stream_state
+from workstation.models.streams import STREAMS
+from workstation.models.writer import CacheWriter
 
 from .client import StoreClient
 from .errors import CursorGone
 from .wire import STREAM_ORDER
 
-# Share of the first load each stream stands for. Totals are only known once a stream's first
-# snapshot page arrives, so fixed shares keep the overall fraction monotonic; within a stream
-# the server's `total` drives it. Orders dominate a shop's data by far.
-STREAM_WEIGHTS: dict[str, float] = {
-    "warehouses": 0.005, "products": 0.03, "stock": 0.065, "buyers": 0.15, "orders": 0.75,
-}
+# Share of the first load each stream stands for (declared with the stream). Totals are only
+# known once a stream's first snapshot page arrives, so fixed shares keep the overall fraction
+# monotonic; within a stream the server's `total` drives it.
+STREAM_WEIGHTS: dict[str, float] = {name: s.weight for name, s in STREAMS.items()}
 MAX_FEED_PAGES_PER_RUN = 10_000  # a safety bound; a real backlog needs far fewer pages
 
 
@@ -44,7 +46,7 @@ class StreamSummary:
     snapshot_pages: int = 0
     feed_pages: int = 0
     items: int = 0          # rows applied (entities upserted or deleted)
-    resets: int = 0         # times the stream was discarded after 410 cursor_gone
+    resets: int = 0         # times the stream was reloaded after 410 cursor_gone
 
 
 @dataclass
@@ -66,7 +68,7 @@ class SyncCancelled(Exception):
 
 
 class Puller:
-    def __init__(self, client: StoreClient, engine: Engine, *,
+    def __init__(self, client: StoreClient, writer: CacheWriter, *,
                  streams: tuple[str, ...] = STREAM_ORDER, page_size: int = 1000,
                  on_progress: Callable[[SyncProgress], None] | None = None,
                  cancel: threading.Event | None = None) -> None:
@@ -76,20 +78,33 @@ class Puller:
         if not 1 <= page_size <= 5000:
             raise ValueError("page_size must be within 1..5000 (PROTOCOL.md)")
         self.client = client
-        self.engine = engine
-        self.streams = tuple(streams)
+        self.writer = writer
+        self.engine = writer.engine  # reads (sync state) use their own connections
+        self.streams = tuple(sorted(streams, key=lambda s: STREAMS[s].priority))
         self.page_size = page_size
         self.on_progress = on_progress
         self.cancel = cancel or threading.Event()
+        self.pages_applied = 0  # every page applied, ever: the sync loop reads it as "progress"
         self._live: set[str] = set()
+        self._urgent: set[str] = set()
+        self._urgent_lock = threading.Lock()
+        self._summary = SyncSummary()
+
+    def request(self, streams: set[str] | frozenset[str]) -> None:
+        """From any thread: catch these streams up as soon as possible, also in the middle of
+        a long catch-up of streams of lower priority."""
+        with self._urgent_lock:
+            self._urgent |= set(streams) & set(self.streams)
 
     def run_once(self) -> SyncSummary:
         """Every stream to the server's head. Raises SyncError subclasses (nothing is half
         applied when it does); returns a summary with `cancelled` set if asked to stop."""
-        summary = SyncSummary({s: StreamSummary() for s in self.streams})
+        summary = self._summary = SyncSummary({s: StreamSummary() for s in self.streams})
         # Streams past their first load; read once per run, kept current as pages apply.
         self._live = {s for s in self.streams
                       if get_stream_state(self.engine, s).phase == "feed"}
+        with self._urgent_lock:
+            self._urgent.clear()  # this run pulls every stream anyway
         try:
             for stream in self.streams:
                 self._sync_stream(stream, summary.streams[stream])
@@ -105,15 +120,16 @@ class Puller:
             self._catch_up(stream, state, summary)
         except CursorGone:
             # The server cannot continue from our cursor (another epoch, expired tombstones):
-            # drop this stream's rows and cursor (the outbox stays) and load it afresh. A second
-            # 410 in the same run is not retried: that would be a loop, let it surface.
-            reset_stream(self.engine, stream)
+            # load the stream afresh BESIDE its cached rows, which keep answering lookups until
+            # the new snapshot has replaced them (the outbox stays). A second 410 in the same
+            # run is not retried: that would be a loop, let it surface.
+            self.writer.run(begin_reload, stream)
             self._live.discard(stream)
             summary.resets += 1
             self._catch_up(stream, get_stream_state(self.engine, stream), summary)
 
     def _catch_up(self, stream: str, state: StreamState, summary: StreamSummary) -> None:
-        if state.phase == "snapshot":
+        if state.loading:
             self._snapshot(stream, state, summary)
             state = get_stream_state(self.engine, stream)
         self._feed(stream, state, summary)
@@ -136,16 +152,18 @@ class Puller:
                                               self.page_size)
                     if page.total is not None:
                         total = page.total
-                    n = apply_snapshot_page(self.engine, stream, page.items,
-                                            next_cursor=page.next_cursor, done=page.done,
-                                            feed_cursor=page.feed_cursor, total=page.total)
+                    changes = self.writer.run(apply_snapshot_page, stream, page.items,
+                                              next_cursor=page.next_cursor, done=page.done,
+                                              feed_cursor=page.feed_cursor, total=page.total)
+                    self.pages_applied += 1
                     applied += len(page.items)
                     summary.snapshot_pages += 1
-                    summary.items += n
+                    summary.items += changes.rows
                     self._report(stream, "snapshot", applied, total, done=page.done)
                     if page.done:
                         return
                     self._check_cancel()
+                    self._serve_urgent(stream)
             finally:
                 # Leaving early (cancel, error): a page still in flight is discarded; its
                 # cursor was never committed, so nothing is lost.
@@ -159,15 +177,33 @@ class Puller:
             self._check_cancel()
             page = self.client.changes(stream, cursor, self.page_size)
             # Applied even when empty: the cache records "caught up at" with the last page.
-            n = apply_changes(self.engine, stream, page.changes, next_cursor=page.next_cursor,
-                              has_more=page.has_more)
+            changes = self.writer.run(apply_changes, stream, page.changes,
+                                      next_cursor=page.next_cursor, has_more=page.has_more)
+            self.pages_applied += 1
             summary.feed_pages += 1
-            summary.items += n
+            summary.items += changes.rows
             if page.changes:
-                self._report(stream, "feed", n, None, done=True)
+                self._report(stream, "feed", changes.rows, None, done=True)
             if not page.has_more:
                 return
             cursor = page.next_cursor
+            self._serve_urgent(stream)
+
+    def _serve_urgent(self, current: str) -> None:
+        """Between two pages of `current`: catch up the streams asked for urgently that come
+        before it in priority and are already live (a stream still in its first load is
+        caught up in its turn)."""
+        with self._urgent_lock:
+            if not self._urgent:
+                return
+            rank = STREAMS[current].priority
+            due = sorted((s for s in self._urgent
+                          if STREAMS[s].priority < rank and s in self._live),
+                         key=lambda s: STREAMS[s].priority)
+            self._urgent -= set(due)
+        for stream in due:
+            summary = self._summary.streams.setdefault(stream, StreamSummary())
+            self._feed(stream, get_stream_state(self.engine, stream), summary)
 
     # ---- helpers -----------------------------------------------------------------------
 

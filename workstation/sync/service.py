@@ -1,127 +1,269 @@
-"""The sync loop a worker thread runs: pull, long-poll for news, pull again; offline with
-backoff when the server cannot be reached; stops on an expired session or on `stop()`.
+"""The sync loop a worker thread runs: pull, long-poll for news, pull again.
 
-It reports through plain callables (the UI adapts them to Qt signals). Callbacks run on the
-worker thread and must not block.
+- **Woken at once** (`wake`, any thread): a local write or a live event for an urgent stream
+  ends the long poll (or a backoff wait) without ending the client; the streams named are
+  caught up first, also between the pages of a long first load.
+- **Calm under a bad network**: a failure right after the server answered (a blip: a reset,
+  a 503, a cut page) is retried quickly without claiming "offline"; only when nothing has
+  answered for `offline_after_s` is the workstation offline. A page applied counts as
+  success, so a long first load through a flaky network never climbs to the maximum
+  backoff. While offline a cheap probe notices within about `probe_interval_s` that the
+  server answers again, apart from the backoff of the heavy work.
+- **Never silently stopped**: a bug (any exception that is not a sync or cache failure) is
+  logged with its traceback, reported as a `SyncBug`, and the loop starts again after a
+  growing pause. Only an expired session (`AuthExpired`) or `stop()` ends it.
+- **Told once**: state changes, failures and recoveries are logged once each (not once per
+  retry), without secrets; the last failure is written to the cache (`models.state`) so
+  "last sync failed at 14:05: …" survives a restart.
+
+Callbacks run on the worker thread and must not block; the UI adapts them to Qt signals.
 """
 from __future__ import annotations
 
 import logging
 import random
 import threading
+import time
 from datetime import datetime, timezone
 from typing import Callable, Literal
 
-from sqlalchemy.engine import Engine
-
 from workstation.models.db import CacheError
+from workstation.models.state import record_attempt
+from workstation.models.writer import CacheClosed, CacheWriter
 
 from .client import StoreClient
-from .errors import AuthExpired, SyncError
+from .errors import AuthExpired, ServerUnreachable, SyncBug, SyncError
 from .puller import Puller, SyncProgress
 
 log = logging.getLogger(__name__)
 
 State = Literal["syncing", "online", "offline"]
-ExitReason = Literal["stopped", "auth_expired", "crashed"]
+ExitReason = Literal["stopped", "auth_expired"]
 
 LONG_POLL_S = 25.0       # under the server's 30 s cap and typical proxy idle timeouts
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 30.0
+OFFLINE_AFTER_S = 6.0    # nothing answered for this long (nor a probe): offline, not a blip
+PROBE_INTERVAL_S = 1.5   # while offline: how often a cheap request checks for the network
+BLIP_PAUSE_S = 1.0       # the longest pause after a failure that is only a blip
+BUG_BACKOFF_FIRST_S = 5.0
+BUG_BACKOFF_MAX_S = 300.0
 
 
 def _noop(*_args: object) -> None:
     return None
 
 
+def _kind(exc: BaseException) -> tuple:
+    """What makes two failures "the same" for the log and the status line."""
+    if isinstance(exc, SyncBug):
+        exc = exc.original
+    return (type(exc).__name__, getattr(exc, "status", None))
+
+
+def _reason(exc: BaseException) -> str:
+    """A short reason for the log and the status line (never a token: errors carry none)."""
+    code = getattr(exc, "code", None) or type(exc).__name__
+    text = str(exc)
+    return f"{code}: {text[:300]}"
+
+
 class SyncService:
-    def __init__(self, client: StoreClient, engine: Engine, *,
+    def __init__(self, client: StoreClient, writer: CacheWriter, *,
                  on_state: Callable[[State], None] | None = None,
                  on_progress: Callable[[SyncProgress], None] | None = None,
                  on_synced: Callable[[datetime], None] | None = None,
                  on_error: Callable[[Exception], None] | None = None,
                  page_size: int = 1000, long_poll_s: float = LONG_POLL_S,
                  backoff_first_s: float = BACKOFF_FIRST_S,
-                 backoff_max_s: float = BACKOFF_MAX_S) -> None:
+                 backoff_max_s: float = BACKOFF_MAX_S,
+                 offline_after_s: float = OFFLINE_AFTER_S,
+                 probe_interval_s: float = PROBE_INTERVAL_S,
+                 bug_backoff_first_s: float = BUG_BACKOFF_FIRST_S,
+                 bug_backoff_max_s: float = BUG_BACKOFF_MAX_S) -> None:
         self.client = client
+        self.writer = writer
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set by wake() and stop(): ends any wait early
         self._on_state = on_state or _noop
         self._on_synced = on_synced or _noop
         self._on_error = on_error or _noop
-        self._puller = Puller(client, engine, page_size=page_size, on_progress=on_progress,
+        self._puller = Puller(client, writer, page_size=page_size, on_progress=on_progress,
                               cancel=self._stop)
         self._long_poll_s = long_poll_s
         self._backoff_first_s = backoff_first_s
         self._backoff_max_s = backoff_max_s
+        self._offline_after_s = offline_after_s
+        self._probe_interval_s = probe_interval_s
+        self._bug_backoff_first_s = bug_backoff_first_s
+        self._bug_backoff_max_s = bug_backoff_max_s
         self._state: State | None = None
+        self._offline_since: float | None = None
+        self._last_kind: tuple | None = None  # the kind of failure last reported
+        self._repeats = 0  # retries since, of that same kind
+        self._recorded_ok = False  # the cache already says "the last attempt succeeded"
+
+    # ---- control (any thread) ------------------------------------------------------------
 
     @property
     def state(self) -> State | None:
         return self._state
 
     def stop(self) -> None:
-        """From any thread: ends `run()` promptly, including a long poll in flight."""
+        """Ends `run()` promptly, including a long poll or a page request in flight."""
         self._stop.set()
+        self._wake.set()
         self.client.abort()
 
     @property
     def stopping(self) -> bool:
         return self._stop.is_set()
 
+    def wake(self, streams: set[str] | frozenset[str] | None = None) -> None:
+        """Pull now: ends the long poll or a backoff wait at once. `streams` are caught up
+        first (between the pages of a long catch-up of lower-priority streams)."""
+        if streams:
+            self._puller.request(streams)
+        self._wake.set()
+        self.client.interrupt_wait()
+
+    # ---- the loop ------------------------------------------------------------------------
+
     def run(self) -> ExitReason:
         """The loop; returns why it ended. Never raises."""
-        failures = 0
+        failures = bugs = 0
+        progress_mark = self._puller.pages_applied
         while not self._stop.is_set():
             try:
                 self._cycle()
-                failures = 0
+                failures = bugs = 0
             except AuthExpired as exc:
-                self._set_state("offline")
+                self._set_state("offline", str(exc))
                 self._on_error(exc)
                 return "auth_expired"
-            except SyncError as exc:
+            except CacheClosed:
+                break  # signing out or shutting down: the cache went away under us
+            except (SyncError, CacheError) as exc:
                 if self._stop.is_set():
                     break
-                # Unreachable, 5xx, or a bad payload: nothing was half-applied; report, wait,
-                # and start over from the stored cursors.
-                self._set_state("offline")
-                self._on_error(exc)
+                # Nothing was half-applied: report, wait, and start over from the stored cursors.
+                if self._puller.pages_applied != progress_mark:
+                    failures = 0  # pages got through since the last failure: keep retrying fast
+                progress_mark = self._puller.pages_applied
                 failures += 1
-                self._stop.wait(self._backoff(failures))
-            except CacheError as exc:
-                # Local trouble (disk full, file locked by another program): nothing was
-                # half-applied; report it and try again later without claiming to be offline.
-                self._on_error(exc)
-                failures += 1
-                self._stop.wait(self._backoff(failures))
-            except Exception as exc:  # noqa: BLE001 - a bug: report it, do not spin on it
-                log.exception("sync loop crashed")
-                self._set_state("offline")
-                self._on_error(exc)
-                return "crashed"
+                blip = self._failed(exc)
+                pause = min(self._backoff(failures), BLIP_PAUSE_S) if blip else self._backoff(failures)
+                self._pause(pause, probe=isinstance(exc, ServerUnreachable))
+            except Exception as exc:  # noqa: BLE001 - a bug: say so, pause, start again
+                if self._stop.is_set():
+                    break
+                bugs += 1
+                pause = min(self._bug_backoff_max_s, self._bug_backoff_first_s * 2 ** (bugs - 1))
+                self._bug(exc, pause)
+                self._pause(pause, probe=False)
         return "stopped"
 
     def _cycle(self) -> None:
+        self._wake.clear()  # a wake-up from here on ends this cycle's long poll at once
         # Read the head BEFORE pulling: a change that lands during the pull moves the head past
         # `seen`, so the long poll below returns at once instead of missing it.
-        if self._state != "online":
-            self._set_state("syncing")  # catching up; routine pulls while online stay "online"
         seen = self.client.head()
+        if self._state != "online":
+            self._set_state("syncing")  # the server answers: catching up
         summary = self._puller.run_once()
         if summary.cancelled:
             return
+        self._succeeded()
         self._on_synced(datetime.now(timezone.utc))
         self._set_state("online")
         # A timeout without news still loops back to a (cheap) pull, which refreshes
         # "synced at" and re-checks the connection.
-        self.client.wait(seen.seq, self._long_poll_s)
+        self.client.wait(seen.seq, self._long_poll_s, interrupt=self._wake)
+
+    # ---- failures ------------------------------------------------------------------------
+
+    def _failed(self, exc: SyncError | CacheError) -> bool:
+        """Report a failure; True when it is a blip (retry soon, tell nobody)."""
+        if isinstance(exc, CacheError):
+            # Local trouble (disk full, file locked by another program): not offline.
+            self._report(exc, level=logging.ERROR)
+            return False
+        answered = self.client.last_success
+        recent = answered is not None and time.monotonic() - answered < self._offline_after_s
+        if self._state != "offline" and (recent or self.client.probe()):
+            # The server answered moments ago, or answers a quick probe now: a blip. Retry
+            # soon and quietly; the agent sees nothing.
+            log.debug("sync: retrying after %s", _reason(exc))
+            return True
+        self._set_state("offline", _reason(exc))
+        self._report(exc, level=logging.WARNING)
+        return False
+
+    def _bug(self, exc: Exception, pause: float) -> None:
+        if _kind(exc) != self._last_kind:
+            log.error("sync: internal error, restarting in %.0f s", pause, exc_info=exc)
+        self._report(SyncBug(exc, pause), level=None, kind=_kind(exc))
+
+    def _report(self, exc: Exception, *, level: int | None, kind: tuple | None = None) -> None:
+        """Tell the UI, the log and the cache once per kind of failure, not once per retry."""
+        kind = kind or _kind(exc)
+        if kind == self._last_kind:
+            self._repeats += 1
+            return
+        self._last_kind, self._repeats = kind, 0
+        reason = _reason(exc)
+        if level is not None:
+            log.log(level, "sync failed: %s", reason)
+        self._on_error(exc)
+        self._record(reason)
+
+    def _succeeded(self) -> None:
+        if self._last_kind is not None:
+            log.info("sync recovered after %d retries", self._repeats)
+            self._last_kind, self._repeats = None, 0
+        if not self._recorded_ok:
+            self._record(None)  # also clears a failure recorded by an earlier run
+
+    def _record(self, reason: str | None) -> None:
+        self._recorded_ok = reason is None
+        try:
+            self.writer.submit(record_attempt, reason)
+        except CacheClosed:
+            pass
+
+    # ---- waiting -------------------------------------------------------------------------
+
+    def _pause(self, seconds: float, *, probe: bool) -> None:
+        """Wait `seconds` (or until woken or stopped). While the server is unreachable, a
+        cheap probe every `probe_interval_s` ends the wait as soon as it answers again."""
+        deadline = time.monotonic() + seconds
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            step = min(left, self._probe_interval_s) if probe else left
+            if self._wake.wait(step):
+                return
+            if probe and time.monotonic() < deadline and self.client.probe():
+                log.info("sync: the server answers again")
+                return
 
     def _backoff(self, failures: int) -> float:
         # Full jitter: desynchronises a room full of workstations reconnecting together.
         ceiling = min(self._backoff_max_s, self._backoff_first_s * 2 ** (failures - 1))
         return random.uniform(ceiling / 2, ceiling)
 
-    def _set_state(self, state: State) -> None:
-        if state != self._state:
-            self._state = state
-            self._on_state(state)
+    def _set_state(self, state: State, reason: str = "") -> None:
+        if state == self._state:
+            return
+        now = time.monotonic()
+        if state == "offline":
+            self._offline_since = now
+            log.warning("sync: offline (%s)", reason or "no answer")
+        elif self._offline_since is not None:
+            log.info("sync: %s again after %.0f s offline", state, now - self._offline_since)
+            self._offline_since = None
+        else:
+            log.debug("sync: %s", state)
+        self._state = state
+        self._on_state(state)

@@ -17,9 +17,13 @@ from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, TypeAdapt
                       ValidationError, model_validator)
 from typing_extensions import TypedDict
 
+from workstation.models.streams import STREAM_NAMES
+
 from .errors import PayloadError
 
-STREAM_ORDER: tuple[str, ...] = ("warehouses", "products", "stock", "buyers", "orders")
+# The streams in pull priority order (declared in models.streams; ENTITY_TYPES below is this
+# layer's one declaration per stream, and a test checks the two agree).
+STREAM_ORDER: tuple[str, ...] = STREAM_NAMES
 
 _STRICT = ConfigDict(strict=True, extra="ignore")
 

@@ -5,7 +5,11 @@ sync worker. It owns no widgets except the sign-in dialog; panes listen to its s
   identity kept in settings, so lookups work at once, also offline; `me()` validates the
   token in the background.
 - A rejected token (at start or from the sync worker) brings the sign-in dialog back with
-  "session expired"; the window and the cache stay.
+  "session expired"; the window and the cache stay. Tokens slide on the server while in use,
+  so that happens only when the account was disabled, signed out elsewhere, or left unused.
+- Every write to the open cache goes through its writer; `events` re-emits what each write
+  changed on the GUI thread (`ui/events.py`), and panes subscribe to it.
+- Nothing here waits for a thread: stopping sync, signing out and shutting down only ask.
 """
 from __future__ import annotations
 
@@ -13,17 +17,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from workstation import credentials
 from workstation.settings import AgentIdentity, Settings
+from workstation.sync.errors import AuthExpired, BadCredentials, ServerUnreachable
 from workstation.ui.errors import describe_error
+from workstation.ui.events import CacheEvents
 from workstation.ui.sign_in import SignInDialog, SignInResult, default_authenticate
 from workstation.ui.sync_worker import SyncWorker
 from workstation.ui.tasks import TaskRunner
 
 COUNT_REFRESH_S = 2.0
+LOGOUT_TIMEOUT = (2.0, 5.0)  # sign-out must not hold a worker for long on a hanging network
 
 
 @dataclass(frozen=True)
@@ -65,8 +72,8 @@ class SessionController(QObject):
     last_synced_changed = Signal(object)  # datetime or None
     first_sync_progress = Signal(object)  # fraction 0..1, or None when not in a first load
     order_count_changed = Signal(int)
-    data_changed = Signal()  # a sync finished: views may refresh
     message = Signal(str, bool)  # text, is_error
+    last_failure_changed = Signal(object)  # models.state.SyncFailure or None (from the cache)
     quit_requested = Signal()  # sign-in cancelled and there is nothing to show
 
     def __init__(self, settings: Settings, parent_widget: QWidget | None = None, *,
@@ -82,13 +89,20 @@ class SessionController(QObject):
         self._cache_stats = cache_stats or _cache_stats
         self._sync_worker_factory = sync_worker_factory or SyncWorker
         self.runner = TaskRunner(self, max_threads=2, name="session")
+        self.events = CacheEvents(self)
+        self.events.changed.connect(self._on_cache_changed)
         self.session: Session | None = None
         self.cache = None
         self.sync_worker: SyncWorker | None = None
         self.dialog: SignInDialog | None = None
         self.state = "signed_out"
+        self._sync_wanted = False
         self._count_in_flight = False
+        self._count_again = False
         self._count_at = 0.0
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.timeout.connect(self._refresh_stats)
         self._shutting_down = False
 
     # start-up ---------------------------------------------------------------------
@@ -107,7 +121,7 @@ class SessionController(QObject):
             self._use_session(Session(url, login, identity, None), start_sync=False)
             self.runner.submit(lambda: credentials.load_token(url, login),
                                on_done=lambda token: self._resume(url, login, token),
-                               on_error=lambda exc: self._resume(url, login, None))
+                               on_error=lambda exc: self._keychain_failed(url, login, exc))
         else:
             self.show_sign_in()
 
@@ -121,6 +135,14 @@ class SessionController(QObject):
         self.session = replace(self.session, token=token)
         self.runner.submit(lambda: self._validate(server_url, token),
                            on_done=self._on_token_valid, on_error=self._on_token_check_failed)
+
+    def _keychain_failed(self, server_url: str, login: str, exc: BaseException) -> None:
+        """The keychain could not be read (`CredentialStoreError`): say so - it is not "no
+        saved sign-in" - keep the cache open for lookups, and ask for the password."""
+        if self.session is None or (self.session.server_url, self.session.login) != (server_url, login):
+            return
+        self._set_state("signed_out")
+        self.show_sign_in(describe_error(exc, server_url), server_url=server_url, login=login)
 
     def _on_token_valid(self, agent) -> None:
         if self.session is None:
@@ -138,7 +160,7 @@ class SessionController(QObject):
     def _on_token_check_failed(self, exc: BaseException) -> None:
         if self.session is None:
             return
-        if getattr(exc, "code", "") in ("auth_expired", "bad_credentials"):
+        if isinstance(exc, (AuthExpired, BadCredentials)):
             self.expire()
             return
         # Unreachable or server trouble: keep working from the cache; the sync loop retries
@@ -186,7 +208,7 @@ class SessionController(QObject):
         url, login = session.server_url, session.login
         self.runner.submit(lambda: credentials.delete_token(url, login))
         self._set_state("expired")
-        self.show_sign_in(describe_error(_Expired()), server_url=url, login=login)
+        self.show_sign_in(describe_error(AuthExpired()), server_url=url, login=login)
 
     def sign_out(self) -> None:
         self._stop_sync()
@@ -229,6 +251,7 @@ class SessionController(QObject):
                       and _cache_key(self.session) == _cache_key(session))
         self._stop_sync()
         self.session = session
+        self._sync_wanted = False
         self.identity_changed.emit(session.identity)
         if same_cache:
             if start_sync:
@@ -244,10 +267,20 @@ class SessionController(QObject):
             cache.close()
             return
         self.cache = cache
+        self.events.attach(cache.writer)
         self.engine_changed.emit(cache.engine)
         self._refresh_stats(force=True)
-        if start_sync:
+        self._load_last_failure()
+        if start_sync or self._sync_wanted:
             self._start_sync()
+
+    def _load_last_failure(self) -> None:
+        """"Last sync failed at 14:05: …" survives a restart: read it from the cache."""
+        from workstation.models.state import last_failure  # noqa: PLC0415 (lazy: SQLAlchemy)
+
+        engine = self.cache.engine
+        self.runner.submit(lambda: last_failure(engine), on_done=self.last_failure_changed.emit,
+                           on_error=lambda exc: None)
 
     def _on_cache_failed(self, exc: BaseException) -> None:
         self.message.emit(self.tr("The local cache could not be opened: %1").replace("%1", str(exc)), True)
@@ -257,10 +290,11 @@ class SessionController(QObject):
         if session is None or not session.token or self._shutting_down:
             return
         if self.cache is None:
+            self._sync_wanted = True  # the token was checked before the cache finished opening
             return  # starts from _on_cache_opened
         if self.sync_worker is not None and self.sync_worker.is_running():
             return
-        worker = self._sync_worker_factory(session.server_url, session.token, self.cache.engine, self)
+        worker = self._sync_worker_factory(session.server_url, session.token, self.cache.writer, self)
         worker.state_changed.connect(self._set_state)
         worker.progress.connect(self._on_progress)
         worker.synced.connect(self._on_synced)
@@ -269,53 +303,77 @@ class SessionController(QObject):
         self.sync_worker = worker
         worker.start()
 
+    def sync_now(self) -> None:
+        """The agent asked: pull now (also ends an offline backoff wait), or start sync."""
+        if self.sync_worker is not None and self.sync_worker.is_running():
+            self.sync_worker.wake()
+        else:
+            self._start_sync()
+
     def _stop_sync(self) -> None:
+        """Ask the sync loop to end; never waits (its thread finishes on its own)."""
         worker, self.sync_worker = self.sync_worker, None
         if worker is not None:
             worker.stop()
-            worker.deleteLater()
+            worker.finished.connect(worker.deleteLater)
+            if not worker.is_running():
+                worker.deleteLater()
 
     def _close_cache(self) -> None:
         cache, self.cache = self.cache, None
         if cache is not None:
+            self.events.detach()
             self.engine_changed.emit(None)
             cache.close()
 
     def _on_progress(self, progress) -> None:
         self.first_sync_progress.emit(progress.fraction)
-        self._refresh_stats()
+
+    def _on_cache_changed(self, changes) -> None:
+        if changes.get("orders") is not None:
+            self._refresh_stats()
 
     def _on_synced(self, when) -> None:
         self.first_sync_progress.emit(None)
         self.last_synced_changed.emit(when)
+        self.last_failure_changed.emit(None)
         self.message.emit("", False)
-        self._refresh_stats(force=True, with_time=False)
-        self.data_changed.emit()
 
     def _on_sync_failed(self, exc: BaseException) -> None:
         url = self.session.server_url if self.session else ""
-        self.message.emit(describe_error(exc, url), getattr(exc, "code", "") != "server_unreachable")
+        self.message.emit(describe_error(exc, url), not isinstance(exc, ServerUnreachable))
 
-    def _refresh_stats(self, *, force: bool = False, with_time: bool = True) -> None:
-        """Count cached orders in the background, at most every COUNT_REFRESH_S."""
-        if self.cache is None or self._count_in_flight:
+    def _refresh_stats(self, *, force: bool = False) -> None:
+        """Count cached orders in the background: at once, then at most every COUNT_REFRESH_S
+        (a change inside that time is counted when it is over, so the last count is right)."""
+        if self.cache is None:
             return
-        now = time.monotonic()
-        if not force and now - self._count_at < COUNT_REFRESH_S:
+        if self._count_in_flight:
+            self._count_again = True
+            return
+        wait = self._count_at + COUNT_REFRESH_S - time.monotonic()
+        if not force and wait > 0:
+            if not self._count_timer.isActive():
+                self._count_timer.start(int(wait * 1000) + 1)
             return
         self._count_in_flight = True
-        self._count_at = now
+        self._count_again = False
+        self._count_at = time.monotonic()
         engine, stats = self.cache.engine, self._cache_stats
 
-        def done(result) -> None:
+        def finished() -> None:
             self._count_in_flight = False
+            if self._count_again:
+                self._refresh_stats()
+
+        def done(result) -> None:
             count, synced_at = result
             self.order_count_changed.emit(int(count))
-            if with_time:
-                self.last_synced_changed.emit(synced_at)
+            self.last_synced_changed.emit(synced_at)
+            finished()
 
-        def failed(exc) -> None:
-            self._count_in_flight = False
+        def failed(_exc) -> None:
+            finished()
 
         self.runner.submit(lambda: stats(engine), on_done=done, on_error=failed)
 
@@ -325,11 +383,14 @@ class SessionController(QObject):
 
     # shutdown -----------------------------------------------------------------------
     def shutdown(self) -> None:
+        """Stop everything without waiting: the window can close at once, also while the
+        network hangs (`app.main` gives the threads a bounded moment after the window is gone)."""
         self._shutting_down = True
         if self.dialog is not None:
             self.dialog.close()
         self._stop_sync()
         self.runner.shutdown()
+        self.events.detach()
         cache, self.cache = self.cache, None
         if cache is not None:
             cache.close()
@@ -339,17 +400,13 @@ def _cache_key(session: Session) -> tuple[str, str, int]:
     return session.server_url, session.login, session.identity.shop_id
 
 
-class _Expired:
-    code = "auth_expired"
-
-
 def _logout_quietly(server_url: str, login: str, token: str | None) -> None:
     credentials.delete_token(server_url, login)
     if not token:
         return
     from workstation.sync.client import StoreClient  # noqa: PLC0415
 
-    client = StoreClient(server_url, token=token)
+    client = StoreClient(server_url, token=token, timeout=LOGOUT_TIMEOUT)
     try:
         client.logout()
     except Exception:  # noqa: BLE001 - offline sign-out still forgets the token locally

@@ -1,6 +1,12 @@
 """Runs `workstation.sync.service.SyncService` on a QThread and re-emits its plain callbacks
 as Qt signals (delivered on the GUI thread). Progress is throttled: the GUI hears at most a
-few updates per second however fast pages arrive."""
+few updates per second however fast pages arrive. (What the pages changed reaches the panes
+through the cache writer's listeners, `ui/events.py`, not through here.)
+
+The GUI thread never waits for the thread: `stop()` asks and returns. The QThread has no Qt
+parent and stays referenced (`running_threads`) until it has finished, so it is never
+destroyed while running, whatever happens to the window; `app.main` waits for the leftovers
+(bounded) only after the window is gone."""
 from __future__ import annotations
 
 import os
@@ -13,6 +19,18 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 
 PAGE_SIZE = 500
+
+# Threads not finished yet (kept alive until they are; see the module docstring).
+_RUNNING: set[QThread] = set()
+
+
+def running_threads() -> list[QThread]:
+    return [t for t in list(_RUNNING) if t.isRunning()]
+
+
+def _retire(thread: QThread) -> None:
+    _RUNNING.discard(thread)
+    thread.deleteLater()
 
 
 def _lower_thread_priority() -> None:
@@ -40,14 +58,15 @@ class SyncWorker(QObject):
     synced = Signal(object)  # datetime (UTC) of the last successful pull
     failed = Signal(object)  # a SyncError (unreachable, 5xx...), the loop carries on
     auth_expired = Signal(object)  # AuthExpired: the loop has ended, sign in again
-    finished = Signal(str)  # the loop's exit reason: stopped / auth_expired / crashed
+    finished = Signal(str)  # the loop's exit reason: stopped / auth_expired (/ crashed: a bug
+    # outside the loop, e.g. while making the client; the loop itself restarts after bugs)
 
-    def __init__(self, server_url: str, token: str, engine, parent: QObject | None = None, *,
+    def __init__(self, server_url: str, token: str, writer, parent: QObject | None = None, *,
                  progress_interval_s: float = 0.25, service_factory: Callable | None = None) -> None:
         super().__init__(parent)
         self._server_url = server_url
         self._token = token
-        self._engine = engine
+        self._writer = writer
         self._interval = progress_interval_s
         self._service_factory = service_factory
         self._service = None
@@ -56,35 +75,51 @@ class SyncWorker(QObject):
         self._last_progress_at = 0.0
         self._last_stream = None
         self._auth_error = None
-        self._thread = _Thread(self._run, self)
+        self._thread = _Thread(self._run)  # no parent: see the module docstring
         self._thread.setObjectName("sync")
+        thread = self._thread
+        # Not a method of this object: the worker may be deleted before its thread ends.
+        thread.finished.connect(lambda: _retire(thread))
 
     def start(self) -> None:
+        _RUNNING.add(self._thread)
         self._thread.start(QThread.Priority.LowPriority)
 
     def is_running(self) -> bool:
         return self._thread.isRunning()
 
-    def stop(self, wait_ms: int = 10_000) -> bool:
-        """Ask the loop to end (aborts a long poll in flight) and wait for the thread."""
+    @property
+    def thread(self) -> QThread:
+        return self._thread
+
+    def stop(self) -> None:
+        """Ask the loop to end (aborts a request in flight). Returns at once; `finished`
+        follows when the thread is done."""
         with self._lock:
             self._stop_requested = True
             service = self._service
         if service is not None:
             service.stop()
-        return self._thread.wait(wait_ms)
+
+    def wake(self, streams: set[str] | None = None) -> None:
+        """Sync now ("sync now", a local write, a live event for `streams`)."""
+        with self._lock:
+            service = self._service
+        if service is not None:
+            service.wake(streams)
+
 
     # worker thread ------------------------------------------------------------
     def _make_service(self):
         if self._service_factory is not None:
-            return self._service_factory(self._server_url, self._token, self._engine, self._callbacks())
+            return self._service_factory(self._server_url, self._token, self._writer, self._callbacks())
         from workstation.sync.client import StoreClient  # noqa: PLC0415 (lazy: requests)
         from workstation.sync.service import SyncService  # noqa: PLC0415
 
         client = StoreClient(self._server_url, token=self._token)
         # Half-size pages: validating a page holds the GIL in one C call (~8 ms for 500
         # orders here), so smaller pages keep the GUI thread's waits short.
-        return SyncService(client, self._engine, page_size=PAGE_SIZE, **self._callbacks())
+        return SyncService(client, self._writer, page_size=PAGE_SIZE, **self._callbacks())
 
     def _callbacks(self) -> dict:
         return {"on_state": self._on_state, "on_progress": self._on_progress,

@@ -7,10 +7,26 @@ only the newest request counts, results of superseded requests are dropped.
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+
+# Pools of runners that were shut down, for `app.main` to wait on (bounded) at exit.
+_POOLS: "weakref.WeakSet[QThreadPool]" = weakref.WeakSet()
+
+
+def busy_pools() -> list[QThreadPool]:
+    busy = []
+    for pool in list(_POOLS):
+        try:
+            if pool.activeThreadCount():
+                busy.append(pool)
+        except RuntimeError:  # deleted with its owner: Qt waited for its threads then
+            _POOLS.discard(pool)
+    return busy
 
 
 class Superseded(Exception):
@@ -67,12 +83,16 @@ class TaskRunner(QObject):
     def busy(self) -> bool:
         return bool(self._callbacks)
 
-    def shutdown(self, timeout_ms: int = 10_000) -> bool:
-        """Drop queued jobs, wait for running ones; callbacks no longer fire."""
+    def shutdown(self) -> None:
+        """Drop queued jobs; callbacks of running ones no longer fire. Returns at once (the
+        GUI thread never waits on a job; `app.main` waits, bounded, once the window is gone)."""
         self._pool.clear()
-        finished = self._pool.waitForDone(timeout_ms)
         self._callbacks.clear()
-        return finished
+        _POOLS.add(self._pool)
+
+    def active(self) -> int:
+        """Jobs running right now."""
+        return self._pool.activeThreadCount()
 
     @Slot(int, object)
     def _on_done(self, job_id: int, result: Any) -> None:
@@ -124,9 +144,9 @@ class LatestOnly(QObject):
         """Forget everything in flight (its results will be dropped)."""
         self._generation += 1
 
-    def shutdown(self, timeout_ms: int = 10_000) -> bool:
+    def shutdown(self) -> None:
         self.cancel()
-        return self._runner.shutdown(timeout_ms)
+        self._runner.shutdown()
 
     def _deliver(self, generation: int, request: Any, result: Any) -> None:
         if generation == self._generation:

@@ -1,0 +1,64 @@
+"""The synced streams of the cache, declared once each.
+
+A stream is one declaration here (its cached table, the child rows that travel inside it,
+whether it feeds the order search, its pull priority and its share of a first load). The
+apply code, the sync state, the puller's order and its progress weights all derive from
+this table; the wire layer (`sync.wire.ENTITY_TYPES`) and the server
+(`storeserver.streams.STREAMS`) hold their own one declaration each, and a test checks that
+the three agree on names and fields.
+
+Adding a stream: its ORM model in `schema.py` plus a migration, one `CacheStream` below,
+its entity `TypedDict` in `sync/wire.py`, and its `ServerStream` on the server.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workstation.models.schema import (Base, Buyer, Order, OrderLine, Product, Sku, Stock,
+                                       Warehouse)
+
+
+@dataclass(frozen=True)
+class Child:
+    """Rows that travel inside their parent entity (an order's lines) and are replaced with it."""
+
+    model: type[Base]
+    key: str  # the list's key in the wire entity, e.g. "lines"
+    parent_column: str  # the child column that holds the parent's id, e.g. "order_id"
+
+
+@dataclass(frozen=True)
+class CacheStream:
+    name: str
+    model: type[Base]
+    # Lower first: the first load goes in this order, and a wake-up for a stream of higher
+    # priority is served between the pages of a long catch-up of a lower one.
+    priority: int
+    weight: float  # share of a first load (the progress bar); orders dominate a shop's data
+    child: Child | None = None
+    searchable: bool = False  # keeps the order search indexes (models.fts) in step
+
+    @property
+    def table(self) -> str:
+        return self.model.__tablename__
+
+
+_DECLARED = (
+    CacheStream("warehouses", Warehouse, priority=10, weight=0.005),
+    CacheStream("products", Product, priority=20, weight=0.03,
+                child=Child(Sku, "skus", "product_id")),
+    CacheStream("stock", Stock, priority=30, weight=0.065),
+    CacheStream("buyers", Buyer, priority=40, weight=0.15),
+    CacheStream("orders", Order, priority=50, weight=0.75,
+                child=Child(OrderLine, "lines", "order_id"), searchable=True),
+)
+
+STREAMS: dict[str, CacheStream] = {s.name: s for s in sorted(_DECLARED, key=lambda s: s.priority)}
+STREAM_NAMES: tuple[str, ...] = tuple(STREAMS)  # in priority order
+
+
+def get_stream(name: str) -> CacheStream:
+    try:
+        return STREAMS[name]
+    except KeyError:
+        raise ValueError(f"unknown stream {name!r}; expected one of {', '.join(STREAM_NAMES)}") from None

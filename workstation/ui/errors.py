@@ -39,7 +39,12 @@ def _is_session_expiry_stand_in(exc: BaseException) -> bool:
 
 
 def error_detail(exc: BaseException) -> str:
-    """The technical detail shown in brackets: the message, else the type's name."""
+    """The technical detail shown in brackets: the message, else the type's name. For a
+    database error wrapped by SQLAlchemy, the driver's own message (SQLAlchemy's adds the
+    statement and a link, which mean nothing to an agent)."""
+    dbapi_error = _loaded_class("sqlalchemy.exc", "DBAPIError")
+    if dbapi_error is not None and isinstance(exc, dbapi_error) and exc.orig is not None:
+        exc = exc.orig
     return str(exc) or type(exc).__name__
 
 

@@ -166,7 +166,7 @@ class OrderDetailView(QWidget):
         self.payment.setText(fmt.payment_label(method, paid=paid))
         self.payment.setStyleSheet(f"color: {fmt.COD_COLOUR}; font-weight: bold;" if method == "cod" else "")
 
-        self._payment_form.labelForField(self.total).setText(fmt.amount_label(method, paid))
+        self.payment_form.labelForField(self.total).setText(fmt.amount_label(method, paid))
         self.total.setText(fmt.money(_get(d, "total_cents")))
         self.shipping_fee.setText(fmt.money(_get(d, "shipping_cents")))
         self.discount.setText(fmt.money(_get(d, "discount_cents")))
@@ -259,7 +259,7 @@ class OrderDetailView(QWidget):
             w.setAlignment(_LEFT)
         pay.addRow(self.tr("Payment method"), self.payment)
         pay.addRow(fmt.amount_label("online", True), self.total)  # relabelled per order
-        self._payment_form = pay
+        self.payment_form = pay
         pay.addRow(self.tr("Shipping fee"), self.shipping_fee)
         pay.addRow(self.tr("Discount"), self.discount)
 

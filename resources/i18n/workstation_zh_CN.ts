@@ -566,6 +566,29 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
 </context>
 <context>
+    <name>Settings</name>
+    <message>
+        <source>Server address</source>
+        <translation>服务器地址</translation>
+    </message>
+    <message>
+        <source>Login</source>
+        <translation>账号</translation>
+    </message>
+    <message>
+        <source>Remember me on this computer</source>
+        <translation>在此电脑上记住我</translation>
+    </message>
+    <message>
+        <source>Agent last signed in</source>
+        <translation>上次登录的客服</translation>
+    </message>
+    <message>
+        <source>Interface language</source>
+        <translation>界面语言</translation>
+    </message>
+</context>
+<context>
     <name>SignInDialog</name>
     <message>
         <source>Sign in to Workstation</source>

@@ -142,8 +142,8 @@ class OrderLookupPane(QWidget):
         if self._engine is None:
             return
         self._run_search()
-        if self.detail.is_showing():
-            self._load_detail(self.detail.order_id)
+        if self._detail_id is not None:
+            self._load_detail(self._detail_id)
 
     def open_selected_or_top(self) -> None:
         """Enter: open the selected result, or the top one (the newest order when the query

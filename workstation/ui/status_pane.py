@@ -37,7 +37,6 @@ class StatusPane(QWidget):
         self.sync_now.setObjectName("syncNow")
         self.sync_now.setText(self.tr("Sync now"))
         self.sync_now.setToolTip(self.tr("Try to reach the server now instead of waiting for the next retry (F5)"))
-        self.sync_now.setAutoRaise(True)
         self.sync_now.clicked.connect(self.sync_now_requested)
         self.sync_now.hide()
         self.last_sync = QLabel(self)

@@ -3,6 +3,8 @@ buyer's order open, a first sync says its results may be incomplete, and a faile
 detail load says what failed."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -60,12 +62,33 @@ def test_a_new_search_keeps_an_open_order_that_is_among_its_results(qtbot, pane)
     assert pane.detail.is_showing() and pane.detail.order_no.text() == "202611110800000042"
 
 
-def test_an_order_still_loading_is_not_shown_after_a_new_search(qtbot, pane):
-    pane.table.setCurrentIndex(pane.model.index(0, 0))  # starts loading order 60
-    _search(qtbot, pane, "00000042")
-    qtbot.waitUntil(lambda: not pane._detail_loader._runner.busy(), timeout=5000)
-    assert not pane.detail.is_showing()
-    assert pane.detail.placeholder_text() == PLACEHOLDER
+def test_an_order_still_loading_is_not_shown_after_a_new_search(qtbot, cache):
+    from workstation.models.search import get_order_detail
+
+    release, started = threading.Event(), []
+
+    def slow_detail(engine, order_id):
+        started.append(order_id)
+        release.wait(10)  # the agent types a new search while this order is still loading
+        return get_order_detail(engine, order_id)
+
+    pane = _pane(qtbot, detail_fn=slow_detail)
+    shown = []
+    pane.detail_shown.connect(shown.append)
+    try:
+        with qtbot.waitSignal(pane.results_shown, timeout=5000):
+            pane.set_engine(cache.engine)
+        pane.table.setCurrentIndex(pane.model.index(0, 0))  # starts loading order 60
+        qtbot.waitUntil(lambda: started == [60], timeout=5000)
+        _search(qtbot, pane, "00000042")
+        release.set()
+        # The stale load has come back to the GUI thread (and was dropped there).
+        qtbot.waitUntil(lambda: not pane._detail_loader._runner.busy(), timeout=5000)
+        assert shown == [] and not pane.detail.is_showing()
+        assert pane.detail.placeholder_text() == PLACEHOLDER
+    finally:
+        release.set()
+        pane.shutdown()
 
 
 def test_an_empty_list_during_the_first_sync_says_orders_are_arriving(qtbot, tmp_path):

@@ -126,7 +126,15 @@ def test_the_language_menu_ticks_the_language_in_force(qtbot, settings, monkeypa
         w.lookup.shutdown()
 
 
-def test_at_1280x720_in_english_time_and_tracking_are_visible_without_scrolling(qtbot, tmp_path, window):
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_at_1280x720_time_and_tracking_are_visible_without_scrolling(qtbot, qapp, tmp_path, settings, language):
+    from PySide6.QtCore import QLocale
+
+    from workstation.ui.i18n import install_translators
+
+    translators = install_translators(qapp, language)  # before the window: columns fit its texts
+    window = MainWindow(settings, language=language)
+    qtbot.addWidget(window)
     cache = build_cache(tmp_path / "cache.sqlite", n=60)
     try:
         window.resize(1280, 720)
@@ -148,4 +156,8 @@ def test_at_1280x720_in_english_time_and_tracking_are_visible_without_scrolling(
         assert table.columnWidth(Column.SHIPPING) > needed  # the whole tracking number, not "SF000…"
     finally:
         window.lookup.set_engine(None)
+        window.lookup.shutdown()
         cache.close()
+        for t in translators:
+            qapp.removeTranslator(t)
+        QLocale.setDefault(QLocale("en_US"))

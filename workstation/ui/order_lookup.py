@@ -99,6 +99,8 @@ class OrderLookupPane(QWidget):
                 self._close_detail()
         else:
             self._run_search()
+            if self._detail_id is not None:  # its load was cancelled above: read it from this cache
+                self._load_detail(self._detail_id)
         self._update_info()
 
     def set_last_synced(self, when: datetime | None) -> None:
@@ -119,7 +121,7 @@ class OrderLookupPane(QWidget):
         """Slot: the orders stream changed (a `models.changes.StreamChange`). Re-runs the shown
         search or newest-orders list only when the change can alter it, and reloads the open
         order only when it changed; nothing is queried when nothing shown changed."""
-        if self._engine is None or getattr(change, "stream", "orders") != "orders" or not change:
+        if self._engine is None or change.stream != "orders" or not change:
             return
         if self._list_affected_by(change):
             self._run_search()

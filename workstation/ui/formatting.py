@@ -176,15 +176,6 @@ def local_time(value: datetime | None, *, seconds: bool = False) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
-def clock(value: datetime | None) -> str:
-    """HH:MM in local time."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone().strftime("%H:%M")
-
-
 def freshness(value: datetime | None, now: datetime | None = None) -> str:
     """For "as of …" / "Synced …": 14:02 today, 11-30 14:02 on another day of this year,
     2025-11-30 14:02 before that (local time)."""

@@ -28,18 +28,22 @@ def save_token(server_url: str, login: str, token: str) -> None:
 
     try:
         _keyring().set_password(SERVICE, _username(server_url, login), token)
-    except KeyringError as exc:
-        raise CredentialStoreError(str(exc)) from exc
+    except (KeyringError, OSError) as exc:
+        raise CredentialStoreError(str(exc) or type(exc).__name__) from exc
 
 
 def load_token(server_url: str, login: str) -> str | None:
-    """The remembered token, or None when there is none (or no usable keychain)."""
+    """The remembered token, or None when the keychain holds none for this server and login.
+
+    A keychain that cannot be read (no backend, locked, access denied) raises
+    `CredentialStoreError`: that is not "no saved sign-in", and the agent is told so.
+    """
     from keyring.errors import KeyringError  # noqa: PLC0415
 
     try:
         return _keyring().get_password(SERVICE, _username(server_url, login))
-    except KeyringError:
-        return None
+    except (KeyringError, OSError) as exc:  # OSError: a backend's own OS call failed
+        raise CredentialStoreError(str(exc) or type(exc).__name__) from exc
 
 
 def delete_token(server_url: str, login: str) -> None:

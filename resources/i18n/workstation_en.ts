@@ -118,6 +118,18 @@ You can keep working; if the window misbehaves, quit and start Workstation again
 <context>
     <name>Errors</name>
     <message>
+        <source>The system keychain (Windows Credential Manager) could not be read: %1. Sign in again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The local cache could not be read (%1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Internal error (%1): %2. This is a bug: please tell support (the log has the details).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Wrong login or password.</source>
         <translation>Wrong login or password.</translation>
     </message>
@@ -150,8 +162,8 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>The local copy is out of date and is being reloaded.</translation>
     </message>
     <message>
-        <source>Unexpected error: %1</source>
-        <translation>Unexpected error: %1</translation>
+        <source>Synchronisation failed: %1</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -184,10 +196,6 @@ You can keep working; if the window misbehaves, quit and start Workstation again
 <context>
     <name>MainWindow</name>
     <message>
-        <source>Workstation</source>
-        <translation>Workstation</translation>
-    </message>
-    <message>
         <source>Not signed in</source>
         <translation>Not signed in</translation>
     </message>
@@ -196,12 +204,12 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>%1 · agent %2</translation>
     </message>
     <message>
-        <source>Workstation — %1</source>
-        <translation>Workstation — %1</translation>
-    </message>
-    <message>
         <source>Find order</source>
         <translation>Find order</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Sign in again…</source>
@@ -288,10 +296,6 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Payment method</source>
         <translation>Payment method</translation>
-    </message>
-    <message>
-        <source>Total</source>
-        <translation>Total</translation>
     </message>
     <message>
         <source>Shipping fee</source>
@@ -416,8 +420,20 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>Results: Enter or click opens an order, Esc returns to the search (Ctrl+F)</translation>
     </message>
     <message>
+        <source>Search failed: the local cache could not be read (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Search failed: %1</source>
         <translation>Search failed: %1</translation>
+    </message>
+    <message>
+        <source>the local cache could not be read (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not load order %1: %2</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Opening the local cache…</source>
@@ -426,6 +442,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Newest %1 orders</source>
         <translation>Newest %1 orders</translation>
+    </message>
+    <message>
+        <source>First sync %1% — the orders are on their way</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>No orders in the local cache yet</source>
@@ -442,6 +462,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>%1 matching orders</source>
         <translation>%1 matching orders</translation>
+    </message>
+    <message>
+        <source>first sync %1% — results may be incomplete</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>as of %1</source>
@@ -475,6 +499,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>Status</translation>
     </message>
     <message>
+        <source>Remark</source>
+        <translation type="unfinished">Remark</translation>
+    </message>
+    <message>
         <source>Payment</source>
         <translation>Payment</translation>
     </message>
@@ -502,8 +530,24 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>Cash on delivery</translation>
     </message>
     <message>
+        <source>Online, not paid yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Paid online</source>
         <translation>Paid online</translation>
+    </message>
+    <message>
+        <source>Amount paid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>To collect on delivery</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount due</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -519,6 +563,29 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>The local cache could not be opened: %1</source>
         <translation>The local cache could not be opened: %1</translation>
+    </message>
+</context>
+<context>
+    <name>Settings</name>
+    <message>
+        <source>Server address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Login</source>
+        <translation type="unfinished">Login</translation>
+    </message>
+    <message>
+        <source>Remember me on this computer</source>
+        <translation type="unfinished">Remember me on this computer</translation>
+    </message>
+    <message>
+        <source>Agent last signed in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Interface language</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -601,6 +668,18 @@ You can keep working; if the window misbehaves, quit and start Workstation again
 </context>
 <context>
     <name>StatusPane</name>
+    <message>
+        <source>Sync now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Try to reach the server now instead of waiting for the next retry (F5)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline since %1 — lookups work from the local cache</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>Not synced yet</source>
         <translation>Not synced yet</translation>

@@ -118,6 +118,18 @@ You can keep working; if the window misbehaves, quit and start Workstation again
 <context>
     <name>Errors</name>
     <message>
+        <source>The system keychain (Windows Credential Manager) could not be read: %1. Sign in again.</source>
+        <translation>无法读取系统钥匙串（Windows 凭据管理器）：%1。请重新登录。</translation>
+    </message>
+    <message>
+        <source>The local cache could not be read (%1).</source>
+        <translation>无法读取本地缓存（%1）。</translation>
+    </message>
+    <message>
+        <source>Internal error (%1): %2. This is a bug: please tell support (the log has the details).</source>
+        <translation>内部错误（%1）：%2。这是程序缺陷，请告知技术支持（日志中有详细信息）。</translation>
+    </message>
+    <message>
         <source>Wrong login or password.</source>
         <translation>账号或密码错误。</translation>
     </message>
@@ -150,8 +162,8 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>本地数据已过期，正在重新加载。</translation>
     </message>
     <message>
-        <source>Unexpected error: %1</source>
-        <translation>意外错误：%1</translation>
+        <source>Synchronisation failed: %1</source>
+        <translation>同步失败：%1</translation>
     </message>
 </context>
 <context>
@@ -184,10 +196,6 @@ You can keep working; if the window misbehaves, quit and start Workstation again
 <context>
     <name>MainWindow</name>
     <message>
-        <source>Workstation</source>
-        <translation>客服工作台</translation>
-    </message>
-    <message>
         <source>Not signed in</source>
         <translation>未登录</translation>
     </message>
@@ -196,12 +204,12 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>%1 · 工号 %2</translation>
     </message>
     <message>
-        <source>Workstation — %1</source>
-        <translation>客服工作台 — %1</translation>
-    </message>
-    <message>
         <source>Find order</source>
         <translation>查找订单</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
     </message>
     <message>
         <source>Sign in again…</source>
@@ -288,10 +296,6 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Payment method</source>
         <translation>付款方式</translation>
-    </message>
-    <message>
-        <source>Total</source>
-        <translation>实付金额</translation>
     </message>
     <message>
         <source>Shipping fee</source>
@@ -416,8 +420,20 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>搜索结果：回车或单击打开订单，Esc 返回搜索框 (Ctrl+F)</translation>
     </message>
     <message>
+        <source>Search failed: the local cache could not be read (%1)</source>
+        <translation>搜索失败：无法读取本地缓存（%1）</translation>
+    </message>
+    <message>
         <source>Search failed: %1</source>
         <translation>搜索失败：%1</translation>
+    </message>
+    <message>
+        <source>the local cache could not be read (%1)</source>
+        <translation>无法读取本地缓存（%1）</translation>
+    </message>
+    <message>
+        <source>Could not load order %1: %2</source>
+        <translation>无法加载订单 %1：%2</translation>
     </message>
     <message>
         <source>Opening the local cache…</source>
@@ -426,6 +442,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Newest %1 orders</source>
         <translation>最新 %1 个订单</translation>
+    </message>
+    <message>
+        <source>First sync %1% — the orders are on their way</source>
+        <translation>首次同步 %1% — 订单正在载入</translation>
     </message>
     <message>
         <source>No orders in the local cache yet</source>
@@ -442,6 +462,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>%1 matching orders</source>
         <translation>%1 条匹配订单</translation>
+    </message>
+    <message>
+        <source>first sync %1% — results may be incomplete</source>
+        <translation>首次同步 %1% — 结果可能不完整</translation>
     </message>
     <message>
         <source>as of %1</source>
@@ -475,6 +499,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>状态</translation>
     </message>
     <message>
+        <source>Remark</source>
+        <translation>备注</translation>
+    </message>
+    <message>
         <source>Payment</source>
         <translation>付款方式</translation>
     </message>
@@ -502,8 +530,24 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>货到付款</translation>
     </message>
     <message>
+        <source>Online, not paid yet</source>
+        <translation>在线支付（未付款）</translation>
+    </message>
+    <message>
         <source>Paid online</source>
         <translation>在线支付</translation>
+    </message>
+    <message>
+        <source>Amount paid</source>
+        <translation>实付金额</translation>
+    </message>
+    <message>
+        <source>To collect on delivery</source>
+        <translation>到付金额</translation>
+    </message>
+    <message>
+        <source>Amount due</source>
+        <translation>应付金额</translation>
     </message>
 </context>
 <context>
@@ -519,6 +563,29 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>The local cache could not be opened: %1</source>
         <translation>无法打开本地缓存：%1</translation>
+    </message>
+</context>
+<context>
+    <name>Settings</name>
+    <message>
+        <source>Server address</source>
+        <translation>服务器地址</translation>
+    </message>
+    <message>
+        <source>Login</source>
+        <translation>账号</translation>
+    </message>
+    <message>
+        <source>Remember me on this computer</source>
+        <translation>在此电脑上记住我</translation>
+    </message>
+    <message>
+        <source>Agent last signed in</source>
+        <translation>上次登录的客服</translation>
+    </message>
+    <message>
+        <source>Interface language</source>
+        <translation>界面语言</translation>
     </message>
 </context>
 <context>
@@ -601,6 +668,18 @@ You can keep working; if the window misbehaves, quit and start Workstation again
 </context>
 <context>
     <name>StatusPane</name>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Try to reach the server now instead of waiting for the next retry (F5)</source>
+        <translation>立即尝试连接服务器，不必等待下次重试 (F5)</translation>
+    </message>
+    <message>
+        <source>Offline since %1 — lookups work from the local cache</source>
+        <translation>自 %1 起离线 — 查询使用本地缓存</translation>
+    </message>
     <message>
         <source>Not synced yet</source>
         <translation>尚未同步</translation>

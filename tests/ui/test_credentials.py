@@ -1,6 +1,10 @@
 """The token store on the keychain (in-memory backend in tests)."""
 from __future__ import annotations
 
+import keyring
+import pytest
+from keyring.backends import fail
+
 from workstation import credentials
 
 
@@ -34,3 +38,18 @@ def test_keychain_access_installs_no_global_import_hook():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert res.stdout.strip() == "ok", res.stdout + res.stderr[-2000:]
+
+
+def test_an_unreadable_keychain_is_an_error_not_a_missing_sign_in():
+    """Seen on locked Windows profiles: the keychain refuses every call. Treating that as "no
+    saved sign-in" sent agents to the sign-in dialog without saying why."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # keyring's own backend for "no usable keychain"
+    try:
+        with pytest.raises(credentials.CredentialStoreError, match="keyring"):
+            credentials.load_token("http://s", "amy")
+        with pytest.raises(credentials.CredentialStoreError):
+            credentials.save_token("http://s", "amy", "tok-1")
+        credentials.delete_token("http://s", "amy")  # forgetting still never fails
+    finally:
+        keyring.set_keyring(previous)

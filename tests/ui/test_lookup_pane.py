@@ -291,11 +291,15 @@ def test_stale_typed_results_never_replace_the_newest_orders(qtbot, cache):
         pane.shutdown()
 
 
-def test_results_show_freshness(qtbot, pane):
-    from datetime import datetime, timezone
+def test_results_show_freshness_with_the_date_when_not_today(qtbot, pane):
+    from datetime import datetime, timedelta, timezone
 
-    pane.set_last_synced(datetime(2026, 11, 11, 6, 2, tzinfo=timezone.utc))
+    now = datetime.now(timezone.utc)
+    pane.set_last_synced(now)
     with qtbot.waitSignal(pane.results_shown, timeout=5000):
         qtbot.keyClicks(pane.search_field, "00000042")
-    local = datetime(2026, 11, 11, 6, 2, tzinfo=timezone.utc).astimezone().strftime("%H:%M")
-    assert f"as of {local}" in pane.info.text()
+    assert pane.info.text() == f"1 matching orders · as of {now.astimezone():%H:%M}"
+    earlier = (now - timedelta(days=3)).astimezone()
+    pane.set_last_synced(earlier)
+    day = f"{earlier:%m-%d}" if earlier.year == now.astimezone().year else f"{earlier:%Y-%m-%d}"
+    assert pane.info.text() == f"1 matching orders · as of {day} {earlier:%H:%M}"

@@ -10,11 +10,12 @@ from workstation.models.search import OrderRow
 from workstation.ui.order_table import IS_COD_ROLE, ORDER_ID_ROLE, ROW_ROLE, SORT_ROLE, Column, OrderTableModel
 
 
-def _row(i: int, *, payment="online", status="paid", carrier=None, tracking=None) -> OrderRow:
+def _row(i: int, *, payment="online", status="paid", carrier=None, tracking=None, remark="", flag=0) -> OrderRow:
     return OrderRow(id=i, order_no=f"20261111{i:010d}", buyer_nick=f"nick{i}", receiver_name="王芳",
                     receiver_phone="13812345678", status=status, payment_method=payment,
                     total_cents=12345, created_at=datetime(2026, 11, 11, 2, 13, tzinfo=timezone.utc),
-                    carrier=carrier, tracking_no=tracking, province="浙江省", city="杭州市", district="西湖区")
+                    carrier=carrier, tracking_no=tracking, province="浙江省", city="杭州市", district="西湖区",
+                    remark=remark, remark_flag=flag)
 
 
 def test_counts_follow_the_rows(qapp):
@@ -98,3 +99,30 @@ def test_headers_are_translatable_text(qapp):
     titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in Column]
     assert titles[0] == "Order no." and all(titles)
     assert model.headerData(0, Qt.Orientation.Vertical) is None
+
+
+def test_flagged_orders_stand_out_with_flag_colour_text_and_the_remark(qapp):
+    model = OrderTableModel()
+    model.set_rows([_row(1, remark="换货：M码缺货，改发L码", flag=1), _row(2), _row(3, remark="地址已核对")])
+    flagged, plain, grey = (model.index(r, Column.FLAG) for r in range(3))
+    assert model.data(flagged) == "■ Red flag"
+    assert model.data(flagged, Qt.ItemDataRole.ForegroundRole).color().name() == "#d32f2f"
+    assert model.data(flagged, Qt.ItemDataRole.ToolTipRole) == "换货：M码缺货，改发L码"
+    assert model.data(plain) == "" and model.data(plain, Qt.ItemDataRole.ToolTipRole) is None
+    assert model.data(grey) == "■ Grey flag"  # a remark without a colour still shows
+    assert model.data(flagged, SORT_ROLE) == 1
+
+
+def test_changed_rows_are_taken_in_place_and_other_rows_are_not(qapp):
+    model = OrderTableModel()
+    model.set_rows([_row(1, payment="cod"), _row(2), _row(3)])
+    resets, changed = [], []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.dataChanged.connect(lambda top, bottom, roles: changed.append(top.row()))
+    assert model.update_rows([_row(1, payment="cod", status="completed"), _row(2), _row(3, flag=3)])
+    assert resets == [] and set(changed) == {0, 2}
+    payment = model.index(0, Column.PAYMENT)
+    assert model.data(payment) == "Cash on delivery"  # completed: no warning left ...
+    assert model.data(payment, Qt.ItemDataRole.BackgroundRole) is None  # ... and no stale styling
+    assert model.data(model.index(2, Column.FLAG)) == "■ Green flag"
+    assert not model.update_rows([_row(3), _row(2), _row(1)])  # other order: the caller resets

@@ -16,7 +16,8 @@ def _some_order(store):
     with store.engine.connect() as conn:
         return conn.execute(text(
             "SELECT id, order_no, receiver_name, payment_method FROM orders WHERE shop_id = :s "
-            "AND payment_method = 'cod' ORDER BY id DESC LIMIT 1"), {"s": store.shop_id}).one()
+            "AND payment_method = 'cod' AND status = 'completed' ORDER BY id DESC LIMIT 1"),
+            {"s": store.shop_id}).one()
 
 
 def _search(qtbot, window, query: str, *, chinese=False):
@@ -51,7 +52,9 @@ def test_lookup_through_the_window_after_the_first_sync(qtbot, launch, store):
     assert [r.order_no for r in rows] == [order.order_no]
     with qtbot.waitSignal(window.lookup.detail_shown, timeout=10_000):
         qtbot.keyClick(window.lookup.search_field, Qt.Key.Key_Return)
-    assert window.lookup.detail.cod_badge.isVisible()  # the COD flag, in the detail
+    # Delivered and paid: nothing left to confirm, so no COD banner (tests/ui/test_cod_banner.py).
+    assert window.lookup.detail.payment.text() == "Cash on delivery"
+    assert not window.lookup.detail.cod_badge.isVisible()
     cod_cell = window.lookup.model.index(0, Column.PAYMENT)
     assert "Cash on delivery" in window.lookup.model.data(cod_cell)  # ... and in the table
 

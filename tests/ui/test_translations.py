@@ -37,7 +37,8 @@ def test_chinese_translation_is_complete():
 def test_every_source_string_is_in_the_ts_files(tmp_path):
     """lupdate over the current sources finds nothing that the shipped .ts lacks."""
     fresh = tmp_path / "fresh.ts"
-    sources = sorted(str(p) for p in (ROOT / "workstation" / "ui").rglob("*.py")) + [str(ROOT / "workstation" / "app.py")]
+    sources = sorted(str(p) for p in (ROOT / "workstation" / "ui").rglob("*.py")) + [
+        str(ROOT / "workstation" / name) for name in ("app.py", "settings.py")]
     lupdate = Path(sys.executable).with_name("pyside6-lupdate")
     subprocess.run([str(lupdate), "-silent", "-locations", "none", *sources, "-ts", str(fresh)], check=True)
     wanted = {(c, m.findtext("source")) for c, m in _messages(fresh)}

@@ -60,6 +60,10 @@ class OrderRow:
     province: str
     city: str
     district: str
+    # For the list's flag column and its payment wording (defaults keep older callers working).
+    remark: str = ""
+    remark_flag: int = 0
+    paid_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,7 @@ def _has_token_chars(term: str) -> bool:
 
 
 _ROW_COLUMNS = ("id, order_no, buyer_nick, receiver_name, receiver_phone, status, payment_method, "
-                "total_cents, created_at, carrier, tracking_no, province, city, district")
+                "total_cents, created_at, carrier, tracking_no, province, city, district, remark, remark_flag, paid_at")
 
 
 def _exact_ids(cur: sqlite3.Cursor, q: str) -> list[int]:
@@ -235,7 +239,7 @@ def _load_rows(cur: sqlite3.Cursor, ids: list[int]) -> list[OrderRow]:
         (orjson.dumps(ids),),
     ).fetchall()
     return [OrderRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], from_db(r[8]), r[9], r[10],
-                     r[11], r[12], r[13]) for r in rows]
+                     r[11], r[12], r[13], r[14] or "", int(r[15] or 0), from_db(r[16])) for r in rows]
 
 
 def search_orders(engine: Engine, query: str, limit: int = 50) -> list[OrderRow]:

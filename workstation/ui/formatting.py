@@ -52,12 +52,59 @@ def status_colour(status: str) -> QColor:
     return QColor(STATUS_COLOURS.get(status, "#6d6d6d"))
 
 
-def payment_label(method: str) -> str:
+def payment_label(method: str, *, paid: bool = True) -> str:
+    """How the order is paid; an online order not paid yet never says "Paid online"."""
     if method == "cod":
         return QCoreApplication.translate("Payment", "Cash on delivery")
     if method == "online":
+        if not paid:
+            return QCoreApplication.translate("Payment", "Online, not paid yet")
         return QCoreApplication.translate("Payment", "Paid online")
     return method
+
+
+def is_paid(status: str, paid_at: datetime | None, method: str = "online") -> bool:
+    """Whether the buyer has paid. Cash on delivery is paid only once collected (it gets a
+    payment time on delivery); an online order is paid unless it waits for payment or was
+    closed without a payment time."""
+    if status == "unpaid":
+        return False
+    if paid_at is not None:
+        return True
+    return method != "cod" and status != "closed"
+
+
+def amount_label(method: str, paid: bool) -> str:
+    """The label of an order's total: paid, still to collect on delivery, or still due."""
+    if paid:
+        return QCoreApplication.translate("Payment", "Amount paid")
+    if method == "cod":
+        return QCoreApplication.translate("Payment", "To collect on delivery")
+    return QCoreApplication.translate("Payment", "Amount due")
+
+
+# Cash on delivery costs more than the web price, so the agent confirms it with the buyer
+# while the order can still change; after that the banner is noise.
+COD_OPEN_STATUSES = frozenset({"unpaid", "paid", "documents_made", "shipped"})
+
+# Remark wording that says the COD price was already confirmed with the buyer (the one list;
+# tests/ui/test_cod_banner.py checks it). Matched as substrings, case-insensitively, after
+# removing spaces, so "COD  confirmed" and "货到付款 已确认" count too.
+COD_CONFIRMED_PHRASES = (
+    "已确认货到付款", "货到付款已确认", "货到付款已电话确认", "已电话确认", "电话已确认",
+    "已确认到付", "到付已确认", "已确认价格", "价格已确认", "codconfirmed", "confirmedcod",
+)
+
+
+def cod_confirmed_in(remark: str | None) -> bool:
+    text = "".join((remark or "").split()).lower()
+    return any(phrase in text for phrase in COD_CONFIRMED_PHRASES)
+
+
+def cod_needs_confirming(method: str, status: str, remark: str | None) -> bool:
+    """Show the cash-on-delivery warning: a COD order still open whose remark does not say
+    the price was confirmed."""
+    return method == "cod" and status in COD_OPEN_STATUSES and not cod_confirmed_in(remark)
 
 
 def flag_label(flag: int) -> str:
@@ -129,13 +176,20 @@ def local_time(value: datetime | None, *, seconds: bool = False) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
-def clock(value: datetime | None) -> str:
-    """HH:MM in local time (for "as of 14:02")."""
+def freshness(value: datetime | None, now: datetime | None = None) -> str:
+    """For "as of …" / "Synced …": 14:02 today, 11-30 14:02 on another day of this year,
+    2025-11-30 14:02 before that (local time)."""
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone().strftime("%H:%M")
+    local = value.astimezone()
+    today = (now or datetime.now(timezone.utc)).astimezone()
+    if local.date() == today.date():
+        return local.strftime("%H:%M")
+    if local.year == today.year:
+        return local.strftime("%m-%d %H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def address(province: str | None, city: str | None, district: str | None, detail: str | None = None) -> str:

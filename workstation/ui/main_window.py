@@ -16,15 +16,18 @@ class MainWindow(QMainWindow):
     sign_in_requested = Signal()
     sign_out_requested = Signal()
     language_chosen = Signal(str)  # "", "zh_CN", "en"
+    sync_now_requested = Signal()  # the agent asked to sync now (status pane or agent menu)
 
     AREAS = ("queue", "conversation", "context")
 
     def __init__(self, settings: Settings, *, lookup: OrderLookupPane | None = None,
-                 parent: QWidget | None = None) -> None:
+                 language: str | None = None, parent: QWidget | None = None) -> None:
+        """`language`: the interface language in force ("zh_CN"/"en", e.g. from `--lang`);
+        None means the setting's. The language menu ticks what is really in force."""
         super().__init__(parent)
         self.settings = settings
+        self._language = language
         self.setObjectName("mainWindow")
-        self.setWindowTitle(self.tr("Workstation"))
         self.resize(1280, 780)
 
         central = QWidget(self)
@@ -46,12 +49,14 @@ class MainWindow(QMainWindow):
         self.agent_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.agent_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         self.lookup.add_header_widget(self.agent_button)
-        self._build_actions()
-        self.set_identity(None)
 
         self.status = StatusPane(self)
+        self.status.sync_now_requested.connect(self.sync_now_requested)
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().setSizeGripEnabled(True)
+
+        self._build_actions()
+        self.set_identity(None)
 
     # composition ------------------------------------------------------------------
     def add_area(self, name: str, widget: QWidget) -> None:
@@ -66,14 +71,25 @@ class MainWindow(QMainWindow):
         return self._areas.get(name)
 
     def set_identity(self, identity: AgentIdentity | None) -> None:
+        # Qt adds the application display name to the title itself ("shop — Workstation").
         if identity is None:
             self.agent_button.setText(self.tr("Not signed in") + " ▾")
-            self.setWindowTitle(self.tr("Workstation"))
+            self.setWindowTitle("")
             return
         self.agent_button.setText(self.tr("%1 · agent %2").replace("%1", identity.display_name or identity.login)
                                   .replace("%2", identity.agent_no or "?") + " ▾")
         self.agent_button.setToolTip(identity.shop_name)
-        self.setWindowTitle(self.tr("Workstation — %1").replace("%1", identity.shop_name))
+        self.setWindowTitle(identity.shop_name)
+
+    def _ticked_language(self) -> str:
+        """The menu entry to tick: the setting when it is what is in force ("follow the
+        system" included), else the language forced for this run (e.g. `--lang en`)."""
+        from workstation.ui.i18n import resolve_language
+
+        setting = self.settings.language
+        if self._language is None or resolve_language(setting) == self._language:
+            return setting
+        return self._language
 
     # state ------------------------------------------------------------------------
     def restore_layout(self) -> None:
@@ -109,6 +125,12 @@ class MainWindow(QMainWindow):
         self.addAction(self.find_action)
 
         menu = QMenu(self)
+        self.sync_now_action = menu.addAction(self.tr("Sync now"))
+        self.sync_now_action.setShortcut(QKeySequence("F5"))
+        self.sync_now_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.sync_now_action.triggered.connect(self.sync_now_requested)
+        self.addAction(self.sync_now_action)
+        menu.addSeparator()
         self.sign_in_action = menu.addAction(self.tr("Sign in again…"))
         self.sign_in_action.triggered.connect(self.sign_in_requested)
         self.sign_out_action = menu.addAction(self.tr("Sign out"))
@@ -116,13 +138,15 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         language_menu = menu.addMenu(self.tr("Language (after restart)"))
         group = QActionGroup(self)
-        current = self.settings.language
+        current = self._ticked_language()
+        self.language_actions: dict[str, QAction] = {}
         for code, label in (("", self.tr("Follow the system")), ("zh_CN", "简体中文"), ("en", "English")):
             action = language_menu.addAction(label)
             action.setCheckable(True)
             action.setChecked(code == current)
             action.triggered.connect(lambda _checked=False, c=code: self.language_chosen.emit(c))
             group.addAction(action)
+            self.language_actions[code] = action
         menu.addSeparator()
         self.about_action = menu.addAction(self.tr("About Workstation"))
         self.about_action.triggered.connect(self.show_about)

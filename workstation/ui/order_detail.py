@@ -119,6 +119,15 @@ class OrderDetailView(QWidget):
     def is_showing(self) -> bool:
         return self._detail is not None
 
+    @property
+    def order_id(self) -> int | None:
+        """The id of the order shown, None when none is."""
+        return _get(self._detail, "id") if self._detail is not None else None
+
+    def placeholder_text(self) -> str:
+        """What the pane says instead of an order ("" while an order is shown)."""
+        return "" if self._placeholder.isHidden() else self._placeholder.text()
+
     def show_loading(self) -> None:
         self._placeholder.setText(self.tr("Loading order…"))
         self._placeholder.show()
@@ -127,6 +136,13 @@ class OrderDetailView(QWidget):
         self._detail = None
         self._content.hide()
         self._placeholder.setText(self.tr("This order is no longer in the local cache."))
+        self._placeholder.show()
+
+    def show_error(self, text: str) -> None:
+        """A load failed: say what failed instead of showing a stale or empty order."""
+        self._detail = None
+        self._content.hide()
+        self._placeholder.setText(text)
         self._placeholder.show()
 
     def clear(self) -> None:
@@ -140,15 +156,17 @@ class OrderDetailView(QWidget):
         status = _get(d, "status", "")
         self.order_no.setText(_get(d, "order_no", ""))
         self.status_badge.set_badge("● " + fmt.status_label(status), fmt.STATUS_COLOURS.get(status, "#6d6d6d"))
-        cod = _get(d, "payment_method") == "cod"
-        if cod:
+        method, remark = _get(d, "payment_method", ""), _get(d, "remark", "") or ""
+        if fmt.cod_needs_confirming(method, status, remark):
             self.cod_badge.set_badge(self.tr("⚠ CASH ON DELIVERY: confirm the price with the buyer"),
                                      "#ffffff", fmt.COD_COLOUR, bold=True)
         else:
             self.cod_badge.set_badge("", "#000000")
-        self.payment.setText(fmt.payment_label(_get(d, "payment_method", "")))
-        self.payment.setStyleSheet(f"color: {fmt.COD_COLOUR}; font-weight: bold;" if cod else "")
+        paid = fmt.is_paid(status, _get(d, "paid_at"), method)
+        self.payment.setText(fmt.payment_label(method, paid=paid))
+        self.payment.setStyleSheet(f"color: {fmt.COD_COLOUR}; font-weight: bold;" if method == "cod" else "")
 
+        self.payment_form.labelForField(self.total).setText(fmt.amount_label(method, paid))
         self.total.setText(fmt.money(_get(d, "total_cents")))
         self.shipping_fee.setText(fmt.money(_get(d, "shipping_cents")))
         self.discount.setText(fmt.money(_get(d, "discount_cents")))
@@ -240,7 +258,8 @@ class OrderDetailView(QWidget):
         for w in (self.total, self.shipping_fee, self.discount):
             w.setAlignment(_LEFT)
         pay.addRow(self.tr("Payment method"), self.payment)
-        pay.addRow(self.tr("Total"), self.total)
+        pay.addRow(fmt.amount_label("online", True), self.total)  # relabelled per order
+        self.payment_form = pay
         pay.addRow(self.tr("Shipping fee"), self.shipping_fee)
         pay.addRow(self.tr("Discount"), self.discount)
 

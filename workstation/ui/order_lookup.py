@@ -1,9 +1,15 @@
 """Order lookup pane: search-as-you-type over the local cache, a results table and the
 order's detail. With an empty query the table shows the newest orders. Searches, newest-order
 loads and detail loads run off the GUI thread; a newer request supersedes an older one (its
-results are dropped)."""
+results are dropped).
+
+New data arrives as change sets (`on_orders_changed`): the pane re-queries only when the
+change can alter what it shows, and takes changed rows in place, so a sync never disturbs the
+agent's selection or scroll position. `searches_issued` / `detail_loads_issued` count the
+queries, so tests and benchmarks can check that nothing is re-queried for nothing."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -12,9 +18,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QTableView, QVBoxLayout, QWidget)
 
 from workstation.ui import formatting as fmt
+from workstation.ui.errors import describe_error, error_detail, is_cache_failure
 from workstation.ui.order_detail import OrderDetailView
 from workstation.ui.order_table import Column, OrderTableModel
 from workstation.ui.tasks import LatestOnly
+
+log = logging.getLogger(__name__)
 
 SearchFn = Callable[[object, str, int], list]
 RecentFn = Callable[[object, int], list]
@@ -58,6 +67,10 @@ class OrderLookupPane(QWidget):
         self._shown_query: str | None = None  # query of the rows shown; "" = the newest orders
         self._open_top_when_ready = False
         self._error = ""
+        self._first_sync: float | None = None  # fraction 0..1 while the first load runs
+        self._detail_id: int | None = None  # the order open (or being loaded) in the detail
+        self.searches_issued = 0  # searches and newest-order loads submitted
+        self.detail_loads_issued = 0
 
         self._searcher = LatestOnly(self, name="order-search")
         self._searcher.finished.connect(self._on_results)
@@ -82,13 +95,37 @@ class OrderLookupPane(QWidget):
         self._shown_query = None
         if engine is None:
             self.model.clear()  # those rows belong to the cache being closed
+            if self._detail_id is not None:
+                self._close_detail()
         else:
             self._run_search()
+            if self._detail_id is not None:  # its load was cancelled above: read it from this cache
+                self._load_detail(self._detail_id)
         self._update_info()
 
     def set_last_synced(self, when: datetime | None) -> None:
         self._last_synced = when
         self._update_info()
+
+    def set_first_sync_progress(self, fraction: float | None) -> None:
+        """Slot: overall first-load progress 0..1, None when no first load is running. While
+        it runs, results say they may be incomplete (the orders are still arriving)."""
+        self._first_sync = None if fraction is None else max(0.0, min(1.0, float(fraction)))
+        self._update_info()
+
+    @property
+    def queries_issued(self) -> int:
+        return self.searches_issued + self.detail_loads_issued
+
+    def on_orders_changed(self, change) -> None:
+        """Slot: the orders stream changed (a `models.changes.StreamChange`). Re-runs the shown
+        search or newest-orders list only when the change can alter it, and reloads the open
+        order only when it changed; nothing is queried when nothing shown changed."""
+        if self._engine is None or change.stream != "orders" or not change:
+            return
+        if self._list_affected_by(change):
+            self._run_search()
+        self._detail_affected_by(change)
 
     def add_header_widget(self, widget: QWidget) -> None:
         """Room to the right of the search field (the main window puts the agent menu there)."""
@@ -102,13 +139,13 @@ class OrderLookupPane(QWidget):
         self.search_field.selectAll()
 
     def refresh(self) -> None:
-        """Re-run the current query (or reload the newest orders) and reload the open order
-        (new data arrived)."""
+        """Forced reload: re-run the current query (or the newest orders) and reload the open
+        order, whatever changed."""
         if self._engine is None:
             return
         self._run_search()
-        if self.detail.is_showing():
-            self._load_detail(getattr(self.detail.detail, "id", None))
+        if self._detail_id is not None:
+            self._load_detail(self._detail_id)
 
     def open_selected_or_top(self) -> None:
         """Enter: open the selected result, or the top one (the newest order when the query
@@ -127,8 +164,8 @@ class OrderLookupPane(QWidget):
         """Esc: clear the search text first, then close the detail."""
         if self.search_field.text():
             self.search_field.clear()
-        elif self.detail.is_showing():
-            self.detail.clear()
+        elif self._detail_id is not None or self.detail.is_showing():
+            self._close_detail()
         self.search_field.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def shutdown(self) -> None:
@@ -192,6 +229,9 @@ class OrderLookupPane(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([720, 520])  # scaled to the real width; the detail needs room
+        # The detail takes its share only while it has something to show: with no order open
+        # the table gets the whole width (at 1280 px every column fits).
+        self.detail.hide()
         layout.addWidget(self.splitter, 1)
         self._update_info()
 
@@ -202,7 +242,9 @@ class OrderLookupPane(QWidget):
                    Column.RECEIVER: "欧阳小明", Column.PHONE: "138****5678",
                    Column.STATUS: "■ " + max((fmt.status_label(k) for k in fmt.STATUS_COLOURS),
                                               key=fm.horizontalAdvance),
-                   Column.PAYMENT: "⚠ " + fmt.payment_label("cod"),
+                   Column.FLAG: "■ " + max((fmt.flag_label(k) for k in fmt.FLAG_COLOURS), key=fm.horizontalAdvance),
+                   Column.PAYMENT: "⚠ " + max((fmt.payment_label("cod"), fmt.payment_label("online", paid=False)),
+                                             key=fm.horizontalAdvance),
                    Column.AMOUNT: "¥12,345.00", Column.CREATED: "2026-11-11 00:00"}
         for column, sample in samples.items():
             title = self.model.headerData(column, Qt.Orientation.Horizontal)
@@ -259,15 +301,44 @@ class OrderLookupPane(QWidget):
         if self._engine is None:
             self._update_info()
             return  # runs from set_engine once the cache is open
+        self.searches_issued += 1
         self._searcher.submit(query, self._search_job(query))
+
+    def _list_affected_by(self, change) -> bool:
+        """Whether `change` can alter the rows shown for the current query."""
+        if change.reloaded:
+            return True
+        if self._shown_query is None or self._shown_query != self.query():
+            return False  # a search is on its way; it reads the new data anyway
+        shown = [row.id for row in self.model.rows()]
+        if change.touches(shown):
+            return True
+        if not self._shown_query:  # the newest orders: a new one above the oldest shown row
+            if not change.inserted:
+                return False
+            return len(shown) < self._limit or max(change.inserted) > min(shown)
+        return bool(change.reindexed or change.inserted)  # a row may newly match
+
+    def _detail_affected_by(self, change) -> None:
+        order_id = self._detail_id
+        if order_id is None or not (change.reloaded or order_id in change.ids):
+            return
+        if order_id in change.deleted and not change.reloaded:
+            self._detail_loader.cancel()
+            self.detail.show_missing()  # no query needed: the sync just deleted it
+            return
+        self._load_detail(order_id)
 
     def _on_results(self, query: str, rows) -> None:
         if query != self.query():
             return  # typed on since; the newer query's results are on their way
+        new_search = query != self._shown_query
         self._error = ""
         self._shown_query = query
-        if rows != self.model.rows():  # a sync that changed nothing keeps selection and scrolling
-            self.model.set_rows(rows)
+        if rows != self.model.rows() and not self.model.update_rows(rows):
+            self.model.set_rows(rows)  # other orders; the same orders changed are taken in place
+        if new_search and self._detail_id is not None and self._detail_id not in {r.id for r in rows}:
+            self._close_detail()  # never leave another buyer's phone and address on screen
         self._update_info()
         self.results_shown.emit(query, len(rows))
         if self._open_top_when_ready:
@@ -276,7 +347,19 @@ class OrderLookupPane(QWidget):
                 self._open_row(0)
 
     def _on_search_failed(self, query: str, exc: BaseException) -> None:
-        self._error = self.tr("Search failed: %1").replace("%1", str(exc))
+        if query != self.query():
+            return
+        _log_failure("search", exc)
+        if is_cache_failure(exc):
+            self._error = self.tr("Search failed: the local cache could not be read (%1)").replace(
+                "%1", error_detail(exc))
+        else:
+            self._error = self.tr("Search failed: %1").replace("%1", describe_error(exc))
+        if query != self._shown_query:  # the rows shown belong to another query: not its answer
+            self._shown_query = None
+            self.model.clear()
+            if self._detail_id is not None:
+                self._close_detail()
         self._update_info()
 
     # detail -----------------------------------------------------------------
@@ -304,11 +387,16 @@ class OrderLookupPane(QWidget):
         if order_id is None or self._engine is None:
             return
         engine, fn = self._engine, self._detail_fn
-        if not self.detail.is_showing():
+        if self.detail.order_id != order_id:
             self.detail.show_loading()
+        self._detail_id = order_id
+        self._show_detail_area()
+        self.detail_loads_issued += 1
         self._detail_loader.submit(order_id, lambda: fn(engine, order_id))
 
     def _on_detail(self, order_id: int, detail) -> None:
+        if order_id != self._detail_id:
+            return
         if detail is None:
             self.detail.show_missing()
             return
@@ -316,7 +404,31 @@ class OrderLookupPane(QWidget):
         self.detail_shown.emit(order_id)
 
     def _on_detail_failed(self, order_id: int, exc: BaseException) -> None:
-        self.detail.show_missing()
+        if order_id != self._detail_id:
+            return
+        _log_failure("detail load", exc)
+        row = next((r for r in self.model.rows() if r.id == order_id), None)
+        name = row.order_no if row is not None else str(order_id)
+        if is_cache_failure(exc):
+            reason = self.tr("the local cache could not be read (%1)").replace("%1", error_detail(exc))
+        else:
+            reason = describe_error(exc)
+        self.detail.show_error(self.tr("Could not load order %1: %2").replace("%1", name).replace("%2", reason))
+
+    def _close_detail(self) -> None:
+        self._detail_loader.cancel()
+        self._detail_id = None
+        self.detail.clear()
+        self.detail.hide()
+
+    def _show_detail_area(self) -> None:
+        if not self.detail.isHidden():
+            return
+        self.detail.show()
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if total > 0 and sizes[1] < self.detail.minimumSizeHint().width():
+            self.splitter.setSizes([total * 3 // 5, total - total * 3 // 5])
 
     # info line --------------------------------------------------------------
     def _update_info(self) -> None:
@@ -326,19 +438,40 @@ class OrderLookupPane(QWidget):
         elif self._shown_query is not None and self._shown_query == self.query():
             n = self.model.rowCount()
             if not self._shown_query:
-                parts.append(self.tr("Newest %1 orders").replace("%1", str(n)) if n
-                             else self.tr("No orders in the local cache yet"))
+                if n:
+                    parts.append(self.tr("Newest %1 orders").replace("%1", str(n)))
+                elif self._first_sync is not None:
+                    parts.append(self.tr("First sync %1% — the orders are on their way").replace(
+                        "%1", str(int(self._first_sync * 100))))
+                    self._set_info(parts)
+                    return
+                else:
+                    parts.append(self.tr("No orders in the local cache yet"))
             elif n == 0:
                 parts.append(self.tr("No matching orders"))
             elif n >= self._limit:
                 parts.append(self.tr("Newest %1 matches (type more to narrow down)").replace("%1", str(n)))
             else:
                 parts.append(self.tr("%1 matching orders").replace("%1", str(n)))
-        if self._last_synced is not None:
-            parts.append(self.tr("as of %1").replace("%1", fmt.clock(self._last_synced)))
+        if self._first_sync is not None and self._engine is not None:
+            parts.append(self.tr("first sync %1% — results may be incomplete").replace(
+                "%1", str(int(self._first_sync * 100))))
+        elif self._last_synced is not None:
+            parts.append(self.tr("as of %1").replace("%1", fmt.freshness(self._last_synced)))
         elif self._engine is not None:
             parts.append(self.tr("not synced yet"))
+        self._set_info(parts)
+
+    def _set_info(self, parts: list[str]) -> None:
         text = " · ".join(parts)
         if self._error:
             text = f"{self._error} · {text}" if text else self._error
         self.info.setText(text)
+        self.info.setStyleSheet(f"color: {fmt.COD_COLOUR};" if self._error else "color: palette(mid);")
+
+
+def _log_failure(what: str, exc: BaseException) -> None:
+    if is_cache_failure(exc):
+        log.warning("order %s failed: %s", what, exc)
+    else:  # a bug: keep the traceback for support
+        log.error("order %s failed", what, exc_info=(type(exc), exc, exc.__traceback__))

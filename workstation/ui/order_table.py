@@ -17,10 +17,11 @@ class Column(IntEnum):
     RECEIVER = 2
     PHONE = 3
     STATUS = 4
-    PAYMENT = 5
-    AMOUNT = 6
-    CREATED = 7
-    SHIPPING = 8
+    FLAG = 5
+    PAYMENT = 6
+    AMOUNT = 7
+    CREATED = 8
+    SHIPPING = 9
 
 
 _RIGHT_COLUMNS = frozenset({int(Column.AMOUNT), int(Column.CREATED)})
@@ -46,6 +47,7 @@ def column_title(column: Column) -> str:
         Column.RECEIVER: QCoreApplication.translate("OrderTable", "Receiver"),
         Column.PHONE: QCoreApplication.translate("OrderTable", "Phone"),
         Column.STATUS: QCoreApplication.translate("OrderTable", "Status"),
+        Column.FLAG: QCoreApplication.translate("OrderTable", "Remark"),
         Column.PAYMENT: QCoreApplication.translate("OrderTable", "Payment"),
         Column.AMOUNT: QCoreApplication.translate("OrderTable", "Amount"),
         Column.CREATED: QCoreApplication.translate("OrderTable", "Created"),
@@ -75,6 +77,22 @@ class OrderTableModel(QStandardItemModel):
                                Qt.ItemDataRole.TextAlignmentRole)
 
     # population ------------------------------------------------------------
+    def update_rows(self, rows: Sequence) -> bool:
+        """Take `rows` in place when they are the same orders in the same order (a sync
+        changed some of them): only the changed rows' cells are rewritten, so selection,
+        current row and scrolling stay. False (nothing done) when the orders differ."""
+        if [r.id for r in rows] != [r.id for r in self._rows]:
+            return False
+        for r, (old, new) in enumerate(zip(self._rows, rows)):
+            if old == new:
+                continue
+            self._rows[r] = new
+            for column in Column:
+                index = self.index(r, column)
+                self.clearItemData(index)  # fresh roles: setItemData alone merges (see set_rows)
+                self.setItemData(index, self._roles(new, column))
+        return True
+
     def set_rows(self, rows: Sequence) -> None:
         # One reset for the whole page; the per-cell signals of the fill are not wanted.
         self.beginResetModel()
@@ -105,6 +123,7 @@ class OrderTableModel(QStandardItemModel):
         """Every role the views and callers read, for one cell (None values are left out)."""
         text = self._display(order, column)
         is_cod = order.payment_method == "cod"
+        warn_cod = fmt.cod_needs_confirming(order.payment_method, order.status, order.remark)
         roles: dict[int, object] = {
             _DISPLAY: text,
             _ALIGNMENT: _RIGHT_INT if column in _RIGHT_COLUMNS else _LEFT_INT,
@@ -118,7 +137,9 @@ class OrderTableModel(QStandardItemModel):
             colour = fmt.status_colour(order.status)
             roles[_FOREGROUND] = QBrush(colour)
             roles[_DECORATION] = colour
-        elif column == Column.PAYMENT and is_cod:
+        elif column == Column.FLAG and text:
+            roles[_FOREGROUND] = QBrush(fmt.flag_colour(order.remark_flag))
+        elif column == Column.PAYMENT and warn_cod:
             roles[_FOREGROUND] = QBrush(QColor(fmt.COD_COLOUR))
             roles[_BACKGROUND] = QBrush(QColor(fmt.COD_BACKGROUND))
             roles[_FONT] = self._bold
@@ -140,9 +161,12 @@ class OrderTableModel(QStandardItemModel):
             return fmt.mask_phone(order.receiver_phone)
         if column == Column.STATUS:
             return fmt.status_label(order.status)
+        if column == Column.FLAG:
+            return f"■ {fmt.flag_label(order.remark_flag)}" if order.remark or order.remark_flag else ""
         if column == Column.PAYMENT:
-            label = fmt.payment_label(order.payment_method)
-            return f"⚠ {label}" if order.payment_method == "cod" else label
+            label = fmt.payment_label(order.payment_method, paid=fmt.is_paid(order.status, order.paid_at, order.payment_method))
+            warn = fmt.cod_needs_confirming(order.payment_method, order.status, order.remark)
+            return f"⚠ {label}" if warn else label
         if column == Column.AMOUNT:
             return fmt.money(order.total_cents)
         if column == Column.CREATED:
@@ -155,8 +179,10 @@ class OrderTableModel(QStandardItemModel):
 
     @staticmethod
     def _tooltip(order, column: Column) -> str | None:
-        if column == Column.PAYMENT and order.payment_method == "cod":
+        if column == Column.PAYMENT and fmt.cod_needs_confirming(order.payment_method, order.status, order.remark):
             return QCoreApplication.translate("OrderTable", "Cash on delivery: confirm the price with the buyer")
+        if column == Column.FLAG and (order.remark or order.remark_flag):
+            return order.remark or fmt.flag_label(order.remark_flag)
         if column == Column.RECEIVER:
             return fmt.address(order.province, order.city, order.district)
         return None
@@ -169,4 +195,6 @@ class OrderTableModel(QStandardItemModel):
             return order.created_at
         if column == Column.PHONE:
             return order.receiver_phone
+        if column == Column.FLAG:
+            return order.remark_flag
         return text

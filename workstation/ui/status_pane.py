@@ -1,19 +1,31 @@
 """Status line: connection (colour + text), last successful sync, first-sync progress,
-number of cached orders."""
+number of cached orders, and "Sync now" while offline.
+
+Offline is shown as one steady "offline since 14:02": the pane notes the time of the
+transition itself, keeps it through the retries of a reconnect (a short "syncing" between
+two "offline"s), and forgets it only once the connection is back ("online") or the agent is
+signed out.
+"""
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timezone
 
-from PySide6.QtCore import QLocale
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtCore import QLocale, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from workstation.ui import formatting as fmt
 
 
 class StatusPane(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    sync_now_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *,
+                 now: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
+        self._now = now or (lambda: datetime.now(timezone.utc))
         self._state = "signed_out"
+        self._offline_since: datetime | None = None
         self._last_synced: datetime | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)
@@ -21,6 +33,12 @@ class StatusPane(QWidget):
 
         self.connection = QLabel(self)
         self.connection.setObjectName("connectionState")
+        self.sync_now = QToolButton(self)
+        self.sync_now.setObjectName("syncNow")
+        self.sync_now.setText(self.tr("Sync now"))
+        self.sync_now.setToolTip(self.tr("Try to reach the server now instead of waiting for the next retry (F5)"))
+        self.sync_now.clicked.connect(self.sync_now_requested)
+        self.sync_now.hide()
         self.last_sync = QLabel(self)
         self.last_sync.setObjectName("lastSync")
         self.progress = QProgressBar(self)
@@ -36,6 +54,7 @@ class StatusPane(QWidget):
         self.message.setObjectName("statusMessage")
 
         layout.addWidget(self.connection)
+        layout.addWidget(self.sync_now)
         layout.addWidget(self.last_sync)
         layout.addWidget(self.progress)
         layout.addWidget(self.order_count)
@@ -47,19 +66,34 @@ class StatusPane(QWidget):
     def state(self) -> str:
         return self._state
 
+    @property
+    def offline_since(self) -> datetime | None:
+        return self._offline_since
+
     def set_connection(self, state: str) -> None:
+        """Slot: connecting/syncing/online/offline/expired/signed_out."""
+        if state == "offline" and self._offline_since is None:
+            self._offline_since = self._now()
+        elif state in ("online", "signed_out", "expired"):
+            self._offline_since = None
         self._state = state
         colour = fmt.CONNECTION_COLOURS.get(state, "#6d6d6d")
-        self.connection.setText(f"● {fmt.connection_label(state)}")
+        if state == "offline":
+            text = self.tr("Offline since %1 — lookups work from the local cache").replace(
+                "%1", fmt.freshness(self._offline_since, self._now()))
+        else:
+            text = fmt.connection_label(state)
+        self.connection.setText(f"● {text}")
         self.connection.setStyleSheet(f"color: {colour}; font-weight: bold;")
         self.connection.setToolTip(self._connection_tooltip(state))
+        self.sync_now.setVisible(state == "offline")
 
     def set_last_synced(self, when: datetime | None) -> None:
         self._last_synced = when
         if when is None:
             self.last_sync.setText(self.tr("Not synced yet"))
         else:
-            self.last_sync.setText(self.tr("Synced %1").replace("%1", fmt.clock(when)))
+            self.last_sync.setText(self.tr("Synced %1").replace("%1", fmt.freshness(when, self._now())))
             self.last_sync.setToolTip(self.tr("Last successful sync: %1").replace(
                 "%1", fmt.local_time(when, seconds=True)))
 

@@ -62,7 +62,7 @@ def build(app: QApplication, *, lang: str | None = None, session_options: dict |
     language = resolve_language(lang or settings.language)
     translators = install_translators(app, language)
     app.setApplicationDisplayName(QCoreApplication.translate("App", "Workstation"))
-    window = MainWindow(settings)
+    window = MainWindow(settings, language=language)
     session = SessionController(settings, window, **(session_options or {}))
     wire(window, session)
     return Running(app=app, settings=settings, window=window, session=session, language=language,
@@ -78,12 +78,15 @@ def wire(window, session) -> None:
     session.last_synced_changed.connect(status.set_last_synced)
     session.last_synced_changed.connect(lookup.set_last_synced)
     session.first_sync_progress.connect(status.set_first_sync_progress)
+    session.first_sync_progress.connect(lookup.set_first_sync_progress)
+    session.last_failure_changed.connect(status.set_last_failure)
     session.order_count_changed.connect(status.set_order_count)
-    session.events.changed.connect(lambda changes: changes.get("orders") is not None and lookup.refresh())
+    session.events.subscribe(lookup)  # on_orders_changed: refreshes only what changed
     session.message.connect(lambda text, error: status.set_message(text, error=error))
     session.quit_requested.connect(window.close)
     window.sign_in_requested.connect(lambda: session.show_sign_in())
     window.sign_out_requested.connect(session.sign_out)
+    window.sync_now_requested.connect(session.sync_now)
     window.closing.connect(session.shutdown)
 
     def choose_language(code: str) -> None:

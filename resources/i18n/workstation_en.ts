@@ -158,6 +158,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>The server sent data this workstation cannot read. Is this the right server address?</translation>
     </message>
     <message>
+        <source>Sync stopped on an internal error (%1) and starts again in %2 s. This is a bug: please tell support (the log has the details).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The local copy is out of date and is being reloaded.</source>
         <translation>The local copy is out of date and is being reloaded.</translation>
     </message>
@@ -691,6 +695,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Last successful sync: %1</source>
         <translation>Last successful sync: %1</translation>
+    </message>
+    <message>
+        <source>Last sync failed at %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 · last attempt failed %2</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>First sync %1%</source>

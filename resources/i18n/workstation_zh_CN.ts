@@ -158,6 +158,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>服务器返回了无法识别的数据。服务器地址是否正确？</translation>
     </message>
     <message>
+        <source>Sync stopped on an internal error (%1) and starts again in %2 s. This is a bug: please tell support (the log has the details).</source>
+        <translation>同步因内部错误（%1）停止，将在 %2 秒后重新开始。这是程序缺陷：请联系技术支持（日志中有详细信息）。</translation>
+    </message>
+    <message>
         <source>The local copy is out of date and is being reloaded.</source>
         <translation>本地数据已过期，正在重新加载。</translation>
     </message>
@@ -691,6 +695,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Last successful sync: %1</source>
         <translation>上次成功同步：%1</translation>
+    </message>
+    <message>
+        <source>Last sync failed at %1: %2</source>
+        <translation>最近一次同步失败于 %1：%2</translation>
+    </message>
+    <message>
+        <source>%1 · last attempt failed %2</source>
+        <translation>%1 · 最近一次尝试失败于 %2</translation>
     </message>
     <message>
         <source>First sync %1%</source>

@@ -46,6 +46,7 @@ class Chaos:
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._held: list[socket.socket] = []
+        self._active: set[socket.socket] = set()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.2)
         self.port = self._listener.getsockname()[1]
@@ -62,11 +63,18 @@ class Chaos:
         return cls(target, {f: rate for f in FAULTS}, **kw)
 
     def set_mode(self, mode: str) -> None:
+        """"down" also resets the connections open now (a router reboot, a pulled cable
+        with the switch noticing), "hang" leaves them as they are."""
         if mode not in ("pass", "down", "hang"):
             raise ValueError(mode)
         self.mode = mode
         if mode != "hang":
             self._release_held()
+        if mode == "down":
+            with self._lock:
+                active = list(self._active)
+            for sock in active:
+                _reset(sock)
 
     def close(self) -> None:
         self._closed.set()
@@ -109,6 +117,15 @@ class Chaos:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:
+        with self._lock:
+            self._active.add(client)
+        try:
+            self._serve_one(client)
+        finally:
+            with self._lock:
+                self._active.discard(client)
+
+    def _serve_one(self, client: socket.socket) -> None:
         try:
             client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self.mode == "down":

@@ -61,7 +61,7 @@ def test_first_load_through_a_flaky_network_is_exact_and_never_says_offline(stor
     with Chaos.every(target_of(store.url), 0.05, max_delay_s=0.3, seed=7) as chaos:
         client = _client(store.url, store)  # sign in directly; sync goes through the chaos
         client.base_url = chaos.url
-        run = Run(client, cache)
+        run = Run(client, cache, page_size=400)
         try:
             wait_until(run.online, LIMIT_S, "online through the faults")
         finally:

@@ -31,13 +31,6 @@ def is_cache_failure(exc: BaseException) -> bool:
     return isinstance(exc, tuple(kinds))
 
 
-def _is_session_expiry_stand_in(exc: BaseException) -> bool:
-    """Transitional: `ui/session.py` still passes its `_Expired` stand-in; delete this once it
-    passes `sync.errors.AuthExpired()` (issue 6 removes the stand-in classes)."""
-    cls = type(exc)
-    return cls.__module__ == "workstation.ui.session" and cls.__name__ == "_Expired"
-
-
 def error_detail(exc: BaseException) -> str:
     """The technical detail shown in brackets: the message, else the type's name. For a
     database error wrapped by SQLAlchemy, the driver's own message (SQLAlchemy's adds the
@@ -56,8 +49,6 @@ def describe_error(exc: BaseException, server_url: str = "") -> str:
         return QCoreApplication.translate(
             "Errors", "The system keychain (Windows Credential Manager) could not be read: %1. Sign in again."
         ).replace("%1", error_detail(exc))
-    if _is_session_expiry_stand_in(exc):
-        return _describe_sync_error(sync_errors.AuthExpired(), server_url)
     if is_cache_failure(exc):
         return QCoreApplication.translate("Errors", "The local cache could not be read (%1).").replace(
             "%1", error_detail(exc))
@@ -86,6 +77,11 @@ def _describe_sync_error(exc: sync_errors.SyncError, server_url: str) -> str:
     if isinstance(exc, sync_errors.PayloadError):
         return QCoreApplication.translate("Errors", "The server sent data this workstation cannot read. Is this the right server address?")
     # (room here for sync_errors.TooManyAttempts, code "too_many_attempts", from a parallel branch)
+    if isinstance(exc, sync_errors.SyncBug):
+        return QCoreApplication.translate(
+            "Errors", "Sync stopped on an internal error (%1) and starts again in %2 s. This is a bug: "
+            "please tell support (the log has the details).").replace(
+            "%1", type(exc.original).__name__).replace("%2", str(round(exc.retry_in_s)))
     if isinstance(exc, sync_errors.CursorGone):
         return QCoreApplication.translate("Errors", "The local copy is out of date and is being reloaded.")
     return QCoreApplication.translate("Errors", "Synchronisation failed: %1").replace("%1", str(exc))

@@ -27,6 +27,7 @@ class StatusPane(QWidget):
         self._state = "signed_out"
         self._offline_since: datetime | None = None
         self._last_synced: datetime | None = None
+        self._last_failure = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)
         layout.setSpacing(12)
@@ -96,6 +97,21 @@ class StatusPane(QWidget):
             self.last_sync.setText(self.tr("Synced %1").replace("%1", fmt.freshness(when, self._now())))
             self.last_sync.setToolTip(self.tr("Last successful sync: %1").replace(
                 "%1", fmt.local_time(when, seconds=True)))
+
+    def set_last_failure(self, failure) -> None:
+        """Slot: the last sync attempt's failure as the cache remembers it
+        (`models.state.SyncFailure`, also from before a restart), or None once a sync worked."""
+        self._last_failure = failure
+        if failure is None:
+            self.set_last_synced(self._last_synced)
+            return
+        self.last_sync.setToolTip(self.tr("Last sync failed at %1: %2").replace(
+            "%1", fmt.local_time(failure.at, seconds=True)).replace("%2", failure.reason))
+        if self._state != "online":
+            base = (self.tr("Synced %1").replace("%1", fmt.freshness(self._last_synced, self._now()))
+                    if self._last_synced is not None else self.tr("Not synced yet"))
+            self.last_sync.setText(self.tr("%1 · last attempt failed %2").replace("%1", base).replace(
+                "%2", fmt.freshness(failure.at, self._now())))
 
     def set_first_sync_progress(self, fraction: float | None) -> None:
         """`fraction` 0..1 during the first load; None hides the bar."""

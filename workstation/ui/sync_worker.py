@@ -9,6 +9,7 @@ destroyed while running, whatever happens to the window; `app.main` waits for th
 (bounded) only after the window is gone."""
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import threading
@@ -26,6 +27,17 @@ _RUNNING: set[QThread] = set()
 
 def running_threads() -> list[QThread]:
     return [t for t in list(_RUNNING) if t.isRunning()]
+
+
+def _wait_at_exit(grace_ms: int = 3000) -> None:
+    """Interpreter exit: a QThread destroyed while running is fatal in Qt; give the leftovers
+    a bounded moment (they were asked to stop). `app.main` does the same more visibly."""
+    deadline = time.monotonic() + grace_ms / 1000
+    for thread in running_threads():
+        thread.wait(max(0, int((deadline - time.monotonic()) * 1000)))
+
+
+atexit.register(_wait_at_exit)
 
 
 def _retire(thread: QThread) -> None:

@@ -170,7 +170,8 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                   responses=COMMON_RESPONSES)
     app.state.engine = engine
     app.state.token_ttl = token_ttl
-    app.state.login_guard = guard = login_guard or limits.InProcessLoginGuard()
+    app.state.login_guard = login_guard or limits.InProcessLoginGuard()
+    app.state.refusal_delay_s = refusal_delay_s
     app.state.hash_pool = hash_pool = limits.HashPool(hash_slots, hash_queue)
     app.add_middleware(EdgeMiddleware)
     _install_error_handlers(app)
@@ -232,7 +233,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         return {"token": token, "expires_at": expires, "agent": agent.wire()}
 
     async def _refuse(exc: limits.TooManyAttempts) -> ApiError:
-        await asyncio.sleep(min(refusal_delay_s, exc.retry_after_s))
+        await asyncio.sleep(min(app.state.refusal_delay_s, exc.retry_after_s))
         n = exc.retry_after_s
         return ApiError(429, "too_many_attempts", f"{exc}; try again in {n} s",
                         {"Retry-After": str(n)}, retry_after_s=n)
@@ -240,6 +241,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     @app.post("/api/v1/auth/login", response_model=LoginOut, tags=["auth"], responses=LOGIN_RESPONSES)
     async def login(body: LoginRequest, request: Request):
         address = request.client.host if request.client else "unknown"
+        guard: limits.LoginGuard = app.state.login_guard
         try:
             guard.begin(body.login, address)
         except limits.TooManyAttempts as exc:

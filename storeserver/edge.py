@@ -128,8 +128,8 @@ def _is_json(scope) -> bool:
 def _json_problem(body: bytes) -> str | None:
     try:
         doc = orjson.loads(body)  # refuses invalid UTF-8 and lone surrogates
-    except orjson.JSONDecodeError as exc:
-        return "not valid JSON in UTF-8" + (" (nested too deep)" if "ecursion" in str(exc) else "")
+    except orjson.JSONDecodeError:
+        return f"not valid JSON (UTF-8, at most {MAX_JSON_DEPTH} levels deep)"
     if _depth(doc) > MAX_JSON_DEPTH:
         return f"nested deeper than {MAX_JSON_DEPTH} levels"
     return None

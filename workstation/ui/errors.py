@@ -10,6 +10,9 @@ def describe_error(exc: BaseException, server_url: str = "") -> str:
     code = getattr(exc, "code", "")
     if code == "bad_credentials":
         return QCoreApplication.translate("Errors", "Wrong login or password.")
+    if code == "too_many_attempts":
+        return QCoreApplication.translate("Errors", "Too many sign-in attempts. Try again in %1 s."
+                   ).replace("%1", str(getattr(exc, "retry_after_s", 1)))
     if code == "auth_expired":
         return QCoreApplication.translate("Errors", "Your session has expired. Please sign in again.")
     if code == "server_unreachable":

@@ -360,6 +360,14 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     return app
 
 
+def _loc_part(part: Any) -> str | int:
+    """A field name as sent back in `errors[].loc`; anything odd (a client-chosen key) escaped."""
+    if isinstance(part, int):
+        return part
+    text = str(part)
+    return text if len(text) <= 40 and text.isprintable() else echo(text, 40)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     def reply(req: Request, status: int, code: str, detail: str, headers=None, **extra) -> JSONResponse:
         return JSONResponse(error_body(status, code, detail, req.state.request_id, **extra), status,
@@ -372,7 +380,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(req: Request, exc: RequestValidationError):
         # Only where and why: pydantic's `input` (the raw value) is never sent back.
-        errors = [{"loc": [p if isinstance(p, int) else echo(str(p), 40).strip("'") for p in e.get("loc", ())],
+        errors = [{"loc": [_loc_part(p) for p in e.get("loc", ())],
                    "msg": str(e.get("msg", ""))[:200], "type": str(e.get("type", ""))}
                   for e in exc.errors()[:20]]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}

@@ -135,3 +135,18 @@ def _assert_isolated(target: Target, path: str, response) -> None:
     ids = {i["id"] for i in body.get("items", [])} | {
         c.get("id") or c["item"]["id"] for c in body.get("changes", [])}
     assert not ids & target.other_ids[body["stream"]], "another shop's entity leaked"
+
+
+def test_the_document_says_what_the_server_answers(store):
+    """What the fuzzer relies on: streams as an enum, the bearer scheme, and every status an
+    operation can give listed with the error body."""
+    doc = requests.get(store.url + "/openapi.json", timeout=10).json()
+    assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    changes = doc["paths"]["/api/v1/sync/{stream}/changes"]["get"]
+    stream = next(p for p in changes["parameters"] if p["name"] == "stream")
+    assert stream["schema"]["enum"] == list(ALL_STREAMS)
+    assert {"200", "400", "401", "404", "410", "413", "422", "500"} <= set(changes["responses"])
+    login = doc["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    assert "Retry-After" in login["429"]["headers"]
+    assert "retry_after_s" in doc["components"]["schemas"]["TooManyOut"]["required"]
+    assert "request_id" in doc["components"]["schemas"]["ErrorOut"]["required"]

@@ -118,6 +118,7 @@ def test_an_unexpected_failure_is_a_json_500_logged_once_without_the_input(live,
     assert body["request_id"] in body["detail"]
     records = [rec for rec in caplog.records if body["request_id"] in rec.getMessage()]
     assert len(records) == 1
+    assert not [rec for rec in caplog.records if "Exception in ASGI application" in rec.getMessage()]
     logged = records[0].getMessage()
     assert "OperationalError" in logged or "ProgrammingError" in logged  # what failed, and where
     assert "x" * 40 not in logged and auth.token_digest("x" * 40) not in logged

@@ -129,6 +129,8 @@ def _call(target: Target, case, path: str):
 
 
 def _assert_isolated(target: Target, path: str, response) -> None:
+    if response.status_code == 200 and path == "/api/v1/me":
+        assert response.json()["shop_id"] == target.shop_id
     if response.status_code != 200 or not path.startswith("/api/v1/sync/{stream}"):
         return
     body: dict[str, Any] = response.json()

@@ -172,3 +172,10 @@ def test_over_http_repeated_failures_from_one_address_get_429_with_retry_after(l
         assert codes == [401] * 5 + [429]
         r = client.post("/auth/login", json={"login": "demo", "password": "bad"})
     assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+
+
+def test_the_number_of_concurrent_password_checks_is_a_serve_option():
+    from storeserver.cli import build_parser
+
+    assert build_parser().parse_args(["serve"]).login_concurrency == 2
+    assert build_parser().parse_args(["serve", "--login-concurrency", "4"]).login_concurrency == 4

@@ -104,11 +104,31 @@ def _fuzz(target: Target, method: str, path: str, mode: GenerationMode) -> None:
             real = target.cursors.get(stream, {}).get(path.rsplit("/", 1)[-1], [])
             if real and data.draw(st.booleans(), label="real cursor"):
                 case.query["cursor"] = data.draw(st.sampled_from(real), label="cursor")
+        if mode.is_positive and data.draw(st.integers(0, 3), label="nasty?") == 0:
+            _inject_nasty(case, data)
         response = _call(target, case, path)
         case.validate_response(response, checks=_checks_for(case))
         _assert_isolated(target, path, response)
 
     run()
+
+
+# Strings that broke (or break) real servers: NUL (PostgreSQL refuses it), a lone surrogate
+# (not encodable as UTF-8), SQL and URL tricks, invisible and wide characters, over-long.
+NASTY = ["\x00", "de\x00mo", "\ud800", "' OR '1'='1' --", "%00", "\u202e\u200b", "💥" * 16, "\\",
+         "A" * 600, "\r\nX-Injected: 1"]
+
+
+def _inject_nasty(case, data) -> None:
+    """Put one nasty string into a string field of the body or the query (the case stops
+    being valid: only the no-5xx and documented-answer checks apply then)."""
+    slots = [(d, k) for d in (case.body, case.query) if isinstance(d, dict)
+             for k, v in d.items() if isinstance(v, str)]
+    if slots:
+        where, key = data.draw(st.sampled_from(slots), label="nasty slot")
+        # A URL cannot carry a lone surrogate at all (the client cannot encode it).
+        choices = NASTY if where is case.body else [n for n in NASTY if n != "\ud800"]
+        where[key] = data.draw(st.sampled_from(choices), label="nasty value")
 
 
 def _checks_for(case) -> list:

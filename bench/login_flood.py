@@ -20,7 +20,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -30,23 +29,7 @@ if str(ROOT) not in sys.path:
 
 import requests  # noqa: E402
 
-from storeserver.loadtest import server_memory  # noqa: E402
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-
-
-def start_server(database_url: str, orders: int, login_concurrency: int) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "storeserver", "serve", "--database-url", database_url, "--port", "0",
-         "--seed-demo", str(orders), "--login-concurrency", str(login_concurrency)],
-        cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    for line in proc.stdout:
-        if "listening on" in line:
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-            return proc, line.rsplit(" ", 1)[1].strip()
-    raise RuntimeError("the server did not start")
+from storeserver.loadtest import child_env, server_memory, start_server  # noqa: E402
 
 
 def agent_loop(url: str, token: str, seconds: float) -> list[float]:
@@ -78,12 +61,12 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--orders", type=int, default=2000)
     p.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
-    p.add_argument("--login-concurrency", type=int, default=2)
+    p.add_argument("--login-concurrency", type=int, default=None, help="default: the server's own")
     args = p.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         url_db = args.database_url or f"sqlite:///{Path(tmp) / 'flood.sqlite3'}"
-        proc, url = start_server(url_db, args.orders, args.login_concurrency)
+        proc, url = start_server(url_db, seed_demo=args.orders, login_concurrency=args.login_concurrency)
         try:
             r = requests.post(url + "/api/v1/auth/login", json={"login": "demo", "password": "demo"}, timeout=30)
             token = r.json()["token"]
@@ -93,7 +76,7 @@ def main() -> int:
             attack = subprocess.Popen(
                 [sys.executable, "-m", "storeserver.loadtest", "flood", url, "--attackers",
                  str(args.attackers), "--seconds", str(args.seconds)],
-                cwd=ROOT, env=_env(), stdout=subprocess.PIPE, text=True)
+                cwd=ROOT, env=child_env(), stdout=subprocess.PIPE, text=True)
             time.sleep(0.5)  # let the attackers connect
             flooded = agent_loop(url, token, args.seconds - 1)
             tally = json.loads(attack.communicate(timeout=args.seconds + 120)[0].strip().splitlines()[-1])
@@ -106,7 +89,7 @@ def main() -> int:
 
     calm_p99, flood_p99 = p99(calm), p99(flooded)
     print(f"database: {url_db.split(':', 1)[0]}, attackers: {args.attackers}, {args.seconds:.0f} s each phase, "
-          f"login concurrency {args.login_concurrency}, machine load {os.getloadavg()[0]:.1f}")
+          f"login concurrency {args.login_concurrency or 'default'}, machine load {os.getloadavg()[0]:.1f}")
     print(f"server memory: {start.rss_mib:.0f} MiB at start, {before.rss_mib:.0f} MiB before the flood, "
           f"{after.rss_mib:.0f} MiB after; peak {after.peak_mib:.0f} MiB")
     print(f"agent requests: calm {len(calm)} (median {statistics.median(calm):.1f} ms, p99 {calm_p99:.1f} ms), "

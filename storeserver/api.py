@@ -156,10 +156,12 @@ class Caller:
 
 
 def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(hours=12),
-               login_guard: limits.LoginGuard | None = None, hash_slots: int = 2, hash_queue: int = 6,
+               login_guard: limits.LoginGuard | None = None, hash_slots: int | None = None,
+               hash_queue: int = 8,
                refusal_delay_s: float = 1.0) -> FastAPI:
     """`login_guard` holds the sign-in budgets (default: the documented policy, in this
-    process); `hash_slots`/`hash_queue` bound concurrent password hashing; a refused sign-in
+    process); `hash_slots` (default: half the cores, 1 to 4) and `hash_queue` bound
+    concurrent password hashing; a refused sign-in
     is answered after `refusal_delay_s` (at most its Retry-After) so a client that ignores
     Retry-After cannot spin on 429s."""
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url

@@ -101,8 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seed the demo shop with N orders when the database has no shop yet")
     s.add_argument("--simulate", action="store_true", help="make live changes every few seconds")
     s.add_argument("--log-level", default="warning")
-    s.add_argument("--login-concurrency", type=int, default=2, metavar="N",
-                   help="password checks run at once (each takes 64 MiB and ~0.1 s of CPU)")
+    s.add_argument("--login-concurrency", type=int, default=None, metavar="N",
+                   help="password checks run at once (each takes 64 MiB and ~0.1 s of CPU; "
+                        "default: half the CPU cores, 1 to 4)")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("seed", help="create the demo shop")

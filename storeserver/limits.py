@@ -56,11 +56,18 @@ def _lower_priority() -> None:
         pass
 
 
+def default_hash_slots() -> int:
+    """Half the cores, 1 to 4: one argon2 hash already runs 4 lanes in parallel, so more
+    slots than that add memory (64 MiB each), not sign-ins per second."""
+    return max(1, min(4, (os.cpu_count() or 2) // 2))
+
+
 class HashPool:
     """At most `slots` password checks at once and `queue` more waiting; beyond that
     `run()` raises TooManyAttempts at once (nothing waits long, nothing piles up)."""
 
-    def __init__(self, slots: int = 2, queue: int = 6):
+    def __init__(self, slots: int | None = None, queue: int = 8):
+        slots = slots or default_hash_slots()
         self.slots, self.queue = slots, queue
         self._executor = ThreadPoolExecutor(slots, thread_name_prefix="password-hash",
                                             initializer=_lower_priority)

@@ -1,5 +1,6 @@
 """Tools for the sign-in flood test and benchmark (loopback only, bounded in time).
 
+- `start_server(...)`: `python -m storeserver serve` in its own process on a free port.
 - `server_memory(pid)`: resident and peak resident memory of a process (Linux /proc).
 - `python -m storeserver.loadtest flood URL --attackers N --seconds S`: N concurrent
   attackers, each on its own loopback source address (127.0.0.2, .3, ...) so per-address
@@ -12,13 +13,49 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import secrets
+import subprocess
 import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def child_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+            "PYTHONUNBUFFERED": "1"}
+
+
+def start_server(database_url: str, *, seed_demo: int, login_concurrency: int | None = None,
+                 timeout: float = 120.0) -> tuple[subprocess.Popen, str]:
+    """A server process seeded with the demo shop (passwords hashed with the production
+    profile, as the child never swaps the hasher); returns it and its base URL."""
+    args = [sys.executable, "-m", "storeserver", "serve", "--database-url", database_url,
+            "--port", "0", "--seed-demo", str(seed_demo)]
+    if login_concurrency:
+        args += ["--login-concurrency", str(login_concurrency)]
+    proc = subprocess.Popen(args, cwd=ROOT, env=child_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    found: list[str] = []
+    ready = threading.Event()
+
+    def pump() -> None:  # keep reading so the child never blocks on a full pipe
+        for line in proc.stdout:
+            if not found and "listening on" in line:
+                found.append(line.rsplit(" ", 1)[1].strip())
+                ready.set()
+        ready.set()
+    threading.Thread(target=pump, daemon=True).start()
+    if not ready.wait(timeout) or not found:
+        proc.kill()
+        raise RuntimeError("the storeserver process did not start")
+    return proc, found[0]
 
 
 @dataclass(frozen=True)

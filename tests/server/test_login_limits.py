@@ -177,5 +177,6 @@ def test_over_http_repeated_failures_from_one_address_get_429_with_retry_after(l
 def test_the_number_of_concurrent_password_checks_is_a_serve_option():
     from storeserver.cli import build_parser
 
-    assert build_parser().parse_args(["serve"]).login_concurrency == 2
+    assert build_parser().parse_args(["serve"]).login_concurrency is None  # half the cores, 1-4
+    assert 1 <= limits.default_hash_slots() <= 4
     assert build_parser().parse_args(["serve", "--login-concurrency", "4"]).login_concurrency == 4

@@ -95,7 +95,7 @@ class HashPool:
 class LoginPolicy:
     """The documented sign-in policy (docs/PROTOCOL.md). Budgets count FAILED attempts: an
     attempt is charged when it starts (so concurrent ones cannot slip past) and refunded
-    when it succeeds."""
+    when it succeeds or is not tried after all."""
 
     address_burst: int = 30          # failures one client address may make in a row...
     address_refill_s: float = 2.0    # ...then one more every 2 s

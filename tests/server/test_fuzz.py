@@ -30,7 +30,7 @@ from storeserver.seed import seed_shop
 
 from .conftest import ALL_STREAMS, Api
 
-EXAMPLES = 50  # per operation and mode: ~700 requests per database
+EXAMPLES = 75  # per operation and mode: ~1,000 requests per database
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance, negative_data_rejection]
 OTHER_LOGIN, OTHER_PASSWORD = "other", "pw-other"

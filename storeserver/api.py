@@ -13,15 +13,17 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, FastAPI, Header, Path, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, delete, insert, select, update
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import auth, cursors, streams
+from . import auth, cursors, limits, streams
+from .edge import EdgeMiddleware, echo, error_body
 from .db import make_engine, write_txn
 from .models import Agent, AuthSession, Shop
 from .streams import STREAM_NAMES as STREAMS
@@ -42,9 +44,10 @@ def json_response(obj: Any, status_code: int = 200) -> Response:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None):
+    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None,
+                 **extra: Any):
         super().__init__(detail)
-        self.status, self.code, self.detail, self.headers = status, code, detail, headers
+        self.status, self.code, self.detail, self.headers, self.extra = status, code, detail, headers, extra
 
 
 def _auth_error(code: str, detail: str) -> ApiError:
@@ -53,9 +56,12 @@ def _auth_error(code: str, detail: str) -> ApiError:
 
 # ---- documented shapes (OpenAPI only) ------------------------------------------------------
 
+NO_NUL = r"^[^\x00]*$"  # psycopg refuses NUL in text; no login or password has one anyway
+
+
 class LoginRequest(BaseModel):
-    login: Annotated[str, Field(min_length=1, max_length=64)]
-    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    login: Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
+    password: Annotated[str, Field(min_length=1, max_length=1024, pattern=NO_NUL)]
 
 
 class AgentOut(BaseModel):
@@ -97,6 +103,42 @@ class ChangesOut(BaseModel):
 class ErrorOut(BaseModel):
     detail: str
     code: str
+    request_id: str
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class InvalidOut(ErrorOut):
+    errors: list[FieldError]
+
+
+class TooManyOut(ErrorOut):
+    retry_after_s: int
+
+
+def _error(model: type[BaseModel], description: str, headers: dict | None = None) -> dict:
+    return {"model": model, "description": description, **({"headers": headers} if headers else {})}
+
+
+# Answers any operation can give (docs/PROTOCOL.md, "Status codes").
+COMMON_RESPONSES = {
+    413: _error(ErrorOut, f"too_large: a query over {limits.MAX_QUERY_BYTES} bytes or a body over "
+                          f"{limits.MAX_BODY_BYTES} bytes"),
+    422: _error(InvalidOut, "invalid_request: a malformed body, query or path parameter"),
+    500: _error(ErrorOut, "internal_error: an unexpected failure (the body names the request id)"),
+}
+AUTH_RESPONSES = {401: _error(ErrorOut, "missing_token / bad_token / token_expired")}
+CURSOR_RESPONSES = {400: _error(ErrorOut, "bad_cursor"), 404: _error(ErrorOut, "unknown_stream"),
+                    410: _error(ErrorOut, "cursor_gone")}
+LOGIN_RESPONSES = {
+    401: _error(ErrorOut, "bad_credentials"),
+    429: _error(TooManyOut, "too_many_attempts: sign-in refused for now (rate limit, lockout or busy)",
+                {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}),
+}
 
 
 @dataclass(frozen=True)
@@ -114,24 +156,39 @@ class Caller:
                 "agent_no": self.agent_no, "shop_id": self.shop_id, "shop_name": self.shop_name}
 
 
-def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(hours=12)) -> FastAPI:
+def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(hours=12),
+               login_guard: limits.LoginGuard | None = None, hash_slots: int | None = None,
+               hash_queue: int = 8,
+               refusal_delay_s: float = 1.0) -> FastAPI:
+    """`login_guard` holds the sign-in budgets (default: the documented policy, in this
+    process); `hash_slots` (default: half the cores, 1 to 4) and `hash_queue` bound
+    concurrent password hashing; a refused sign-in
+    is answered after `refusal_delay_s` (at most its Retry-After) so a client that ignores
+    Retry-After cannot spin on 429s."""
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
+    # A database error's message must not carry the request's values into a log.
+    engine.hide_parameters = True
     read_opts = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
     app = FastAPI(title="Store backend", version="1", summary="Reference store back office (sync protocol v1)",
-                  responses={401: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+                  responses=COMMON_RESPONSES)
     app.state.engine = engine
     app.state.token_ttl = token_ttl
+    app.state.login_guard = login_guard or limits.InProcessLoginGuard()
+    app.state.refusal_delay_s = refusal_delay_s
+    app.state.hash_pool = hash_pool = limits.HashPool(hash_slots, hash_queue)
+    app.add_middleware(EdgeMiddleware)
     _install_error_handlers(app)
+    bearer = HTTPBearer(auto_error=False, description="the token from /api/v1/auth/login")
 
     def reader():
         """A read transaction: one consistent view of the database for the whole request."""
         return engine.connect().execution_options(**read_opts)
 
-    def caller(authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> Caller:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+    def caller(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+        token = creds.credentials.strip() if creds and creds.scheme.lower() == "bearer" else ""
+        if not token:
             raise _auth_error("missing_token", "sign in first: send Authorization: Bearer <token>")
-        digest = auth.token_digest(token.strip())
+        digest = auth.token_digest(token)
         q = (select(_sessions.c.expires_at, _agents.c.id, _agents.c.login, _agents.c.display_name,
                     _agents.c.agent_no, _agents.c.active, _shops.c.id.label("shop_id"),
                     _shops.c.name.label("shop_name"))
@@ -156,17 +213,18 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
 
     Auth = Annotated[Caller, Depends(caller)]
 
-    @app.post("/api/v1/auth/login", response_model=LoginOut, tags=["auth"],
-              responses={401: {"model": ErrorOut, "description": "bad_credentials"}})
-    def login(body: LoginRequest):
+    def _credentials_ok(login: str, password: str):
+        """The agent row when login and password match, else None (runs in the hash pool)."""
         with engine.connect() as conn:
             row = conn.execute(
                 select(_agents, _shops.c.name.label("shop_name"))
                 .join(_shops, _shops.c.id == _agents.c.shop_id)
-                .where(_agents.c.login == body.login, _agents.c.active.is_(True))).one_or_none()
+                .where(_agents.c.login == login, _agents.c.active.is_(True))).one_or_none()
         # Same work and same answer for an unknown login and a wrong password.
-        if not auth.verify_password(row.password_hash if row else None, body.password) or row is None:
-            raise ApiError(401, "bad_credentials", "wrong login or password")
+        ok = auth.verify_password(row.password_hash if row else None, password)
+        return row if ok and row is not None else None
+
+    def _open_session(row) -> dict:
         token, now = auth.new_token(), utcnow()
         expires = now + app.state.token_ttl
         with write_txn(engine) as conn:
@@ -175,15 +233,41 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
             conn.execute(insert(_sessions).values(token_sha256=auth.token_digest(token),
                                                   agent_id=row.id, created_at=now, expires_at=expires))
         agent = Caller(row.id, row.login, row.display_name, row.agent_no, row.shop_id, row.shop_name, "")
-        return json_response({"token": token, "expires_at": expires, "agent": agent.wire()})
+        return {"token": token, "expires_at": expires, "agent": agent.wire()}
 
-    @app.post("/api/v1/auth/logout", status_code=204, tags=["auth"])
+    async def _refuse(exc: limits.TooManyAttempts) -> ApiError:
+        await asyncio.sleep(min(app.state.refusal_delay_s, exc.retry_after_s))
+        n = exc.retry_after_s
+        return ApiError(429, "too_many_attempts", f"{exc}; try again in {n} s",
+                        {"Retry-After": str(n)}, retry_after_s=n)
+
+    @app.post("/api/v1/auth/login", response_model=LoginOut, tags=["auth"], responses=LOGIN_RESPONSES)
+    async def login(body: LoginRequest, request: Request):
+        address = request.client.host if request.client else "unknown"
+        guard: limits.LoginGuard = app.state.login_guard
+        try:
+            guard.begin(body.login, address)
+        except limits.TooManyAttempts as exc:
+            raise await _refuse(exc) from None
+        outcome = None  # not tried: the budgets get their charge back
+        try:
+            row = await hash_pool.run(_credentials_ok, body.login, body.password)
+            outcome = row is not None
+        except limits.TooManyAttempts as exc:
+            raise await _refuse(exc) from None
+        finally:
+            guard.finish(body.login, address, outcome)
+        if row is None:
+            raise ApiError(401, "bad_credentials", "wrong login or password")
+        return json_response(await run_in_threadpool(_open_session, row))
+
+    @app.post("/api/v1/auth/logout", status_code=204, tags=["auth"], responses=AUTH_RESPONSES)
     def logout(who: Auth):
         with write_txn(engine) as conn:
             conn.execute(delete(_sessions).where(_sessions.c.token_sha256 == who.token_sha256))
         return Response(status_code=204)
 
-    @app.get("/api/v1/me", response_model=AgentOut, tags=["auth"])
+    @app.get("/api/v1/me", response_model=AgentOut, tags=["auth"], responses=AUTH_RESPONSES)
     def me(who: Auth):
         return json_response(who.wire())
 
@@ -192,13 +276,13 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
             st = streams.shop_state(conn, shop_id)
         return {"seq": st.seq, "epoch": st.epoch}
 
-    @app.get("/api/v1/sync/head", response_model=HeadOut, tags=["sync"])
+    @app.get("/api/v1/sync/head", response_model=HeadOut, tags=["sync"], responses=AUTH_RESPONSES)
     def head(who: Auth):
         return json_response(_head(who.shop_id))
 
-    @app.get("/api/v1/sync/wait", response_model=HeadOut, tags=["sync"])
-    async def wait(who: Auth, after: Annotated[int, Query(ge=0)],
-                   timeout: Annotated[float, Query(ge=0, le=30)] = 25.0):
+    @app.get("/api/v1/sync/wait", response_model=HeadOut, tags=["sync"], responses=AUTH_RESPONSES)
+    async def wait(who: Auth, after: Annotated[int, Query(ge=0, le=limits.MAX_INT64)],
+                   timeout: Annotated[float, Query(ge=0, le=30, allow_inf_nan=False)] = 25.0):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -208,12 +292,16 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                 return json_response(h)
             await asyncio.sleep(min(WAIT_POLL_SECONDS, max(0.0, deadline - loop.time())))
 
-    StreamName = Annotated[str, Path(description=f"one of {', '.join(STREAMS)}")]
+    # Documented as an enum; any other name is answered 404 unknown_stream (not 422).
+    StreamName = Annotated[str, Path(description=f"one of {', '.join(STREAMS)}",
+                                     json_schema_extra={"enum": list(STREAMS)})]
     Limit = Annotated[int, Query(ge=1, le=5000)]
+    CursorText = Annotated[str, Query(min_length=1, max_length=limits.MAX_CURSOR_CHARS,
+                                      description="a cursor from an earlier page, verbatim")]
 
     def _check_stream(stream: str) -> None:
         if stream not in STREAMS:
-            raise ApiError(404, "unknown_stream", f"no stream {stream!r}; streams: {', '.join(STREAMS)}")
+            raise ApiError(404, "unknown_stream", f"no stream {echo(stream)}; streams: {', '.join(STREAMS)}")
 
     def _decode(text: str, kind: str, shop_id: int, stream: str | None = None) -> cursors.Cursor:
         try:
@@ -225,8 +313,8 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         return ApiError(410, "cursor_gone", detail + "; discard this stream and load it again")
 
     @app.get("/api/v1/sync/{stream}/snapshot", response_model=SnapshotOut, tags=["sync"],
-             responses={400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 410: {"model": ErrorOut}})
-    def snapshot(who: Auth, stream: StreamName, cursor: str | None = None, limit: Limit = 1000):
+             responses=AUTH_RESPONSES | CURSOR_RESPONSES)
+    def snapshot(who: Auth, stream: StreamName, cursor: CursorText | None = None, limit: Limit = 1000):
         _check_stream(stream)
         shop = who.shop_id
         with reader() as conn:
@@ -250,9 +338,8 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                               "total": total})
 
     @app.get("/api/v1/sync/{stream}/changes", response_model=ChangesOut, tags=["sync"],
-             responses={400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 410: {"model": ErrorOut}})
-    def changes(who: Auth, stream: StreamName, cursor: Annotated[str, Query(min_length=1)],
-                limit: Limit = 1000):
+             responses=AUTH_RESPONSES | CURSOR_RESPONSES)
+    def changes(who: Auth, stream: StreamName, cursor: CursorText, limit: Limit = 1000):
         _check_stream(stream)
         shop = who.shop_id
         with reader() as conn:
@@ -276,24 +363,39 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     return app
 
 
+def _loc_part(part: Any) -> str | int:
+    """A field name as sent back in `errors[].loc`; anything odd (a client-chosen key) escaped."""
+    if isinstance(part, int):
+        return part
+    text = str(part)
+    return text if len(text) <= 40 and text.isprintable() else echo(text, 40)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
-    def body(detail: str, code: str, **extra) -> dict:
-        return {"detail": detail, "code": code, **extra}
+    def reply(req: Request, status: int, code: str, detail: str, headers=None, **extra) -> JSONResponse:
+        return JSONResponse(error_body(status, code, detail, req.state.request_id, **extra), status,
+                            headers=headers)
 
     @app.exception_handler(ApiError)
-    async def _api_error(_req: Request, exc: ApiError):
-        return JSONResponse(body(exc.detail, exc.code), exc.status, headers=exc.headers)
+    async def _api_error(req: Request, exc: ApiError):
+        return reply(req, exc.status, exc.code, exc.detail, exc.headers, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_req: Request, exc: RequestValidationError):
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-                  for e in exc.errors()]
+    async def _invalid(req: Request, exc: RequestValidationError):
+        # Only where and why: pydantic's `input` (the raw value) is never sent back.
+        errors = [{"loc": [_loc_part(p) for p in e.get("loc", ())],
+                   "msg": str(e.get("msg", ""))[:200], "type": str(e.get("type", ""))}
+                  for e in exc.errors()[:20]]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"])
-        return JSONResponse(body(f"{where}: {first['msg']}" if where else first["msg"],
-                                 "invalid_request", errors=errors), 422)
+        return reply(req, 422, "invalid_request", f"{where}: {first['msg']}" if where else first["msg"],
+                     errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_req: Request, exc: StarletteHTTPException):
+    async def _http(req: Request, exc: StarletteHTTPException):
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(body(str(exc.detail), code), exc.status_code, headers=exc.headers)
+        if exc.status_code == 400 and isinstance(exc.__cause__, (ValueError, RecursionError)):
+            # FastAPI could not decode a JSON body the edge let through: still 422 by contract.
+            return reply(req, 422, "invalid_request", "body: not valid JSON",
+                         errors=[{"loc": ["body"], "msg": "not valid JSON", "type": "json_invalid"}])
+        return reply(req, exc.status_code, code, str(exc.detail), exc.headers)

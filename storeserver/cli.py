@@ -72,8 +72,11 @@ def cmd_serve(args) -> int:
                 host, port = self.servers[0].sockets[0].getsockname()[:2]
                 print(f"storeserver listening on http://{host}:{port}", flush=True)
 
-    config = uvicorn.Config(create_app(engine), host=args.host, port=args.port,
-                            log_level=args.log_level, timeout_graceful_shutdown=3, lifespan="off")
+    from .limits import UVICORN_OPTIONS
+
+    app = create_app(engine, hash_slots=args.login_concurrency)
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
+                            timeout_graceful_shutdown=3, lifespan="off", **UVICORN_OPTIONS)
     try:
         _Server(config).run()
     finally:
@@ -98,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seed the demo shop with N orders when the database has no shop yet")
     s.add_argument("--simulate", action="store_true", help="make live changes every few seconds")
     s.add_argument("--log-level", default="warning")
+    s.add_argument("--login-concurrency", type=int, default=None, metavar="N",
+                   help="password checks run at once (each takes 64 MiB and ~0.1 s of CPU; "
+                        "default: half the CPU cores, 1 to 4)")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("seed", help="create the demo shop")

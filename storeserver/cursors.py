@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import orjson
 
+from .limits import MAX_CURSOR_CHARS, MAX_INT64
+
 VERSION = 1
 
 
@@ -43,6 +45,8 @@ def feed_cursor(shop_id: int, epoch: int, seq: int) -> str:
 
 
 def decode(text: str, *, kind: str, shop_id: int, stream: str | None = None) -> Cursor:
+    if len(text) > MAX_CURSOR_CHARS:
+        raise BadCursor("the cursor is not one this server made (too long)")
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         doc = orjson.loads(raw)
@@ -51,7 +55,8 @@ def decode(text: str, *, kind: str, shop_id: int, stream: str | None = None) -> 
     if not isinstance(doc, dict) or doc.get("v") != VERSION or doc.get("k") != kind:
         raise BadCursor("the cursor is not one this server made for this request")
     ints = [doc.get(k) for k in ("sh", "e", "s")] + ([doc.get("i")] if kind == "s" else [])
-    if not all(type(v) is int and v >= 0 for v in ints):
+    # Within the database's 64-bit integers, so a crafted cursor cannot overflow a query.
+    if not all(type(v) is int and 0 <= v <= MAX_INT64 for v in ints):
         raise BadCursor("the cursor is damaged")
     if doc["sh"] != shop_id:
         raise BadCursor("the cursor belongs to another shop")

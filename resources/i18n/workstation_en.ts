@@ -134,6 +134,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>Wrong login or password.</translation>
     </message>
     <message>
+        <source>Too many sign-in attempts. Try again in %1 s.</source>
+        <translation>Too many sign-in attempts. Try again in %1 s.</translation>
+    </message>
+    <message>
         <source>Your session has expired. Please sign in again.</source>
         <translation>Your session has expired. Please sign in again.</translation>
     </message>

@@ -134,6 +134,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>账号或密码错误。</translation>
     </message>
     <message>
+        <source>Too many sign-in attempts. Try again in %1 s.</source>
+        <translation>登录尝试次数过多，请 %1 秒后再试。</translation>
+    </message>
+    <message>
         <source>Your session has expired. Please sign in again.</source>
         <translation>登录已过期，请重新登录。</translation>
     </message>

@@ -21,7 +21,7 @@ from urllib3.util.retry import Retry
 
 from . import wire
 from .errors import (AuthExpired, BadCredentials, CursorGone, RequestRejected, ServerFailure,
-                     ServerUnreachable, SyncError, TLSFailure)
+                     ServerUnreachable, SyncError, TLSFailure, TooManyAttempts)
 
 RETRY_STATUSES = (429, 502, 503, 504)
 MAX_RETRY_AFTER_S = 30.0  # never let one Retry-After header park the sync thread for long
@@ -274,9 +274,20 @@ def _raise_for_status(resp: requests.Response, method: str, path: str,
         raise AuthExpired(what, reason=body.code or "bad_token")
     if status == 410:
         raise CursorGone(stream_name or "?", what)
+    if status == 429 and body.code == "too_many_attempts":
+        raise TooManyAttempts(what, retry_after_s=_retry_after_s(resp))
     if status >= 500 or status == 429:
         raise ServerFailure(status, what)
     raise RequestRejected(status, body.code, what)
+
+
+def _retry_after_s(resp: requests.Response) -> int:
+    """Retry-After in whole seconds (delta form; a date or garbage counts as 1 s), capped."""
+    try:
+        seconds = int(resp.headers.get("Retry-After", "1"))
+    except ValueError:
+        seconds = 1
+    return max(1, min(seconds, 3600))
 
 
 def _short(exc: BaseException) -> str:

@@ -33,6 +33,18 @@ class AuthExpired(SyncError):
         self.reason = reason  # the server's code: token_expired / bad_token / missing_token
 
 
+class TooManyAttempts(SyncError):
+    """429 on sign-in: the server refuses attempts for now (rate limit, lockout after failed
+    attempts, or busy); `retry_after_s` is when to try again."""
+
+    code = "too_many_attempts"
+    user_message = "Too many sign-in attempts. Try again later."
+
+    def __init__(self, detail: str = "", *, retry_after_s: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
 class ServerUnreachable(SyncError):
     """DNS failure, refused or dropped connection, timeout: the network or server is down."""
 

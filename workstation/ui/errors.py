@@ -60,6 +60,9 @@ def describe_error(exc: BaseException, server_url: str = "") -> str:
 def _describe_sync_error(exc: sync_errors.SyncError, server_url: str) -> str:
     if isinstance(exc, sync_errors.BadCredentials):
         return QCoreApplication.translate("Errors", "Wrong login or password.")
+    if isinstance(exc, sync_errors.TooManyAttempts):
+        return QCoreApplication.translate("Errors", "Too many sign-in attempts. Try again in %1 s."
+                                          ).replace("%1", str(exc.retry_after_s))
     if isinstance(exc, sync_errors.AuthExpired):
         return QCoreApplication.translate("Errors", "Your session has expired. Please sign in again.")
     if isinstance(exc, sync_errors.ServerUnreachable):
@@ -76,7 +79,6 @@ def _describe_sync_error(exc: sync_errors.SyncError, server_url: str) -> str:
             "%1", str(exc.status))
     if isinstance(exc, sync_errors.PayloadError):
         return QCoreApplication.translate("Errors", "The server sent data this workstation cannot read. Is this the right server address?")
-    # (room here for sync_errors.TooManyAttempts, code "too_many_attempts", from a parallel branch)
     if isinstance(exc, sync_errors.SyncBug):
         return QCoreApplication.translate(
             "Errors", "Sync stopped on an internal error (%1) and starts again in %2 s. This is a bug: "

@@ -117,7 +117,8 @@ class Wine:
     def machine_registry_mentions(self) -> int:
         """How often HKLM (system.reg) names the app: a per-user install never writes there."""
         self.settle()
-        return (self.prefix / "system.reg").read_text(encoding="utf-8", errors="replace").lower().count("workstation")
+        machine = (self.prefix / "system.reg").read_text(encoding="utf-8", errors="replace")
+        return machine.lower().count("workstation")
 
 
 @pytest.fixture(scope="module")
@@ -184,10 +185,17 @@ class Installer:
         return f"D:\\{self.exe.name}"
 
 
-def _versions() -> tuple[str, str]:
-    sys.path.insert(0, str(ROOT / "installer"))
+def _buildinfo():
+    """installer/buildinfo.py: the one version source (pyproject.toml) for every build."""
+    if str(ROOT / "installer") not in sys.path:
+        sys.path.insert(0, str(ROOT / "installer"))
     import buildinfo
 
+    return buildinfo
+
+
+def _versions() -> tuple[str, str]:
+    buildinfo = _buildinfo()
     current = buildinfo.project_version()
     major, minor, patch, _ = buildinfo.version_tuple(current)
     return current, f"{major}.{minor}.{patch + 1}"
@@ -208,12 +216,9 @@ def _stage(frozen: Path, folder: Path, version: str, extra: dict[str, str]) -> P
 
 
 def _compile(source: Path, version: str, out: Path) -> Path:
-    sys.path.insert(0, str(ROOT / "installer"))
-    import buildinfo
-
     result = subprocess.run(
         [_tool("makensis"), "-V2", "-INPUTCHARSET", "UTF8", f"-DVERSION={version}",
-         f"-DVERSION4={buildinfo.version4(version)}", f"-DSOURCE_DIR={source}", f"-DOUTFILE={out}",
+         f"-DVERSION4={_buildinfo().version4(version)}", f"-DSOURCE_DIR={source}", f"-DOUTFILE={out}",
          "-DCOMPRESSOR=none", str(NSI)],
         capture_output=True, text=True, timeout=600,
     )
@@ -228,7 +233,7 @@ def installers(frozen, installers_dir, tmp_path_factory) -> tuple[Installer, Ins
     VERSION define (and a file the newer build no longer ships)."""
     current, newer = _versions()
     stage = tmp_path_factory.mktemp("stage")
-    old_src = _stage(frozen, stage / current, current, {f"only-in-{current}.txt": "dropped by the next version"})
+    old_src = _stage(frozen, stage / current, current, {f"only-in-{current}.txt": "gone in the next version"})
     new_src = _stage(frozen, stage / newer, newer, {})
     return (Installer(current, _compile(old_src, current, installers_dir / f"Workstation-{current}-setup.exe")),
             Installer(newer, _compile(new_src, newer, installers_dir / f"Workstation-{newer}-setup.exe")))
@@ -253,12 +258,15 @@ def _app_data_paths(w: Wine, monkeypatch) -> dict[str, PureWindowsPath]:
     paths = {"cache": cache_path("https://shop.example.com", 7, "agent7"), "settings": settings_path(),
              "window state": window_state_path(), "log": logsetup.log_file_path()}
     win = {k: PureWindowsPath(str(v).replace("/", "\\")) for k, v in paths.items()}
-    assert PureWindowsPath(str(userdirs.data_dir())) == PureWindowsPath(w.local_appdata) / "Workstation"
+    user_data = PureWindowsPath(w.local_appdata) / "Workstation"  # the uninstaller's USER_DATA_DIR
+    assert PureWindowsPath(str(userdirs.data_dir())) == user_data
+    for what, path in win.items():
+        assert path.is_relative_to(user_data), f"the app keeps its {what} at {path}, which /REMOVEDATA=1 misses"
     return win
 
 
 def _put_user_data(w: Wine, monkeypatch) -> dict[Path, bytes]:
-    """A cache, settings, window state and a log, as the app leaves them after a shift."""
+    """A cache (a real SQLite file), settings, window state and a log, at the app's paths."""
     written = {}
     for what, win_path in _app_data_paths(w, monkeypatch).items():
         path = w.unix(win_path)
@@ -282,7 +290,8 @@ def _program_dir(w: Wine) -> Path:
 
 
 def _start_menu_link(w: Wine) -> Path:
-    return w.unix(PureWindowsPath(w.appdata) / "Microsoft" / "Windows" / "Start Menu" / "Programs" / "Workstation.lnk")
+    start_menu = PureWindowsPath(w.appdata) / "Microsoft" / "Windows" / "Start Menu" / "Programs"
+    return w.unix(start_menu / "Workstation.lnk")
 
 
 def _desktop_link(w: Wine) -> Path:
@@ -301,7 +310,8 @@ def _assert_installed(w: Wine, installer: Installer) -> None:
     assert entry["DisplayName"] == "Workstation"
     assert entry["DisplayVersion"] == installer.version
     assert entry["Publisher"] == PUBLISHER
-    assert PureWindowsPath(entry["InstallLocation"]) == PureWindowsPath(w.local_appdata) / "Programs" / "Workstation"
+    expected_location = PureWindowsPath(w.local_appdata, "Programs", "Workstation")
+    assert PureWindowsPath(entry["InstallLocation"]) == expected_location
     assert entry["QuietUninstallString"].endswith(r'\uninstall.exe" /S')
     installed_kb = sum(p.stat().st_size for p in program.rglob("*") if p.is_file()) / 1024
     assert 0.9 * installed_kb <= int(entry["EstimatedSize"], 16) <= 1.1 * installed_kb + 64

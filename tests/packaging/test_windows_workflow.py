@@ -24,8 +24,8 @@ NSI = ROOT / "installer" / "workstation.nsi"
 
 
 def _schema_check(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-                           str(path)], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema",
+                           "vendor.github-workflows", str(path)], capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")

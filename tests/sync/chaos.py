@@ -37,6 +37,7 @@ class Chaos:
     seed: int = 1
     mode: str = "pass"
     counts: dict[str, int] = field(default_factory=dict)
+    delayed_s: float = 0.0  # total delay injected
 
     def __post_init__(self) -> None:
         unknown = set(self.rates) - set(FAULTS)
@@ -156,7 +157,10 @@ class Chaos:
                 _close(client)
                 return
             if fault == "delay":
-                self._closed.wait(self._rng.uniform(0.1, self.max_delay_s))
+                with self._lock:
+                    pause = self._rng.uniform(0.1, self.max_delay_s)
+                    self.delayed_s += pause
+                self._closed.wait(pause)
             if fault == "truncate":
                 client.sendall(response[: max(1, len(response) // 2)])
             elif fault == "cut_headers":

@@ -41,7 +41,7 @@ def default_retry() -> Retry:
     # whose request may have reached the server. raise_on_status=False gives us the last
     # response so it is mapped like any other failure.
     return _CappedRetry(total=5, connect=3, read=2, status=3, other=0,
-                        backoff_factor=0.25, backoff_max=8.0, backoff_jitter=0.25,
+                        backoff_factor=0.1, backoff_max=8.0, backoff_jitter=0.1,
                         status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET"}),
                         respect_retry_after_header=True, raise_on_status=False,
                         raise_on_redirect=True)
@@ -208,7 +208,9 @@ class StoreClient:
                         session is self._poll_session and self._poll_stopped()):
                     raise ServerUnreachable(f"connection dropped while reading {path}: "
                                             f"{cut.__cause__}") from None
-                self._sleep(min(4.0, 0.2 * 2 ** attempt) * random.uniform(0.5, 1.5))
+                if attempt > 1:  # a cut connection is not the server asking for a pause: the
+                    # first retry goes at once, later ones back off a little
+                    self._sleep(min(4.0, 0.2 * 2 ** attempt) * random.uniform(0.5, 1.5))
 
     def _request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                  json: Any = None, timeout: tuple[float, float] | None = None,

@@ -45,7 +45,7 @@ BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 30.0
 OFFLINE_AFTER_S = 6.0    # nothing answered for this long (nor a probe): offline, not a blip
 PROBE_INTERVAL_S = 1.5   # while offline: how often a cheap request checks for the network
-BLIP_PAUSE_S = 1.0       # the longest pause after a failure that is only a blip
+BLIP_PAUSE_S = 0.3       # the longest pause after a failure that is only a blip
 BUG_BACKOFF_FIRST_S = 5.0
 BUG_BACKOFF_MAX_S = 300.0
 

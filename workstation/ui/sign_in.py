@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout
                                QProgressBar, QVBoxLayout, QWidget)
 
 from workstation.ui import formatting as fmt
+from workstation.sync.errors import BadCredentials, TooManyAttempts
 from workstation.ui.errors import describe_error
 from workstation.ui.tasks import TaskRunner
 
@@ -151,7 +152,7 @@ class SignInDialog(QDialog):
             return
         self._set_busy(False)
         self.show_message(describe_error(exc, server_url))
-        if getattr(exc, "code", "") == "bad_credentials":
+        if isinstance(exc, (BadCredentials, TooManyAttempts)):
             self.password.setFocus()
             self.password.selectAll()
         else:

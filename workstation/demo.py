@@ -117,7 +117,9 @@ def run_workstation(url: str, lang: str | None, exit_after: float | None) -> int
 
     running.session.order_count_changed.connect(report_count)
     ws.show(running, direct=(url, "demo", "demo"))
-    return application.exec()
+    code = application.exec()
+    ws.finish_background_work()
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -202,6 +202,13 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
 </context>
 <context>
+    <name>FlagPicker</name>
+    <message>
+        <source>%1 (key %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Not signed in</source>
@@ -532,6 +539,87 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
 </context>
 <context>
+    <name>Outbox</name>
+    <message>
+        <source>Waiting to send</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sending</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Conflict: merge needed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refused by the server</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>OutboxModel</name>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Written</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tries</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>OutboxPane</name>
+    <message>
+        <source>Retry now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send the selected change again (the same change, never twice)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Discard…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drop the selected change and undo it on this PC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Everything you wrote has reached the server.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 changes not confirmed by the server yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 need your attention</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Discard this change?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>“%1” has not reached the server. Discarding it undoes it on this PC too; colleagues will never see it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Payment</name>
     <message>
         <source>Cash on delivery</source>
@@ -555,6 +643,108 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
     <message>
         <source>Amount due</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RemarkEditor</name>
+    <message>
+        <source>What changed, for the colleague who makes the documents</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason for the change (e.g. exchange: size M out of stock)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save remark</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save (Ctrl+Enter); it is kept locally and sent when online</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>● Saved on this PC — sent when online</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>✓ Sent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>⚠ A colleague changed this remark meanwhile — merge needed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>✗ Not accepted by the server: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 / %2 bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 — too long by %2 bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RemarkMergeDialog</name>
+    <message>
+        <source>Merge the remark of order %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A colleague changed this remark while you were editing it. Nothing is lost: choose what the remark should say.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Yours (not sent)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Before both changes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The remark after merging:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep both (mine on top)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Take theirs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit the merge</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save merged remark</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decide later</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>agent %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a colleague</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Theirs (%1, %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Theirs (%1)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

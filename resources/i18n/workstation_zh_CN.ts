@@ -202,6 +202,13 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
 </context>
 <context>
+    <name>FlagPicker</name>
+    <message>
+        <source>%1 (key %2)</source>
+        <translation>%1（按键 %2）</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Not signed in</source>
@@ -532,6 +539,87 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
 </context>
 <context>
+    <name>Outbox</name>
+    <message>
+        <source>Waiting to send</source>
+        <translation>等待发送</translation>
+    </message>
+    <message>
+        <source>Sending</source>
+        <translation>正在发送</translation>
+    </message>
+    <message>
+        <source>Conflict: merge needed</source>
+        <translation>冲突：需要合并</translation>
+    </message>
+    <message>
+        <source>Refused by the server</source>
+        <translation>服务器拒绝</translation>
+    </message>
+</context>
+<context>
+    <name>OutboxModel</name>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>修改内容</translation>
+    </message>
+    <message>
+        <source>Written</source>
+        <translation>写入时间</translation>
+    </message>
+    <message>
+        <source>Tries</source>
+        <translation>尝试次数</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>最近错误</translation>
+    </message>
+</context>
+<context>
+    <name>OutboxPane</name>
+    <message>
+        <source>Retry now</source>
+        <translation>立即重试</translation>
+    </message>
+    <message>
+        <source>Send the selected change again (the same change, never twice)</source>
+        <translation>重新发送所选修改（同一修改，绝不会重复）</translation>
+    </message>
+    <message>
+        <source>Discard…</source>
+        <translation>放弃…</translation>
+    </message>
+    <message>
+        <source>Drop the selected change and undo it on this PC</source>
+        <translation>放弃所选修改，并在本机撤销</translation>
+    </message>
+    <message>
+        <source>Everything you wrote has reached the server.</source>
+        <translation>您写入的内容已全部送达服务器。</translation>
+    </message>
+    <message>
+        <source>%1 changes not confirmed by the server yet</source>
+        <translation>%1 项修改尚未得到服务器确认</translation>
+    </message>
+    <message>
+        <source>%1 need your attention</source>
+        <translation>%1 项需要您处理</translation>
+    </message>
+    <message>
+        <source>Discard this change?</source>
+        <translation>放弃这项修改？</translation>
+    </message>
+    <message>
+        <source>“%1” has not reached the server. Discarding it undoes it on this PC too; colleagues will never see it.</source>
+        <translation>“%1”尚未送达服务器。放弃后本机也会撤销此修改，同事将看不到它。</translation>
+    </message>
+</context>
+<context>
     <name>Payment</name>
     <message>
         <source>Cash on delivery</source>
@@ -556,6 +644,108 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Amount due</source>
         <translation>应付金额</translation>
+    </message>
+</context>
+<context>
+    <name>RemarkEditor</name>
+    <message>
+        <source>What changed, for the colleague who makes the documents</source>
+        <translation>订单有什么变动（给制单同事看）</translation>
+    </message>
+    <message>
+        <source>Reason for the change (e.g. exchange: size M out of stock)</source>
+        <translation>变动事由（例如：换货，M码缺货）</translation>
+    </message>
+    <message>
+        <source>Save remark</source>
+        <translation>保存备注</translation>
+    </message>
+    <message>
+        <source>Save (Ctrl+Enter); it is kept locally and sent when online</source>
+        <translation>保存（Ctrl+Enter）；先保存在本机，联网后发送</translation>
+    </message>
+    <message>
+        <source>● Saved on this PC — sent when online</source>
+        <translation>● 已保存在本机，联网后发送</translation>
+    </message>
+    <message>
+        <source>✓ Sent</source>
+        <translation>✓ 已发送</translation>
+    </message>
+    <message>
+        <source>⚠ A colleague changed this remark meanwhile — merge needed</source>
+        <translation>⚠ 同事同时修改了此备注，需要合并</translation>
+    </message>
+    <message>
+        <source>✗ Not accepted by the server: %1</source>
+        <translation>✗ 服务器未接受：%1</translation>
+    </message>
+    <message>
+        <source>%1 / %2 bytes</source>
+        <translation>%1 / %2 字节</translation>
+    </message>
+    <message>
+        <source>%1 — too long by %2 bytes</source>
+        <translation>%1，超出 %2 字节</translation>
+    </message>
+</context>
+<context>
+    <name>RemarkMergeDialog</name>
+    <message>
+        <source>Merge the remark of order %1</source>
+        <translation>合并订单 %1 的备注</translation>
+    </message>
+    <message>
+        <source>A colleague changed this remark while you were editing it. Nothing is lost: choose what the remark should say.</source>
+        <translation>您编辑时，同事修改了这条备注。两边的内容都在：请选择备注最终的内容。</translation>
+    </message>
+    <message>
+        <source>Yours (not sent)</source>
+        <translation>您的版本（未发送）</translation>
+    </message>
+    <message>
+        <source>Before both changes</source>
+        <translation>修改前的版本</translation>
+    </message>
+    <message>
+        <source>The remark after merging:</source>
+        <translation>合并后的备注：</translation>
+    </message>
+    <message>
+        <source>Keep both (mine on top)</source>
+        <translation>两者都保留（我的在上）</translation>
+    </message>
+    <message>
+        <source>Take theirs</source>
+        <translation>采用同事的</translation>
+    </message>
+    <message>
+        <source>Edit the merge</source>
+        <translation>手动编辑合并</translation>
+    </message>
+    <message>
+        <source>Save merged remark</source>
+        <translation>保存合并后的备注</translation>
+    </message>
+    <message>
+        <source>Decide later</source>
+        <translation>稍后决定</translation>
+    </message>
+    <message>
+        <source>agent %1</source>
+        <translation>工号 %1</translation>
+    </message>
+    <message>
+        <source>a colleague</source>
+        <translation>同事</translation>
+    </message>
+    <message>
+        <source>Theirs (%1, %2)</source>
+        <translation>同事的版本（%1，%2）</translation>
+    </message>
+    <message>
+        <source>Theirs (%1)</source>
+        <translation>同事的版本（%1）</translation>
     </message>
 </context>
 <context>

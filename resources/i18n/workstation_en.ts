@@ -293,18 +293,6 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>Not shipped yet</translation>
     </message>
     <message>
-        <source>by agent %1</source>
-        <translation>by agent %1</translation>
-    </message>
-    <message>
-        <source>(no text)</source>
-        <translation>(no text)</translation>
-    </message>
-    <message>
-        <source>No remark</source>
-        <translation>No remark</translation>
-    </message>
-    <message>
         <source>Payment</source>
         <translation>Payment</translation>
     </message>
@@ -367,10 +355,6 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Items</source>
         <translation>Items</translation>
-    </message>
-    <message>
-        <source>Remark</source>
-        <translation>Remark</translation>
     </message>
     <message>
         <source>Buyer</source>
@@ -745,6 +729,37 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
     <message>
         <source>Theirs (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RemarkSection</name>
+    <message>
+        <source>Remark</source>
+        <translation type="unfinished">Remark</translation>
+    </message>
+    <message>
+        <source>Edit remark (F2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>by agent %1</source>
+        <translation type="unfinished">by agent %1</translation>
+    </message>
+    <message>
+        <source>(no text)</source>
+        <translation type="unfinished">(no text)</translation>
+    </message>
+    <message>
+        <source>No remark</source>
+        <translation type="unfinished">No remark</translation>
+    </message>
+    <message>
+        <source>agent %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not sent yet</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

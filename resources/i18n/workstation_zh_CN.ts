@@ -293,18 +293,6 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>尚未发货</translation>
     </message>
     <message>
-        <source>by agent %1</source>
-        <translation>工号 %1</translation>
-    </message>
-    <message>
-        <source>(no text)</source>
-        <translation>（无内容）</translation>
-    </message>
-    <message>
-        <source>No remark</source>
-        <translation>无备注</translation>
-    </message>
-    <message>
         <source>Payment</source>
         <translation>付款信息</translation>
     </message>
@@ -367,10 +355,6 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Items</source>
         <translation>商品</translation>
-    </message>
-    <message>
-        <source>Remark</source>
-        <translation>备注</translation>
     </message>
     <message>
         <source>Buyer</source>
@@ -746,6 +730,37 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Theirs (%1)</source>
         <translation>同事的版本（%1）</translation>
+    </message>
+</context>
+<context>
+    <name>RemarkSection</name>
+    <message>
+        <source>Remark</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Edit remark (F2)</source>
+        <translation>修改备注（F2）</translation>
+    </message>
+    <message>
+        <source>by agent %1</source>
+        <translation>修改人工号 %1</translation>
+    </message>
+    <message>
+        <source>(no text)</source>
+        <translation>（无内容）</translation>
+    </message>
+    <message>
+        <source>No remark</source>
+        <translation>无备注</translation>
+    </message>
+    <message>
+        <source>agent %1</source>
+        <translation>工号 %1</translation>
+    </message>
+    <message>
+        <source>not sent yet</source>
+        <translation>尚未发送</translation>
     </message>
 </context>
 <context>

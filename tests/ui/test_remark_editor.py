@@ -82,3 +82,29 @@ def test_merge_view_actions(qtbot):
     with qtbot.waitSignal(dialog.merged) as merged:
         dialog.save_button.click()
     assert merged.args == ["改发L码，周五前到", 1]
+
+
+def test_the_remark_section_edits_the_open_order_and_a_refresh_never_closes_the_editor(qtbot):
+    from datetime import datetime, timezone
+
+    from workstation.ui.remark_section import RemarkHistoryEntry, RemarkSection
+
+    section = RemarkSection()
+    qtbot.addWidget(section)
+    section.show_remark(42, "待确认尺码", 0, "1024", datetime(2026, 11, 11, 6, 0, tzinfo=timezone.utc), 3)
+    section.begin_edit()
+    assert section.editing and section.editor.flags.flag() == 1  # a change: red
+    section.editor.text.setPlainText("待确认尺码，改发L码")
+    # A colleague's change of the same order arrives meanwhile: the text being written stays.
+    section.show_remark(42, "买家要求周五前到", 2, "2048", None, 4)
+    assert section.editing and section.editor.text.toPlainText() == "待确认尺码，改发L码"
+    with qtbot.waitSignal(section.save_requested) as saved:
+        section.editor.request_save()
+    # ... and the save names the version the agent started from: the server will see the
+    # conflict instead of the colleague's words being overwritten.
+    assert saved.args == [42, "待确认尺码，改发L码", 1, "", 3] and not section.editing
+    section.set_history([RemarkHistoryEntry("改发L码", 1, "缺货", "1024", None, pending=True),
+                         RemarkHistoryEntry("待确认尺码", 0, "", "2048", None)])
+    assert section.history.count() == 2 and "not sent yet" in section.history.item(0).text()
+    section.show_remark(43, "", 0, None, None, 0)  # another order: editor and history go
+    assert not section.editing and section.history.isHidden()

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QFrame, QGroupBox
                                QLabel, QScrollArea, QSizePolicy, QTableView, QVBoxLayout, QWidget)
 
 from workstation.ui import formatting as fmt
+from workstation.ui.remark_section import RemarkSection
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -185,24 +186,9 @@ class OrderDetailView(QWidget):
         self.lines_model.set_lines(_get(d, "lines", []))
         self._fit_lines_table()
 
-        flag = int(_get(d, "remark_flag", 0) or 0)
-        remark = _get(d, "remark", "") or ""
-        if remark or flag:
-            self.remark_flag.set_badge("■ " + fmt.flag_label(flag), fmt.FLAG_COLOURS.get(flag, "#9e9e9e"))
-            by, at = _get(d, "remark_by"), _get(d, "remark_at")
-            meta = []
-            if by:
-                meta.append(self.tr("by agent %1").replace("%1", str(by)))
-            if at:
-                meta.append(fmt.local_time(at))
-            self.remark_meta.setText(" · ".join(meta))
-            self.remark_meta.setVisible(bool(meta))
-            self.remark_text.setText(remark or self.tr("(no text)"))
-        else:
-            self.remark_flag.set_badge("", "#000000")
-            self.remark_meta.setText("")
-            self.remark_meta.hide()
-            self.remark_text.setText(self.tr("No remark"))
+        self.remark.show_remark(int(_get(d, "id", 0) or 0), _get(d, "remark", "") or "",
+                                int(_get(d, "remark_flag", 0) or 0), _get(d, "remark_by"),
+                                _get(d, "remark_at"), _get(d, "remark_version"))
 
         self.buyer_nick.setText(_get(d, "buyer_nick", "") or "")
         level = _get(d, "buyer_member_level", _get(d, "member_level"))
@@ -297,20 +283,11 @@ class OrderDetailView(QWidget):
         lines_layout.addWidget(self.lines_table)
         col.addWidget(lines_box)
 
-        remark_box = QGroupBox(self.tr("Remark"), body)
-        remark_layout = QVBoxLayout(remark_box)
-        remark_layout.setContentsMargins(6, 4, 6, 6)
-        row = QHBoxLayout()
-        self.remark_flag = _Badge(remark_box)
-        self.remark_meta = QLabel(remark_box)
-        self.remark_meta.setStyleSheet("color: palette(mid);")
-        row.addWidget(self.remark_flag)
-        row.addWidget(self.remark_meta)
-        row.addStretch(1)
-        remark_layout.addLayout(row)
-        self.remark_text = _Value(remark_box)
-        remark_layout.addWidget(self.remark_text)
-        col.addWidget(remark_box)
+        self.remark = RemarkSection(body)
+        self.remark.setObjectName("remarkSection")
+        # The names the rest of the pane (and its tests) read the current remark by.
+        self.remark_flag, self.remark_meta, self.remark_text = self.remark.flag, self.remark.meta, self.remark.text
+        col.addWidget(self.remark)
 
         buyer = self._group(col, self.tr("Buyer"))
         self.buyer_nick, self.member, self.first_order = (_Value(body) for _ in range(3))

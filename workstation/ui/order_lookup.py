@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter,
                                QTableView, QVBoxLayout, QWidget)
 
@@ -174,10 +175,17 @@ class OrderLookupPane(QWidget):
         self._detail_loader.shutdown()
 
     # build ------------------------------------------------------------------
+    def edit_remark(self) -> None:
+        """F2 anywhere in the lookup: write the open order's remark."""
+        if self.detail.is_showing():
+            self.detail.remark.begin_edit()
+
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.setSpacing(4)
+        QShortcut(QKeySequence(Qt.Key.Key_F2), self, self.edit_remark,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         self._header = QHBoxLayout()
         self.search_field = QLineEdit(self)

@@ -890,6 +890,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Changes written on this PC that the server has not confirmed yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Offline since %1 — lookups work from the local cache</source>
         <translation type="unfinished"></translation>
     </message>
@@ -911,6 +915,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
     <message>
         <source>%1 · last attempt failed %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 changes waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 need you</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -890,6 +890,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>立即尝试连接服务器，不必等待下次重试 (F5)</translation>
     </message>
     <message>
+        <source>Changes written on this PC that the server has not confirmed yet</source>
+        <translation>本机已写入、服务器尚未确认的修改</translation>
+    </message>
+    <message>
         <source>Offline since %1 — lookups work from the local cache</source>
         <translation>自 %1 起离线 — 查询使用本地缓存</translation>
     </message>
@@ -912,6 +916,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>%1 · last attempt failed %2</source>
         <translation>%1 · 最近一次尝试失败于 %2</translation>
+    </message>
+    <message>
+        <source>%1 changes waiting</source>
+        <translation>%1 项修改待发送</translation>
+    </message>
+    <message>
+        <source>%1 need you</source>
+        <translation>%1 项需要处理</translation>
     </message>
     <message>
         <source>First sync %1%</source>

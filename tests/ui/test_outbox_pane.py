@@ -51,3 +51,21 @@ def test_a_status_change_updates_the_row_in_place(qtbot):
         pane.set_entries([_entry("a"), _entry("b", "inflight", attempts=1)])
     assert resets == [] and pane.table.currentIndex().row() == 1
     assert not pane.discard_button.isEnabled()  # being sent right now
+
+
+def test_the_status_bar_counts_what_is_waiting_and_what_needs_the_agent(qtbot):
+    from workstation.ui.status_pane import StatusPane
+
+    status = StatusPane()
+    qtbot.addWidget(status)
+    status.show()
+    status.set_connection("offline")
+    status.set_outbox_count(3)
+    assert status.waiting.isVisible() and status.waiting.text() == "↑ 3 changes waiting"
+    assert "Offline since" in status.connection.text()
+    status.set_outbox_count(3, attention=1)
+    assert "1 need you" in status.waiting.text()
+    with qtbot.waitSignal(status.outbox_requested):
+        status.waiting.click()
+    status.set_outbox_count(0)
+    assert not status.waiting.isVisible()

@@ -19,6 +19,7 @@ from workstation.ui import formatting as fmt
 
 class StatusPane(QWidget):
     sync_now_requested = Signal()
+    outbox_requested = Signal()  # the agent clicked "N changes waiting"
 
     def __init__(self, parent: QWidget | None = None, *,
                  now: Callable[[], datetime] | None = None) -> None:
@@ -51,11 +52,19 @@ class StatusPane(QWidget):
         self.progress.hide()
         self.order_count = QLabel(self)
         self.order_count.setObjectName("orderCount")
+        self.waiting = QToolButton(self)
+        self.waiting.setObjectName("outboxWaiting")
+        self.waiting.setAutoRaise(True)
+        self.waiting.setToolTip(self.tr("Changes written on this PC that the server has not confirmed yet"))
+        self.waiting.clicked.connect(self.outbox_requested)
+        self.waiting.hide()
+        self._waiting = 0
         self.message = QLabel(self)
         self.message.setObjectName("statusMessage")
 
         layout.addWidget(self.connection)
         layout.addWidget(self.sync_now)
+        layout.addWidget(self.waiting)
         layout.addWidget(self.last_sync)
         layout.addWidget(self.progress)
         layout.addWidget(self.order_count)
@@ -112,6 +121,20 @@ class StatusPane(QWidget):
                     if self._last_synced is not None else self.tr("Not synced yet"))
             self.last_sync.setText(self.tr("%1 · last attempt failed %2").replace("%1", base).replace(
                 "%2", fmt.freshness(failure.at, self._now())))
+
+    def set_outbox_count(self, waiting: int, attention: int = 0) -> None:
+        """Slot: writes not confirmed by the server yet, and how many of them need the agent
+        (a conflict to merge, a refusal)."""
+        self._waiting = waiting
+        if waiting <= 0:
+            self.waiting.hide()
+            return
+        text = self.tr("%1 changes waiting").replace("%1", str(waiting))
+        if attention:
+            text += " · " + self.tr("%1 need you").replace("%1", str(attention))
+        self.waiting.setText(("⚠ " if attention else "↑ ") + text)
+        self.waiting.setStyleSheet(f"color: {fmt.COD_COLOUR}; font-weight: bold;" if attention else "")
+        self.waiting.show()
 
     def set_first_sync_progress(self, fraction: float | None) -> None:
         """`fraction` 0..1 during the first load; None hides the bar."""

@@ -205,7 +205,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         ttl = app.state.token_ttl
         if row.expires_at - now < ttl / 2:
             # Sliding expiry: a token in use is renewed (at most once per half lifetime, so
-            # this write is rare); an idle one still expires `token_ttl` after its last use.
+            # this write is rare); an idle one expires between ttl/2 and ttl after its last use.
             with write_txn(engine) as conn:
                 conn.execute(update(_sessions).where(_sessions.c.token_sha256 == digest)
                              .values(expires_at=now + ttl))

@@ -100,9 +100,15 @@ def attach_children(conn: Connection, stream: str, items: list[dict]) -> list[di
 
 def snapshot_items(conn: Connection, stream: str, shop_id: int, snapshot_seq: int,
                    before_id: int | None, limit: int) -> list[dict]:
-    """Up to `limit` entities with seq <= snapshot_seq and id < before_id, id descending."""
+    """Up to `limit` entities with id < before_id, id descending, each in its current version.
+
+    Every entity of the page's id range is in it, also one changed after `snapshot_seq` (it
+    then comes again through the feed, which the client's seq guard skips): a client that
+    reloads a stream beside its cached rows can trust that a row missing from a page's range
+    is gone. Entities created after `snapshot_seq` have higher ids than the first page (ids
+    grow) and come through the feed only. `snapshot_seq` fixes the feed cursor and the total."""
     t = STREAM_TABLES[stream]
-    q = _entity_select(stream, shop_id).where(t.c.seq <= snapshot_seq)
+    q = _entity_select(stream, shop_id)
     if before_id is not None:
         q = q.where(t.c.id < before_id)
     items = _rows_as_dicts(conn.execute(q.order_by(t.c.id.desc()).limit(limit)), FIELDS[stream])

@@ -206,7 +206,7 @@ def main(argv: Sequence[str] | None = None, *, direct: tuple[str, str, str] | No
         instance.activate_requested.connect(lambda _argv: bring_to_front(running.window))
         show(running, direct=direct)
         code = app.exec()
-        finish_background_work()
+        finish_background_work(code)
         return code
     finally:
         crash.uninstall()
@@ -215,27 +215,46 @@ def main(argv: Sequence[str] | None = None, *, direct: tuple[str, str, str] | No
 EXIT_GRACE_MS = 5_000
 
 
-def finish_background_work(grace_ms: int = EXIT_GRACE_MS) -> None:
-    """After the window is gone: give sync and background jobs a bounded moment to end (they
-    were asked to when the window closed; a hanging request may need its socket timeout).
-    Nothing is visible any more, so this wait freezes nothing. If they still run, leave at
-    once: every cache write is a transaction, an interrupted one is simply not there."""
+def finish_background_work(code: int = 0, grace_ms: int = EXIT_GRACE_MS) -> None:
+    """After the window is gone: let the cache writer finish every write it was given (the
+    agent's work; never cut short), and give sync and background jobs a bounded moment to end
+    (they were asked to when the window closed; a hanging request may need its socket
+    timeout). Nothing is visible any more, so this wait freezes nothing. If a network job
+    still runs after that, leave at once: it holds nothing that is not on disk."""
     import logging  # noqa: PLC0415
     import time  # noqa: PLC0415
 
     from workstation.ui.sync_worker import running_threads  # noqa: PLC0415
     from workstation.ui.tasks import busy_pools  # noqa: PLC0415
 
+    log = logging.getLogger(__name__)
     deadline = time.monotonic() + grace_ms / 1000
     for thread in running_threads():
         thread.wait(max(0, int((deadline - time.monotonic()) * 1000)))
     for pool in busy_pools():
         pool.waitForDone(max(0, int((deadline - time.monotonic()) * 1000)))
+    _drain_writers(log)
     left = len(running_threads()) + len(busy_pools())
     if left:
-        logging.getLogger(__name__).warning("exiting with %d background job(s) still running", left)
+        log.warning("exiting with %d background job(s) still running", left)
         logging.shutdown()
-        os._exit(0)
+        os._exit(code)
+
+
+def _drain_writers(log, limit_s: float = 60.0) -> None:
+    """Queued cache writes are the agent's work: wait for them (they take milliseconds; the
+    limit only guards against a disk that stopped answering)."""
+    import time  # noqa: PLC0415
+
+    writer_module = sys.modules.get("workstation.models.writer")  # never opened a cache: none
+    if writer_module is None:
+        return
+    busy_writers = writer_module.busy_writers
+    deadline = time.monotonic() + limit_s
+    while busy_writers() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if busy_writers():
+        log.error("exiting with cache writes still queued (the disk did not answer for %.0f s)", limit_s)
 
 
 def claim_single_instance(args: Sequence[str]):

@@ -118,7 +118,7 @@ def run_workstation(url: str, lang: str | None, exit_after: float | None) -> int
     running.session.order_count_changed.connect(report_count)
     ws.show(running, direct=(url, "demo", "demo"))
     code = application.exec()
-    ws.finish_background_work()
+    ws.finish_background_work(code)
     return code
 
 

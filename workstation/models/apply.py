@@ -267,7 +267,10 @@ def apply_snapshot_page(engine: Engine, stream: str, items: list[dict], *, next_
         if reload:
             ids = {it["id"] for it in items}
             lowest = min(ids) if ids else None
-            stale = _sweep_unconfirmed(cur, spec, floor, None if done else lowest, ids)
+            # A page that brings nothing proves nothing about ids below it, unless it ends the
+            # snapshot (then everything below the floor is gone).
+            stale = (_sweep_unconfirmed(cur, spec, floor, None if done else lowest, ids)
+                     if ids or done else [])
             change = StreamChange(stream, change.upserted, change.inserted,
                                   frozenset(stale), change.reindexed, reloaded=done)
             if lowest is not None:

@@ -57,11 +57,7 @@ class Cache:
         if writer is None or writer.closed:
             self.engine.dispose()
             return
-        try:
-            writer.submit(lambda engine: engine.dispose())  # after the last queued write
-        except CacheError:
-            pass
-        writer.close(wait=False)
+        writer.close(wait=False, then=lambda engine: engine.dispose())  # after the last write
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:

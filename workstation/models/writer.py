@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -33,6 +34,14 @@ T = TypeVar("T")
 Listener = Callable[[ChangeSet], None]
 
 
+_OPEN: "weakref.WeakSet[CacheWriter]" = weakref.WeakSet()
+
+
+def busy_writers() -> list["CacheWriter"]:
+    """Writers with jobs still queued or running (for a bounded wait at exit)."""
+    return [w for w in list(_OPEN) if not w.idle()]
+
+
 class CacheClosed(CacheError):
     """The cache was closed (sign-out, shutdown): the write was not made."""
 
@@ -46,6 +55,7 @@ class CacheWriter:
         self._pending = 0
         self._closed = False
         self._thread_id: int | None = None
+        _OPEN.add(self)
         # Learn the writer thread's id at once, so `on_writer_thread` is exact from the start.
         self._pool.submit(self._remember_thread).result()
 
@@ -122,10 +132,17 @@ class CacheWriter:
     def closed(self) -> bool:
         return self._closed
 
-    def close(self, *, wait: bool = False) -> None:
-        """Refuse new jobs; the queued ones still run (a write asked for is a write made).
-        `wait=False` returns at once (the GUI thread never waits on it)."""
+    def close(self, *, wait: bool = False, then: Callable[[Engine], None] | None = None) -> None:
+        """Refuse new jobs; the queued ones still run (a write asked for is a write made),
+        then `then(engine)` (e.g. dispose it) as the very last job. `wait=False` returns at
+        once (the GUI thread never waits on it)."""
         with self._lock:
+            if self._closed:
+                return
             self._closed = True
             self._listeners.clear()
+            if then is not None:
+                self._pending += 1
+        if then is not None:
+            self._pool.submit(self._run, then, (), {})
         self._pool.shutdown(wait=wait)

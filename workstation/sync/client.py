@@ -47,12 +47,21 @@ def default_retry() -> Retry:
                         raise_on_redirect=True)
 
 
+def poll_retry() -> Retry:
+    return _CappedRetry(total=2, connect=2, read=0, status=0, other=0, backoff_factor=0.1,
+                        allowed_methods=frozenset({"GET"}), raise_on_status=False,
+                        raise_on_redirect=True)
+
+
+POLL_GRACE_S = 5.0  # the long poll's read timeout is the server's hold time plus this
+
+
 class StoreClient:
     """Talks to one store backend. Thread-compatible, not thread-safe: one worker uses it;
     `abort()` is the exception and may be called from any thread."""
 
     def __init__(self, base_url: str, *, token: str | None = None,
-                 timeout: tuple[float, float] = (3.05, 30), verify: bool | str = True,
+                 timeout: tuple[float, float] = (3.05, 15), verify: bool | str = True,
                  retry: Retry | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.base_url = base_url.rstrip("/")
@@ -67,7 +76,9 @@ class StoreClient:
         # touching the pages being fetched, and without ending the client.
         self._poll_conns: "weakref.WeakSet[Any]" = weakref.WeakSet()
         self._poll_interrupt: threading.Event | None = None
-        self._poll_session = self._new_session(verify, retry or default_retry(), self._poll_conns,
+        # No read retries for the poll: a dead link must surface within one hold time, not
+        # three (the sync loop decides what a failure means).
+        self._poll_session = self._new_session(verify, retry or poll_retry(), self._poll_conns,
                                                self._poll_stopped)
         # The offline probe: one quick try, no retries (its caller retries every second or so).
         self._probe_session = self._new_session(verify, Retry(0, read=False, redirect=False),
@@ -139,7 +150,7 @@ class StoreClient:
         try:
             # The read timeout must outlast the server's own hold time.
             resp = self._get("/sync/wait", params={"after": after_seq, "timeout": timeout},
-                             timeout=(self.timeout[0], timeout + self.timeout[1]),
+                             timeout=(self.timeout[0], timeout + POLL_GRACE_S),
                              session=self._poll_session)
         except ServerUnreachable:
             if interrupt is not None and interrupt.is_set() and not self._aborted.is_set():
@@ -237,6 +248,13 @@ class StoreClient:
         except requests.exceptions.RequestException as exc:
             # e.g. InvalidURL, TooManyRedirects: a broken configuration, nothing to retry.
             raise ServerUnreachable(f"{method} {path}: {_short(exc)}") from None
+        except (ValueError, OSError) as exc:
+            # A TLS socket shut down under a blocked read by abort()/interrupt_wait() can
+            # surface as these instead of a requests error.
+            stopped = self._aborted.is_set() or (session is self._poll_session and self._poll_stopped())
+            if not stopped:
+                raise
+            raise ServerUnreachable(f"{method} {path}: interrupted ({_short(exc)})") from None
         if resp.status_code < 500 and resp.status_code != 429:
             self.last_success = time.monotonic()
         if resp.status_code >= 300:
@@ -255,14 +273,10 @@ class _BodyCut(Exception):
 
 
 def _cut_short(resp: requests.Response) -> bool:
-    """A 2xx whose body cannot be whole: empty where JSON is due, or no framing at all (no
-    Content-Length, not chunked), which the server never sends."""
-    if resp.status_code == 204:
-        return False
-    if not resp.content:
-        return True
-    headers = resp.headers
-    return "Content-Length" not in headers and "chunked" not in headers.get("Transfer-Encoding", "")
+    """A 2xx with an empty body where JSON is due: the connection dropped inside the response
+    headers. (A body cut later is caught by its framing; an HTTP/1.0 proxy's unframed but
+    whole body is fine.)"""
+    return resp.status_code != 204 and not resp.content
 
 
 def _raise_for_status(resp: requests.Response, method: str, path: str,

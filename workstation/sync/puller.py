@@ -118,7 +118,9 @@ class Puller:
         state = get_stream_state(self.engine, stream)
         try:
             self._catch_up(stream, state, summary)
-        except CursorGone:
+        except CursorGone as gone:
+            if gone.stream not in (stream, "?"):
+                raise  # another stream's cursor (caught up urgently in between): not ours
             # The server cannot continue from our cursor (another epoch, expired tombstones):
             # load the stream afresh BESIDE its cached rows, which keep answering lookups until
             # the new snapshot has replaced them (the outbox stays). A second 410 in the same
@@ -203,7 +205,7 @@ class Puller:
             self._urgent -= set(due)
         for stream in due:
             summary = self._summary.streams.setdefault(stream, StreamSummary())
-            self._feed(stream, get_stream_state(self.engine, stream), summary)
+            self._sync_stream(stream, summary)  # also reloads that stream on its own 410
 
     # ---- helpers -----------------------------------------------------------------------
 

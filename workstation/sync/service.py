@@ -32,7 +32,8 @@ from workstation.models.state import record_attempt
 from workstation.models.writer import CacheClosed, CacheWriter
 
 from .client import StoreClient
-from .errors import AuthExpired, ServerUnreachable, SyncBug, SyncError
+from .errors import (AuthExpired, RequestRejected, ServerFailure, ServerUnreachable, SyncBug,
+                     SyncError)
 from .puller import Puller, SyncProgress
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ BACKOFF_MAX_S = 30.0
 OFFLINE_AFTER_S = 6.0    # nothing answered for this long (nor a probe): offline, not a blip
 PROBE_INTERVAL_S = 1.5   # while offline: how often a cheap request checks for the network
 BLIP_PAUSE_S = 0.3       # the longest pause after a failure that is only a blip
+MAX_BLIPS = 5            # quiet retries in a row (no page through) before it is reported
+BLIP_STATUSES = (429, 502, 503, 504)
 BUG_BACKOFF_FIRST_S = 5.0
 BUG_BACKOFF_MAX_S = 300.0
 
@@ -58,14 +61,14 @@ def _kind(exc: BaseException) -> tuple:
     """What makes two failures "the same" for the log and the status line."""
     if isinstance(exc, SyncBug):
         exc = exc.original
-    return (type(exc).__name__, getattr(exc, "status", None))
+    status = exc.status if isinstance(exc, (ServerFailure, RequestRejected)) else None
+    return (type(exc).__name__, status)
 
 
 def _reason(exc: BaseException) -> str:
     """A short reason for the log and the status line (never a token: errors carry none)."""
-    code = getattr(exc, "code", None) or type(exc).__name__
-    text = str(exc)
-    return f"{code}: {text[:300]}"
+    code = exc.code if isinstance(exc, SyncError) else type(exc).__name__
+    return f"{code}: {str(exc)[:300]}"
 
 
 class SyncService:
@@ -102,6 +105,7 @@ class SyncService:
         self._last_kind: tuple | None = None  # the kind of failure last reported
         self._repeats = 0  # retries since, of that same kind
         self._recorded_ok = False  # the cache already says "the last attempt succeeded"
+        self._blips = 0  # quiet retries in a row without a page getting through
 
     # ---- control (any thread) ------------------------------------------------------------
 
@@ -136,8 +140,10 @@ class SyncService:
         while not self._stop.is_set():
             try:
                 self._cycle()
-                failures = bugs = 0
+                failures = bugs = self._blips = 0
             except AuthExpired as exc:
+                if self._stop.is_set():
+                    break  # signed out meanwhile: not an expiry to report
                 self._set_state("offline", str(exc))
                 self._on_error(exc)
                 return "auth_expired"
@@ -149,6 +155,7 @@ class SyncService:
                 # Nothing was half-applied: report, wait, and start over from the stored cursors.
                 if self._puller.pages_applied != progress_mark:
                     failures = 0  # pages got through since the last failure: keep retrying fast
+                    self._blips = 0
                 progress_mark = self._puller.pages_applied
                 failures += 1
                 blip = self._failed(exc)
@@ -188,16 +195,28 @@ class SyncService:
             # Local trouble (disk full, file locked by another program): not offline.
             self._report(exc, level=logging.ERROR)
             return False
-        answered = self.client.last_success
-        recent = answered is not None and time.monotonic() - answered < self._offline_after_s
-        if self._state != "offline" and (recent or self.client.probe()):
-            # The server answered moments ago, or answers a quick probe now: a blip. Retry
-            # soon and quietly; the agent sees nothing.
+        if self._is_blip(exc):
+            # The network hiccuped while the server otherwise answers: retry soon and
+            # quietly; the agent sees nothing.
+            self._blips += 1
             log.debug("sync: retrying after %s", _reason(exc))
             return True
         self._set_state("offline", _reason(exc))
         self._report(exc, level=logging.WARNING)
         return False
+
+    def _is_blip(self, exc: SyncError) -> bool:
+        """Only connection trouble and "busy" answers can be blips (a 500, a 4xx or a page
+        this program cannot read is not: it would fail again the same way), and only a few
+        in a row without a page getting through; the server must have answered moments ago
+        or answer a quick probe now."""
+        transient = isinstance(exc, ServerUnreachable) or (
+            isinstance(exc, ServerFailure) and exc.status in BLIP_STATUSES)
+        if not transient or self._state == "offline" or self._blips >= MAX_BLIPS:
+            return False
+        answered = self.client.last_success
+        recent = answered is not None and time.monotonic() - answered < self._offline_after_s
+        return recent or self.client.probe()
 
     def _bug(self, exc: Exception, pause: float) -> None:
         if _kind(exc) != self._last_kind:

@@ -13,6 +13,7 @@ sync worker. It owns no widgets except the sign-in dialog; panes listen to its s
 """
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -22,15 +23,18 @@ from PySide6.QtWidgets import QWidget
 
 from workstation import credentials
 from workstation.settings import AgentIdentity, Settings
-from workstation.sync.errors import AuthExpired, BadCredentials, ServerUnreachable
+from workstation.sync.errors import AuthExpired, BadCredentials, ServerUnreachable, SyncError
 from workstation.ui.errors import describe_error
 from workstation.ui.events import CacheEvents
 from workstation.ui.sign_in import SignInDialog, SignInResult, default_authenticate
 from workstation.ui.sync_worker import SyncWorker
 from workstation.ui.tasks import TaskRunner
 
+log = logging.getLogger(__name__)
+
 COUNT_REFRESH_S = 2.0
 LOGOUT_TIMEOUT = (2.0, 5.0)  # sign-out must not hold a worker for long on a hanging network
+WORKER_RESTART_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,7 @@ class SessionController(QObject):
         self.dialog: SignInDialog | None = None
         self.state = "signed_out"
         self._sync_wanted = False
+        self._sync_message_shown = False
         self._count_in_flight = False
         self._count_again = False
         self._count_at = 0.0
@@ -280,7 +285,7 @@ class SessionController(QObject):
 
         engine = self.cache.engine
         self.runner.submit(lambda: last_failure(engine), on_done=self.last_failure_changed.emit,
-                           on_error=lambda exc: None)
+                           on_error=lambda exc: log.warning("could not read the last sync failure: %s", exc))
 
     def _on_cache_failed(self, exc: BaseException) -> None:
         self.message.emit(self.tr("The local cache could not be opened: %1").replace("%1", str(exc)), True)
@@ -300,8 +305,16 @@ class SessionController(QObject):
         worker.synced.connect(self._on_synced)
         worker.failed.connect(self._on_sync_failed)
         worker.auth_expired.connect(lambda _exc: self.expire())
+        worker.finished.connect(self._on_worker_finished)
         self.sync_worker = worker
         worker.start()
+
+    def _on_worker_finished(self, reason: str) -> None:
+        """The loop restarts itself after bugs; only a failure to even start it ends the
+        worker ("crashed"): try again shortly rather than leave the agent without sync."""
+        if reason == "crashed" and not self._shutting_down:
+            self.sync_worker = None
+            QTimer.singleShot(WORKER_RESTART_MS, self._start_sync)
 
     def sync_now(self) -> None:
         """The agent asked: pull now (also ends an offline backoff wait), or start sync."""
@@ -313,11 +326,16 @@ class SessionController(QObject):
     def _stop_sync(self) -> None:
         """Ask the sync loop to end; never waits (its thread finishes on its own)."""
         worker, self.sync_worker = self.sync_worker, None
-        if worker is not None:
-            worker.stop()
-            worker.finished.connect(worker.deleteLater)
-            if not worker.is_running():
-                worker.deleteLater()
+        if worker is None:
+            return
+        # What a stopping worker still says belongs to the session it was started for.
+        for signal in (worker.state_changed, worker.progress, worker.synced, worker.failed,
+                       worker.auth_expired, worker.finished):
+            signal.disconnect()
+        worker.stop()
+        worker.finished.connect(worker.deleteLater)
+        if not worker.is_running():
+            worker.deleteLater()
 
     def _close_cache(self) -> None:
         cache, self.cache = self.cache, None
@@ -336,12 +354,20 @@ class SessionController(QObject):
     def _on_synced(self, when) -> None:
         self.first_sync_progress.emit(None)
         self.last_synced_changed.emit(when)
-        self.last_failure_changed.emit(None)
-        self.message.emit("", False)
+        if self._sync_message_shown:  # clear only what sync said (not e.g. a keychain warning)
+            self._sync_message_shown = False
+            self.last_failure_changed.emit(None)
+            self.message.emit("", False)
 
     def _on_sync_failed(self, exc: BaseException) -> None:
+        from workstation.models.state import SyncFailure  # noqa: PLC0415 (loaded by sync already)
+        from workstation.models.timefmt import utc_now  # noqa: PLC0415
+
         url = self.session.server_url if self.session else ""
+        self._sync_message_shown = True
         self.message.emit(describe_error(exc, url), not isinstance(exc, ServerUnreachable))
+        code = exc.code if isinstance(exc, SyncError) else type(exc).__name__
+        self.last_failure_changed.emit(SyncFailure(utc_now(), f"{code}: {exc}"))
 
     def _refresh_stats(self, *, force: bool = False) -> None:
         """Count cached orders in the background: at once, then at most every COUNT_REFRESH_S

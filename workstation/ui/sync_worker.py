@@ -154,12 +154,8 @@ class SyncWorker(QObject):
         finally:
             if reason == "auth_expired":
                 self._emit(self.auth_expired, self._auth_error)
-            client = getattr(self._service, "client", None)
-            if client is not None and hasattr(client, "close"):
-                try:
-                    client.close()
-                except Exception:  # noqa: BLE001 - closing sockets at shutdown
-                    pass
+            if self._service is not None:
+                self._service.client.close()  # closes sockets only; does not raise
             self._emit(self.finished, reason)
 
     def _on_state(self, state: str) -> None:

@@ -743,6 +743,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Merge…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>See both versions and choose what the remark says</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>by agent %1</source>
         <translation type="unfinished">by agent %1</translation>
     </message>

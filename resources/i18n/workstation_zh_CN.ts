@@ -743,6 +743,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>修改备注（F2）</translation>
     </message>
     <message>
+        <source>Merge…</source>
+        <translation>合并…</translation>
+    </message>
+    <message>
+        <source>See both versions and choose what the remark says</source>
+        <translation>查看两个版本，选择备注最终的内容</translation>
+    </message>
+    <message>
         <source>by agent %1</source>
         <translation>修改人工号 %1</translation>
     </message>

@@ -175,6 +175,10 @@ class OrderLookupPane(QWidget):
         self._detail_loader.shutdown()
 
     # build ------------------------------------------------------------------
+    def open_order(self, order_id: int) -> None:
+        """Show this order in the detail (e.g. from the outbox panel), whatever the list shows."""
+        self._load_detail(order_id)
+
     def edit_remark(self) -> None:
         """F2 anywhere in the lookup: write the open order's remark."""
         if self.detail.is_showing():

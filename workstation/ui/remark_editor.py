@@ -140,6 +140,10 @@ class RemarkEditor(QWidget):
         cursor.movePosition(cursor.MoveOperation.End)
         self.text.setTextCursor(cursor)
 
+    def set_composer(self, compose: Compose) -> None:
+        self._compose = compose
+        self._update_counter()
+
     def final_memo(self) -> str:
         return self._compose(self.text.toPlainText(), self.reason.text().strip())
 

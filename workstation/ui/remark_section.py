@@ -41,6 +41,7 @@ class _Badge(QLabel):
 
 class RemarkSection(QGroupBox):
     save_requested = Signal(int, str, int, str, object)  # order id, text, flag, reason, base version
+    merge_requested = Signal()  # the agent wants to settle a conflict of the open order
 
     def __init__(self, parent: QWidget | None = None, *, compose: Compose | None = None) -> None:
         super().__init__(self.tr("Remark"), parent)
@@ -58,10 +59,15 @@ class RemarkSection(QGroupBox):
         self.state.setObjectName("remarkSectionState")
         self.edit_button = QPushButton(self.tr("Edit remark (F2)"), self)
         self.edit_button.clicked.connect(self.begin_edit)
+        self.merge_button = QPushButton(self.tr("Merge…"), self)
+        self.merge_button.setToolTip(self.tr("See both versions and choose what the remark says"))
+        self.merge_button.clicked.connect(self.merge_requested)
+        self.merge_button.hide()
         row.addWidget(self.flag)
         row.addWidget(self.meta)
         row.addStretch(1)
         row.addWidget(self.state)
+        row.addWidget(self.merge_button)
         row.addWidget(self.edit_button)
         layout.addLayout(row)
         self.text = QLabel(self)
@@ -85,6 +91,14 @@ class RemarkSection(QGroupBox):
     @property
     def editing(self) -> bool:
         return not self.editor.isHidden()
+
+    @property
+    def order_id(self) -> int | None:
+        return self._order_id
+
+    def set_composer(self, compose: Compose) -> None:
+        """How the final memo is made (the byte counter counts that)."""
+        self.editor.set_composer(compose)
 
     def show_remark(self, order_id: int, text: str, flag: int, by: str | None, at, version: int | None) -> None:
         same_order = order_id == self._order_id
@@ -125,6 +139,7 @@ class RemarkSection(QGroupBox):
         self.editor.set_state(state, detail)
         self.state.setText(self.editor.state.text())
         self.state.setStyleSheet(self.editor.state.styleSheet())
+        self.merge_button.setVisible(state == "conflict")
 
     def set_history(self, entries: list[RemarkHistoryEntry]) -> None:
         self.history.clear()

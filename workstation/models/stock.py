@@ -300,6 +300,7 @@ class Catalogue:
         self._lock = threading.Lock()
         self._entries: dict[int, _Entry] = {}
         self._pinyin_memo: dict[str, tuple[str, str]] = {}
+        self._stale: set[int] = set()
         self.loaded = False
 
     def __len__(self) -> int:
@@ -324,6 +325,26 @@ class Catalogue:
                 entries.pop(pid, None)
             entries.update(fresh)
             self._entries = entries
+
+    def mark_stale(self, product_ids: Iterable[int]) -> None:
+        """Products changed in the cache: `ensure` re-reads them before the next search."""
+        with self._lock:
+            self._stale.update(product_ids)
+
+    def ensure(self, engine: Engine) -> None:
+        """Load on first use, then re-read what was marked stale (on the caller's thread)."""
+        if not self.loaded:
+            with self._lock:
+                self._stale.clear()
+            self.load(engine)
+            return
+        with self._lock:
+            stale, self._stale = self._stale, set()
+        try:
+            self.refresh(engine, stale)
+        except BaseException:
+            self.mark_stale(stale)  # try again next time
+            raise
 
     def search(self, query: str, limit: int = 50) -> list[StyleMatch]:
         terms = normalize_query(query).split(" ")

@@ -32,10 +32,6 @@ MISMATCH_COLOUR, MISMATCH_BACKGROUND = "#8a5300", "#fff3cd"
 OK_COLOUR = "#2e7d32"
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Stock", text)
-
-
 class _Table(QAbstractTableModel):
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -51,9 +47,13 @@ class ResultColumn(IntEnum):
 
 
 def matched_label(kind: str) -> str:
-    return {"style_no": _tr("style no."), "outer_id": _tr("outer id"), "name": _tr("name"),
-            "pinyin": _tr("pinyin"), "colour": _tr("colour"), "size": _tr("size"),
-            "category": _tr("category")}.get(kind, kind)
+    return {"style_no": QCoreApplication.translate("Stock", "style no."),
+            "outer_id": QCoreApplication.translate("Stock", "outer id"),
+            "name": QCoreApplication.translate("Stock", "name"),
+            "pinyin": QCoreApplication.translate("Stock", "pinyin"),
+            "colour": QCoreApplication.translate("Stock", "colour"),
+            "size": QCoreApplication.translate("Stock", "size"),
+            "category": QCoreApplication.translate("Stock", "category")}.get(kind, kind)
 
 
 class StyleResultsModel(_Table):
@@ -78,8 +78,10 @@ class StyleResultsModel(_Table):
     def headerData(self, section, orientation, role=_R.DisplayRole):
         if orientation != Qt.Orientation.Horizontal or role != _R.DisplayRole:
             return None
-        return {ResultColumn.STYLE_NO: _tr("Style no."), ResultColumn.NAME: _tr("Name"),
-                ResultColumn.CATEGORY: _tr("Category"), ResultColumn.MATCHED: _tr("Matched")}[ResultColumn(section)]
+        return {ResultColumn.STYLE_NO: QCoreApplication.translate("Stock", "Style no."),
+                ResultColumn.NAME: QCoreApplication.translate("Stock", "Name"),
+                ResultColumn.CATEGORY: QCoreApplication.translate("Stock", "Category"),
+                ResultColumn.MATCHED: QCoreApplication.translate("Stock", "Matched")}[ResultColumn(section)]
 
     def data(self, index, role=_R.DisplayRole):
         if not index.isValid():
@@ -116,8 +118,10 @@ class Figure(IntEnum):
 
 
 def figure_label(figure: Figure) -> str:
-    return {Figure.AVAILABLE: _tr("Available"), Figure.REAL: _tr("Real"), Figure.RESERVED: _tr("Reserved"),
-            Figure.PAGE: _tr("Page")}[figure]
+    return {Figure.AVAILABLE: QCoreApplication.translate("Stock", "Available"),
+            Figure.REAL: QCoreApplication.translate("Stock", "Real"),
+            Figure.RESERVED: QCoreApplication.translate("Stock", "Reserved"),
+            Figure.PAGE: QCoreApplication.translate("Stock", "Page")}[figure]
 
 
 @dataclass(frozen=True)
@@ -155,17 +159,17 @@ def cell_text(cell, figure: Figure) -> str:
 
 def cell_summary(colour: str, size: str, warehouse: str, cell) -> str:
     """Every figure of one SKU in one warehouse, in words (tooltip, accessible text, detail line)."""
-    text = (_tr("%1 %2 in %3: real %4, reserved %5, available %6")
+    text = (QCoreApplication.translate("Stock", "%1 %2 in %3: real %4, reserved %5, available %6")
             .replace("%1", colour).replace("%2", size).replace("%3", warehouse)
             .replace("%4", str(cell.real)).replace("%5", str(cell.reserved)).replace("%6", str(cell.available)))
     if cell.page is not None:
-        text += _tr(", page %1").replace("%1", str(cell.page))
+        text += QCoreApplication.translate("Stock", ", page %1").replace("%1", str(cell.page))
         if cell.page_oversells:
-            text += " — " + _tr("the page shows more than can ship")
+            text += " — " + QCoreApplication.translate("Stock", "the page shows more than can ship")
         elif cell.page_mismatch:
-            text += " — " + _tr("the page differs from the real stock")
+            text += " — " + QCoreApplication.translate("Stock", "the page differs from the real stock")
     if cell.out_of_stock:
-        text += " — " + _tr("out of stock")
+        text += " — " + QCoreApplication.translate("Stock", "out of stock")
     return text
 
 
@@ -236,8 +240,9 @@ class StockGridModel(_Table):
             return None
         if section >= len(GridColumn):
             return self._sizes[section - len(GridColumn)]
-        return {GridColumn.WAREHOUSE: _tr("Warehouse"), GridColumn.COLOUR: _tr("Colour"),
-                GridColumn.FIGURE: _tr("Figure")}[GridColumn(section)]
+        return {GridColumn.WAREHOUSE: QCoreApplication.translate("Stock", "Warehouse"),
+                GridColumn.COLOUR: QCoreApplication.translate("Stock", "Colour"),
+                GridColumn.FIGURE: QCoreApplication.translate("Stock", "Figure")}[GridColumn(section)]
 
     def data(self, index, role=_R.DisplayRole):
         if not index.isValid() or self._style is None:
@@ -249,7 +254,7 @@ class StockGridModel(_Table):
         sku = self._style.sku_at(row.colour, self._sizes[column - len(GridColumn)])
         if sku is None:
             if role == _R.ToolTipRole:
-                return _tr("No such SKU")
+                return QCoreApplication.translate("Stock", "No such SKU")
             return "" if role == _R.DisplayRole else None
         cell = self._style.cell(sku.id, row.warehouse_id)
         return self._cell_data(row, sku, cell, role)
@@ -320,11 +325,11 @@ class CheckColumn(IntEnum):
 def verdict(line) -> tuple[str, str]:
     """(text, state) for a line: in stock, short by N, or not in the cache."""
     if not line.known:
-        return _tr("? not in the local cache"), "out"
+        return QCoreApplication.translate("Stock", "? not in the local cache"), "out"
     if line.enough:
         best = line.best
-        return _tr("✓ in stock"), "ok" if best is not None else "out"
-    return _tr("✕ short by %1").replace("%1", str(line.short_by)), "out"
+        return QCoreApplication.translate("Stock", "✓ in stock"), "ok" if best is not None else "out"
+    return QCoreApplication.translate("Stock", "✕ short by %1").replace("%1", str(line.short_by)), "out"
 
 
 class StockCheckModel(_Table):
@@ -360,9 +365,12 @@ class StockCheckModel(_Table):
             return None
         if section >= len(CheckColumn):
             return self._warehouses[section - len(CheckColumn)].name
-        return {CheckColumn.STYLE_NO: _tr("Style no."), CheckColumn.NAME: _tr("Name"),
-                CheckColumn.COLOUR: _tr("Colour"), CheckColumn.SIZE: _tr("Size"), CheckColumn.QTY: _tr("Qty"),
-                CheckColumn.VERDICT: _tr("Stock")}[CheckColumn(section)]
+        return {CheckColumn.STYLE_NO: QCoreApplication.translate("Stock", "Style no."),
+                CheckColumn.NAME: QCoreApplication.translate("Stock", "Name"),
+                CheckColumn.COLOUR: QCoreApplication.translate("Stock", "Colour"),
+                CheckColumn.SIZE: QCoreApplication.translate("Stock", "Size"),
+                CheckColumn.QTY: QCoreApplication.translate("Stock", "Qty"),
+                CheckColumn.VERDICT: QCoreApplication.translate("Stock", "Stock")}[CheckColumn(section)]
 
     def data(self, index, role=_R.DisplayRole):
         if not index.isValid():
@@ -413,5 +421,5 @@ class StockCheckModel(_Table):
 
 def as_of_text(when) -> str:
     if when is None:
-        return _tr("stock not synced yet")
-    return _tr("as of %1").replace("%1", fmt.freshness(when))
+        return QCoreApplication.translate("Stock", "stock not synced yet")
+    return QCoreApplication.translate("Stock", "as of %1").replace("%1", fmt.freshness(when))

@@ -52,9 +52,13 @@ def scaled(shop, copies: int) -> tuple[list, list, list]:
     return shop.warehouses(), products, stock
 
 
+KINDS = ("style", "outer", "name", "pinyin", "colour_size", "category")
+
+
 def queries(products: list, n: int, rng: random.Random) -> list[str]:
+    """`n` queries, the kinds in turn (query i is of kind KINDS[i % 6])."""
     out = []
-    kinds = ("style", "outer", "name", "pinyin", "colour_size", "category")
+    kinds = KINDS
     for i in range(n):
         p = rng.choice(products)
         sku = rng.choice(p["skus"])
@@ -117,6 +121,8 @@ def run(label: str, path: Path, catalogue_rows, n_queries: int, n_grids: int, rn
               f"(filled in {fill_s:.1f} s); index load {load_ms:.0f} ms")
         print(f"  search: p50 {statistics.median(search):.3f} ms  p95 {p95(search):.3f} ms  max {max(search):.3f} ms"
               f"  ({n_queries} queries, {sum(1 for h in hits if h) / len(hits):.0%} with results)")
+        by_kind = "  ".join(f"{k} {p95(search[i::len(KINDS)]):.2f}" for i, k in enumerate(KINDS))
+        print(f"  search p95 by kind (ms): {by_kind}")
         print(f"  grid:   p50 {statistics.median(grid):.3f} ms  p95 {p95(grid):.3f} ms  max {max(grid):.3f} ms")
         print(f"  substitutes: p50 {statistics.median(subs):.3f} ms  p95 {p95(subs):.3f} ms")
         return p95(search), p95(grid)

@@ -228,3 +228,25 @@ def test_esc_goes_back_to_the_search(qtbot, pane):
     qtbot.keyClick(pane.search_field, Qt.Key.Key_Down)
     assert pane.results_table.hasFocus()
     assert pane.grid.data(pane.grid.index_of(1, 1), SKU_ROLE) == 1
+
+
+def test_a_sync_page_through_the_writer_reaches_the_grid(qtbot, pane, cache):
+    """The real path: the cache writer applies a stock page, `CacheEvents` re-emits it on the
+    GUI thread and calls the subscribed pane's `on_stock_changed`."""
+    from workstation.ui.events import CacheEvents
+
+    events = CacheEvents(min_interval_ms=0)
+    events.attach(cache.writer)
+    events.subscribe(pane)
+    try:
+        _search(qtbot, pane, "A2088")
+        _open_top(qtbot, pane)
+        index = pane.grid.index_of(10, 2)  # 白色 L in Guangzhou: 4
+        assert pane.grid.data(index) == "4"
+        item = {"id": stock_id(10, 2), "seq": 7000, "sku_id": 10, "warehouse_id": 2, "qty": 1, "reserved": 1}
+        with qtbot.waitSignal(pane.style_shown, timeout=5000):
+            cache.writer.submit(apply_changes, "stock", [{"seq": 7000, "op": "upsert", "item": item}],
+                                next_cursor="feed-7000")
+        assert pane.grid.data(index) == "✕ 0"
+    finally:
+        events.detach()

@@ -16,6 +16,7 @@ Typed, frozen results; no Qt. Reads use the raw driver connection, like `models.
 """
 from __future__ import annotations
 
+import heapq
 import re
 import sqlite3
 import threading
@@ -283,10 +284,20 @@ class _Entry:
     skus: tuple[SkuInfo, ...]
     style_l: str
     name_l: str
+    category_l: str
     initials: str
     syllables: str
-    colour_pinyin: Mapping[str, str]  # colour → its initials ("bs" for 白色)
+    by_outer: Mapping[str, tuple[int, ...]]  # outer id (lower case) → SKU ids
+    by_size: Mapping[str, tuple[int, ...]]  # size (lower case) → SKU ids
+    by_colour: tuple[tuple[str, str, tuple[int, ...]], ...]  # (colour, its initials, SKU ids)
     haystack: str  # everything searchable, for a quick first test
+
+
+def _group(pairs: Iterable[tuple[str, int]]) -> dict[str, tuple[int, ...]]:
+    out: dict[str, list[int]] = {}
+    for key, sku_id in pairs:
+        out.setdefault(key, []).append(sku_id)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 _RANK = {"style_no": 0, "outer_id": 1, "name": 2, "pinyin": 3, "colour": 4, "size": 4, "category": 5}
@@ -352,14 +363,16 @@ class Catalogue:
             return []
         with self._lock:
             entries = self._entries
-        found: list[tuple[int, str, StyleMatch]] = []
+        found = []
         for entry in entries.values():
             hit = _match(entry, terms)
             if hit is not None:
-                rank, match = hit
-                found.append((rank, entry.style_no, match))
-        found.sort(key=lambda t: (t[0], t[1]))
-        return [m for _, _, m in found[:limit]]
+                found.append((hit[0], entry.style_no, entry, hit[1], hit[2]))
+        # Only the shown rows become objects (a 2-character fragment may match every style).
+        best = heapq.nsmallest(limit, found, key=lambda t: (t[0], t[1]))
+        return [StyleMatch(e.product_id, e.style_no, e.name, e.category, kind,
+                           () if narrowed is None else tuple(s.id for s in e.skus if s.id in narrowed))
+                for _, _, e, kind, narrowed in best]
 
     def _pin(self, text: str) -> tuple[str, str]:
         memo = self._pinyin_memo.get(text)
@@ -385,19 +398,21 @@ class Catalogue:
 
     def _entry(self, pid: int, style_no: str, name: str, category: str, skus: list[SkuInfo]) -> _Entry:
         initials, syllables = self._pin(name)
-        colours = {s.colour for s in skus}
-        colour_pinyin = {c: self._pin(c)[0] for c in colours}
-        parts = [style_no, name, category, initials, syllables, *colour_pinyin.values(), *colours,
-                 *(s.outer_id for s in skus), *(s.size for s in skus)]
-        return _Entry(pid, style_no, name, category, tuple(skus), style_no.lower(), name.lower(),
-                      initials, syllables, colour_pinyin, "\x00".join(parts).lower())
+        colours = _group((s.colour, s.id) for s in skus)
+        by_colour = tuple((c.lower(), self._pin(c)[0], ids) for c, ids in colours.items())
+        parts = [style_no, name, category, initials, syllables, *(c for c, _, _ in by_colour),
+                 *(i for _, i, _ in by_colour), *(s.outer_id for s in skus), *(s.size for s in skus)]
+        return _Entry(pid, style_no, name, category, tuple(skus), style_no.lower(), name.lower(), category.lower(),
+                      initials, syllables, _group((s.outer_id.lower(), s.id) for s in skus),
+                      _group((s.size.lower(), s.id) for s in skus), by_colour, "\x00".join(parts).lower())
 
 
-def _match(entry: _Entry, terms: list[str]) -> tuple[int, StyleMatch] | None:
-    """Every term must match the style; SKU-naming terms narrow it. (rank, match) or None."""
-    rank_total, best_kind = 0, None
+def _match(entry: _Entry, terms: list[str]) -> tuple[int, str, set[int] | None] | None:
+    """Every term must match the style; SKU-naming terms narrow it to the SKUs they name.
+    (rank, what matched best, the SKUs named or None) or None."""
+    rank_total, best_kind = 0, "name"
     narrowed: set[int] | None = None
-    for term in terms:
+    for i, term in enumerate(terms):
         if term not in entry.haystack:
             return None
         hit = _match_term(entry, term)
@@ -405,33 +420,30 @@ def _match(entry: _Entry, terms: list[str]) -> tuple[int, StyleMatch] | None:
             return None
         kind, rank, sku_ids = hit
         rank_total += rank
-        if best_kind is None or _RANK[kind] < _RANK[best_kind]:
+        if i == 0 or _RANK[kind] < _RANK[best_kind]:
             best_kind = kind
         if sku_ids is not None:
             narrowed = set(sku_ids) if narrowed is None else narrowed & set(sku_ids)
             if not narrowed:
                 return None
-    skus = tuple(s.id for s in entry.skus if narrowed is not None and s.id in narrowed)
-    return rank_total, StyleMatch(entry.product_id, entry.style_no, entry.name, entry.category,
-                                  best_kind or "name", skus)
+    return rank_total, best_kind, narrowed
 
 
-def _match_term(entry: _Entry, t: str) -> tuple[str, int, list[int] | None] | None:
+def _match_term(entry: _Entry, t: str) -> tuple[str, int, tuple[int, ...] | None] | None:
     """(kind, rank, SKU ids named or None for the whole style) for one term."""
     if t == entry.style_l:
         return "style_no", 0, None
-    exact = [s.id for s in entry.skus if s.outer_id.lower() == t]
+    exact = entry.by_outer.get(t)
     if exact:
         return "outer_id", 0, exact
-    sizes = [s.id for s in entry.skus if s.size.lower() == t]
+    sizes = entry.by_size.get(t)
     if sizes:  # before prefixes: "m" is the size M, not every style number starting with M
         return "size", 3, sizes
     if entry.style_l.startswith(t):
         return "style_no", 1, None
-    colours = [s.id for s in entry.skus if t in s.colour.lower() or entry.colour_pinyin.get(s.colour) == t]
+    colours = tuple(i for colour, initials, ids in entry.by_colour if t in colour or t == initials for i in ids)
     if colours:
         return "colour", 3, colours
-    outer = [s.id for s in entry.skus if t in s.outer_id.lower()]
     if t in entry.style_l:
         return "style_no", 2, None
     if t in entry.name_l:
@@ -441,9 +453,10 @@ def _match_term(entry: _Entry, t: str) -> tuple[str, int, list[int] | None] | No
             return "pinyin", 3, None
         if t in entry.initials or (len(t) >= 3 and t in entry.syllables):
             return "pinyin", 4, None
+    outer = tuple(i for outer_id, ids in entry.by_outer.items() if t in outer_id for i in ids)
     if outer:
         return "outer_id", 4, outer
-    if t in entry.category.lower():
+    if t in entry.category_l:
         return "category", 5, None
     return None
 
@@ -500,27 +513,22 @@ def style_stock(engine: Engine, product_id: int) -> StyleStock | None:
 
 # ---- substitutes -----------------------------------------------------------------------
 
+# Per in-stock SKU: available summed over the warehouses that have some, and the best one
+# (SQLite takes a bare column from the row of the single max() aggregate).
 _OPTIONS_SQL = (
     "SELECT p.id, p.style_no, p.name, s.id, s.colour, s.size, s.page_price_cents, w.name, "
-    "st.qty - st.reserved AS avail "
+    "SUM(st.qty - st.reserved), MAX(st.qty - st.reserved) "
     "FROM products AS p JOIN skus AS s ON s.product_id = p.id JOIN stock AS st ON st.sku_id = s.id "
     "JOIN warehouses AS w ON w.id = st.warehouse_id "
-    "WHERE {where} AND st.qty - st.reserved > 0 ORDER BY s.id, avail DESC, w.id"
+    "WHERE {where} AND st.qty - st.reserved > 0 GROUP BY s.id"
 )
 
 
 def _options(raw: sqlite3.Connection, where: str, args: tuple) -> list[SkuOption]:
     """In-stock SKUs: available summed over warehouses, the best warehouse named."""
-    by_sku: dict[int, SkuOption] = {}
-    for pid, style_no, name, sid, colour, size, price, wname, avail in raw.execute(
-            _OPTIONS_SQL.format(where=where), args):
-        prev = by_sku.get(sid)
-        if prev is None:  # rows come best warehouse first
-            by_sku[sid] = SkuOption(pid, style_no, name, sid, colour, size, avail, wname, price)
-        else:
-            by_sku[sid] = SkuOption(pid, style_no, name, sid, colour, size, prev.available + avail,
-                                    prev.best_warehouse, price)
-    return list(by_sku.values())
+    return [SkuOption(pid, style_no, name, sid, colour, size, avail, wname, price)
+            for pid, style_no, name, sid, colour, size, price, wname, avail, _best in raw.execute(
+                _OPTIONS_SQL.format(where=where), args)]
 
 
 def _size_distance(a: str, b: str) -> float:
@@ -543,7 +551,10 @@ def find_substitutes(engine: Engine, sku_id: int, *, limit: int = 8) -> Substitu
             return Substitutes(sku_id, (), ())
         product_id, colour, size, price, category = row
         same = [o for o in _options(raw, "p.id = ?", (product_id,)) if o.sku_id != sku_id]
-        others = _options(raw, "p.category = ? AND p.id != ?", (category, product_id))
+        # The same size first (what the buyer wears); other sizes only when that is not enough.
+        others = _options(raw, "p.category = ? AND p.id != ? AND s.size = ?", (category, product_id, size))
+        if len({o.product_id for o in others}) < limit:
+            others += _options(raw, "p.category = ? AND p.id != ? AND s.size != ?", (category, product_id, size))
 
     def same_key(o: SkuOption):
         return (o.colour != colour, o.size != size, _size_distance(o.size, size), -o.available)

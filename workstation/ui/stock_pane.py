@@ -119,6 +119,10 @@ class StockPane(QWidget):
         else:
             if self.query():
                 self._run_search()
+            else:  # build the search index now, not on the agent's first keystroke
+                catalogue = self._catalogue
+                self.searches_issued += 1
+                self._searcher.submit(None, lambda: catalogue.ensure(engine))
             if self._style_id is not None:
                 self._load_grid(self._style_id)
             if self._check_request is not None:

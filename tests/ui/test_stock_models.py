@@ -66,7 +66,7 @@ def test_the_page_row_and_its_mismatch_appear_when_known(qapp, tmp_path):
         assert model.data(oversells) == "⚠ 15" and model.data(oversells, STATE_ROLE) == "mismatch"
         assert model.data(oversells, _BG) is not None
         assert "the page shows more than can ship" in model.data(oversells, _TIP)
-        assert model.data(_cell(model, 2, 1, Figure.PAGE)) == "?"  # no page figure for that row yet
+        assert model.data(_cell(model, 2, 1, Figure.PAGE)) == "—"  # no page figure for that row yet
     finally:
         cache.close()
 

@@ -147,8 +147,8 @@ def cell_state(cell, figure: Figure) -> str:
 def cell_text(cell, figure: Figure) -> str:
     value = {Figure.AVAILABLE: cell.available, Figure.REAL: cell.real, Figure.RESERVED: cell.reserved,
              Figure.PAGE: cell.page}[figure]
-    if value is None:
-        return "?"
+    if value is None:  # no page figure for this row (yet)
+        return "—"
     state = cell_state(cell, figure)
     if state == "out" and figure == Figure.AVAILABLE:
         return f"✕ {value}"

@@ -250,3 +250,17 @@ def test_a_sync_page_through_the_writer_reaches_the_grid(qtbot, pane, cache):
         assert pane.grid.data(index) == "✕ 0"
     finally:
         events.detach()
+
+
+def test_substitutes_are_read_again_when_the_grid_changes(qtbot, pane, cache):
+    _search(qtbot, pane, "A1023-W-L")
+    with qtbot.waitSignal(pane.substitutes_shown, timeout=5000):
+        _open_top(qtbot, pane)
+    assert pane.substitutes.item(0).text().startswith("Same style: 白色 M")
+    change = set_stock(cache.engine, 2, 2, qty=0, reserved=0).get("stock")  # 白色 M sold out in Guangzhou
+    with qtbot.waitSignal(pane.substitutes_shown, timeout=5000):
+        pane.on_stock_changed(change)
+    texts = [pane.substitutes.item(i).text() for i in range(pane.substitutes.count())]
+    assert not any("白色 M" in t for t in texts)
+    assert texts[0].startswith("Same style: 白色 S — 9 available")
+    assert _current_cell(pane).sku_id == 3  # the cursor stayed on 白色 L

@@ -407,8 +407,9 @@ class StockPane(QWidget):
         target = self.grid.index_of(sku) if sku is not None else QModelIndex()
         if not target.isValid() and not current.isValid():
             target = self.grid.index(0, 3) if self.grid.rowCount() and self.grid.columnCount() > 3 else QModelIndex()
-        if target.isValid():
-            self.grid_table.setCurrentIndex(target)
+        self.substitutes.setProperty("skuId", None)  # new figures: substitutes are read again
+        if target.isValid() and target != current:
+            self.grid_table.setCurrentIndex(target)  # currentChanged updates the detail line
             self.grid_table.scrollTo(target)
         else:
             self._on_current_cell(self.grid_table.currentIndex(), QModelIndex())

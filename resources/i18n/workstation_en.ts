@@ -211,6 +211,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
 <context>
     <name>MainWindow</name>
     <message>
+        <source>Orders (Ctrl+F)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stock (Ctrl+Shift+S)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Not signed in</source>
         <translation>Not signed in</translation>
     </message>
@@ -355,6 +363,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Items</source>
         <translation>Items</translation>
+    </message>
+    <message>
+        <source>Check stock of all lines (Ctrl+Shift+K)</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Buyer</source>
@@ -952,6 +964,232 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Not signed in.</source>
         <translation>Not signed in.</translation>
+    </message>
+</context>
+<context>
+    <name>Stock</name>
+    <message>
+        <source>style no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>outer id</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>pinyin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>colour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>category</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Style no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished">Name</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Matched</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Available</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Real</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reserved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Page</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 %2 in %3: real %4, reserved %5, available %6</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, page %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the page shows more than can ship</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the page differs from the real stock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>out of stock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Warehouse</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation type="unfinished">Colour</translation>
+    </message>
+    <message>
+        <source>Figure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No such SKU</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>? not in the local cache</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>✓ in stock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>✕ short by %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation type="unfinished">Size</translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation type="unfinished">Qty</translation>
+    </message>
+    <message>
+        <source>Stock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>stock not synced yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>as of %1</source>
+        <translation type="unfinished">as of %1</translation>
+    </message>
+</context>
+<context>
+    <name>StockPane</name>
+    <message>
+        <source>Search failed: %1</source>
+        <translation type="unfinished">Search failed: %1</translation>
+    </message>
+    <message>
+        <source>Stock could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check stock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot check these lines: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find a style: style no., name, pinyin initials, outer id, colour, size (Ctrl+Shift+S)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stock search (Ctrl+Shift+S). Enter opens the top or selected style, Down moves to the results, Esc clears.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter opens the line&apos;s style grid, Esc returns to the search</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Real stock per warehouse: available = real − reserved. ✕ out of stock, ⚠ the shop page shows another figure. Enter on an out-of-stock cell moves to what else is in stock.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This style is no longer in the local cache.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>in stock in %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Same style: %1 %2 — %3 available (%4)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Similar: %5 %6 %1 %2 — %3 available (%4)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Out of stock — in stock instead (Enter to move here):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Out of stock — nothing similar in stock.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This order is no longer in the local cache.</source>
+        <translation type="unfinished">This order is no longer in the local cache.</translation>
+    </message>
+    <message>
+        <source>no lines to check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>✕ %1 of %2 lines cannot ship in full</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>✓ every line is in stock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stock of the order&apos;s lines</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stock of the lines</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opening the local cache…</source>
+        <translation type="unfinished">Opening the local cache…</translation>
+    </message>
+    <message>
+        <source>No matching styles</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 styles</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>

@@ -211,6 +211,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
 <context>
     <name>MainWindow</name>
     <message>
+        <source>Orders (Ctrl+F)</source>
+        <translation>订单 (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>Stock (Ctrl+Shift+S)</source>
+        <translation>库存 (Ctrl+Shift+S)</translation>
+    </message>
+    <message>
         <source>Not signed in</source>
         <translation>未登录</translation>
     </message>
@@ -355,6 +363,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Items</source>
         <translation>商品</translation>
+    </message>
+    <message>
+        <source>Check stock of all lines (Ctrl+Shift+K)</source>
+        <translation>查所有商品的库存 (Ctrl+Shift+K)</translation>
     </message>
     <message>
         <source>Buyer</source>
@@ -952,6 +964,232 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Not signed in.</source>
         <translation>未登录。</translation>
+    </message>
+</context>
+<context>
+    <name>Stock</name>
+    <message>
+        <source>style no.</source>
+        <translation>款号</translation>
+    </message>
+    <message>
+        <source>outer id</source>
+        <translation>商家编码</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>pinyin</source>
+        <translation>拼音</translation>
+    </message>
+    <message>
+        <source>colour</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <source>size</source>
+        <translation>尺码</translation>
+    </message>
+    <message>
+        <source>category</source>
+        <translation>类目</translation>
+    </message>
+    <message>
+        <source>Style no.</source>
+        <translation>款号</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类目</translation>
+    </message>
+    <message>
+        <source>Matched</source>
+        <translation>匹配</translation>
+    </message>
+    <message>
+        <source>Available</source>
+        <translation>可用</translation>
+    </message>
+    <message>
+        <source>Real</source>
+        <translation>实际</translation>
+    </message>
+    <message>
+        <source>Reserved</source>
+        <translation>占用</translation>
+    </message>
+    <message>
+        <source>Page</source>
+        <translation>页面</translation>
+    </message>
+    <message>
+        <source>%1 %2 in %3: real %4, reserved %5, available %6</source>
+        <translation>%1 %2 · %3：实际 %4，占用 %5，可用 %6</translation>
+    </message>
+    <message>
+        <source>, page %1</source>
+        <translation>，页面 %1</translation>
+    </message>
+    <message>
+        <source>the page shows more than can ship</source>
+        <translation>页面数量多于可发数量</translation>
+    </message>
+    <message>
+        <source>the page differs from the real stock</source>
+        <translation>页面数量与实际库存不一致</translation>
+    </message>
+    <message>
+        <source>out of stock</source>
+        <translation>缺货</translation>
+    </message>
+    <message>
+        <source>Warehouse</source>
+        <translation>仓库</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <source>Figure</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>No such SKU</source>
+        <translation>无此规格</translation>
+    </message>
+    <message>
+        <source>? not in the local cache</source>
+        <translation>? 本地缓存中没有</translation>
+    </message>
+    <message>
+        <source>✓ in stock</source>
+        <translation>✓ 有货</translation>
+    </message>
+    <message>
+        <source>✕ short by %1</source>
+        <translation>✕ 缺 %1 件</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>尺码</translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Stock</source>
+        <translation>库存</translation>
+    </message>
+    <message>
+        <source>stock not synced yet</source>
+        <translation>库存尚未同步</translation>
+    </message>
+    <message>
+        <source>as of %1</source>
+        <translation>截至 %1</translation>
+    </message>
+</context>
+<context>
+    <name>StockPane</name>
+    <message>
+        <source>Search failed: %1</source>
+        <translation>搜索失败：%1</translation>
+    </message>
+    <message>
+        <source>Stock could not be read: %1</source>
+        <translation>无法读取库存：%1</translation>
+    </message>
+    <message>
+        <source>Check stock</source>
+        <translation>查库存</translation>
+    </message>
+    <message>
+        <source>Cannot check these lines: %1</source>
+        <translation>无法查这些商品：%1</translation>
+    </message>
+    <message>
+        <source>Find a style: style no., name, pinyin initials, outer id, colour, size (Ctrl+Shift+S)</source>
+        <translation>查款式：款号、名称、拼音首字母、商家编码、颜色、尺码 (Ctrl+Shift+S)</translation>
+    </message>
+    <message>
+        <source>Stock search (Ctrl+Shift+S). Enter opens the top or selected style, Down moves to the results, Esc clears.</source>
+        <translation>库存搜索 (Ctrl+Shift+S)。回车打开第一个或选中的款式，下方向键移到结果，Esc 清空。</translation>
+    </message>
+    <message>
+        <source>Enter opens the line&apos;s style grid, Esc returns to the search</source>
+        <translation>回车打开该商品的款式库存表，Esc 返回搜索</translation>
+    </message>
+    <message>
+        <source>Real stock per warehouse: available = real − reserved. ✕ out of stock, ⚠ the shop page shows another figure. Enter on an out-of-stock cell moves to what else is in stock.</source>
+        <translation>各仓实际库存：可用 = 实际 − 占用。✕ 缺货，⚠ 店铺页面显示的数量不同。在缺货格上按回车查看其他有货的款式。</translation>
+    </message>
+    <message>
+        <source>This style is no longer in the local cache.</source>
+        <translation>本地缓存中已没有这个款式。</translation>
+    </message>
+    <message>
+        <source>in stock in %1</source>
+        <translation>有货：%1</translation>
+    </message>
+    <message>
+        <source>Same style: %1 %2 — %3 available (%4)</source>
+        <translation>同款：%1 %2 — 可用 %3（%4）</translation>
+    </message>
+    <message>
+        <source>Similar: %5 %6 %1 %2 — %3 available (%4)</source>
+        <translation>相似款：%5 %6 %1 %2 — 可用 %3（%4）</translation>
+    </message>
+    <message>
+        <source>Out of stock — in stock instead (Enter to move here):</source>
+        <translation>缺货 — 以下有货（回车移到这里）：</translation>
+    </message>
+    <message>
+        <source>Out of stock — nothing similar in stock.</source>
+        <translation>缺货 — 没有有货的相似款。</translation>
+    </message>
+    <message>
+        <source>This order is no longer in the local cache.</source>
+        <translation>本地缓存中已没有这个订单。</translation>
+    </message>
+    <message>
+        <source>no lines to check</source>
+        <translation>没有要查的商品</translation>
+    </message>
+    <message>
+        <source>✕ %1 of %2 lines cannot ship in full</source>
+        <translation>✕ %2 个商品中有 %1 个无法全部发货</translation>
+    </message>
+    <message>
+        <source>✓ every line is in stock</source>
+        <translation>✓ 所有商品都有货</translation>
+    </message>
+    <message>
+        <source>Stock of the order&apos;s lines</source>
+        <translation>订单商品库存</translation>
+    </message>
+    <message>
+        <source>Stock of the lines</source>
+        <translation>商品库存</translation>
+    </message>
+    <message>
+        <source>Opening the local cache…</source>
+        <translation>正在打开本地缓存…</translation>
+    </message>
+    <message>
+        <source>No matching styles</source>
+        <translation>没有匹配的款式</translation>
+    </message>
+    <message>
+        <source>%1 styles</source>
+        <translation>%1 个款式</translation>
     </message>
 </context>
 </TS>

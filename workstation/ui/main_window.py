@@ -1,14 +1,17 @@
 """The main window: composes the panes, nothing more. Built to host three areas
-(queue | conversation | context, DESIGN.md); for now the order lookup fills it."""
+(queue | conversation | context, DESIGN.md); for now the context area fills it. The context
+area is a tab widget (Orders | Stock | …): `add_context_tab` adds a pane to it; the agent
+menu sits in its corner so it stays reachable on every tab."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from workstation.settings import AgentIdentity, Settings
 from workstation.ui.order_lookup import OrderLookupPane
 from workstation.ui.status_pane import StatusPane
+from workstation.ui.stock_pane import StockPane
 
 
 class MainWindow(QMainWindow):
@@ -21,7 +24,8 @@ class MainWindow(QMainWindow):
     AREAS = ("queue", "conversation", "context")
 
     def __init__(self, settings: Settings, *, lookup: OrderLookupPane | None = None,
-                 language: str | None = None, parent: QWidget | None = None) -> None:
+                 stock: StockPane | None = None, language: str | None = None,
+                 parent: QWidget | None = None) -> None:
         """`language`: the interface language in force ("zh_CN"/"en", e.g. from `--lang`);
         None means the setting's. The language menu ticks what is really in force."""
         super().__init__(parent)
@@ -40,15 +44,24 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._areas: dict[str, QWidget] = {}
 
+        self.context_tabs = QTabWidget(self)
+        self.context_tabs.setObjectName("contextTabs")
+        self.context_tabs.setDocumentMode(True)
+        self.add_area("context", self.context_tabs)
         self.lookup = lookup or OrderLookupPane(self)
-        self.add_area("context", self.lookup)
+        self.add_context_tab(self.lookup, self.tr("Orders (Ctrl+F)"))
+        self.stock = stock or StockPane(self)
+        self.add_context_tab(self.stock, self.tr("Stock (Ctrl+Shift+S)"))
+        self.stock.activation_requested.connect(lambda: self.show_context_tab(self.stock))
+        # "Check stock" in an order's detail: every line of that order in the stock tab.
+        self.lookup.detail.check_stock_requested.connect(self.stock.check_order)
 
         self.agent_button = QToolButton(self)
         self.agent_button.setObjectName("agentMenu")
         self.agent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.agent_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.agent_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
-        self.lookup.add_header_widget(self.agent_button)
+        self.context_tabs.setCornerWidget(self.agent_button, Qt.Corner.TopRightCorner)
 
         self.status = StatusPane(self)
         self.status.sync_now_requested.connect(self.sync_now_requested)
@@ -69,6 +82,13 @@ class MainWindow(QMainWindow):
 
     def area(self, name: str) -> QWidget | None:
         return self._areas.get(name)
+
+    def add_context_tab(self, pane: QWidget, title: str) -> None:
+        """A pane as a tab of the context area (beside the order lookup)."""
+        self.context_tabs.addTab(pane, title)
+
+    def show_context_tab(self, pane: QWidget) -> None:
+        self.context_tabs.setCurrentWidget(pane)
 
     def set_identity(self, identity: AgentIdentity | None) -> None:
         # Qt adds the application display name to the title itself ("shop — Workstation").
@@ -109,7 +129,12 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.closing.emit()
         self.lookup.shutdown()
+        self.stock.shutdown()
         super().closeEvent(event)
+
+    def _find_order(self) -> None:
+        self.show_context_tab(self.lookup)
+        self.lookup.focus_search()
 
     def show_about(self):
         from workstation.ui.about import show_about
@@ -121,8 +146,9 @@ class MainWindow(QMainWindow):
         self.find_action = QAction(self.tr("Find order"), self)
         self.find_action.setShortcut(QKeySequence("Ctrl+F"))
         self.find_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.find_action.triggered.connect(self.lookup.focus_search)
+        self.find_action.triggered.connect(self._find_order)
         self.addAction(self.find_action)
+        self.stock_action = self.stock.install_shortcut(self)  # Ctrl+Shift+S
 
         menu = QMenu(self)
         self.sync_now_action = menu.addAction(self.tr("Sync now"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLabel, QScrollArea, QSizePolicy, QTableView, QVBoxLayout, QWidget)
+                               QLabel, QPushButton, QScrollArea, QSizePolicy, QTableView, QVBoxLayout, QWidget)
 
 from workstation.ui import formatting as fmt
 from workstation.ui.remark_section import RemarkSection
@@ -105,6 +105,7 @@ class OrderDetailView(QWidget):
     """Shows one `OrderDetail`. `closed` is emitted when the agent presses Esc here."""
 
     closed = Signal()
+    check_stock_requested = Signal(int)  # order id: the stock pane checks all its lines
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -281,6 +282,12 @@ class OrderDetailView(QWidget):
         self.lines_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.lines_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         lines_layout.addWidget(self.lines_table)
+        self.check_stock_button = QPushButton(self.tr("Check stock of all lines (Ctrl+Shift+K)"), lines_box)
+        self.check_stock_button.setObjectName("checkStock")
+        self.check_stock_button.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        self.check_stock_button.clicked.connect(
+            lambda: self.order_id is not None and self.check_stock_requested.emit(self.order_id))
+        lines_layout.addWidget(self.check_stock_button, 0, Qt.AlignmentFlag.AlignLeft)
         col.addWidget(lines_box)
 
         self.remark = RemarkSection(body)

@@ -82,6 +82,9 @@ def wire(window, session) -> None:
     session.last_failure_changed.connect(status.set_last_failure)
     session.order_count_changed.connect(status.set_order_count)
     session.events.subscribe(lookup)  # on_orders_changed: refreshes only what changed
+    session.engine_changed.connect(window.stock.set_engine)
+    session.last_synced_changed.connect(window.stock.set_last_synced)
+    session.events.subscribe(window.stock)  # on_stock_changed / on_products_changed / …
     session.message.connect(lambda text, error: status.set_message(text, error=error))
     session.quit_requested.connect(window.close)
     window.sign_in_requested.connect(lambda: session.show_sign_in())

@@ -21,14 +21,11 @@ def _rows(cache, sql, *args):
 
 
 def _fts_ids(cache, text):
-    """Rowids the search index itself holds for `text` (Chinese pairs, else trigrams)."""
-    from workstation.models.fts import cjk_pairs, latin_runs, trigrams
+    """Rowids the search index itself holds for `text` (the AND of its tokens)."""
+    from workstation.models.fts import query_tokens
 
-    pairs = cjk_pairs(text)
-    table, tokens = ("orders_grams", pairs) if pairs else \
-        ("orders_fts", [t for run in latin_runs(text) for t in trigrams(run)])
-    expr = " AND ".join(f'"{t}"' for t in tokens)
-    return [r[0] for r in _rows(cache, f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid", expr)]
+    expr = " AND ".join(f'"{t}"' for t in query_tokens(text))
+    return [r[0] for r in _rows(cache, "SELECT rowid FROM orders_fts WHERE orders_fts MATCH ? ORDER BY rowid", expr)]
 
 
 def test_fresh_stream_state(engine):

@@ -36,8 +36,7 @@ def old_cache(tmp_path) -> Path:
 def test_checked_in_file_is_really_at_revision_0003():
     assert _rows(V0003, "SELECT version_num FROM alembic_version") == [("0003_sync_state_reload_floor",)]
     assert _rows(V0003, "SELECT count(*) FROM orders") == [(5,)]
-    assert _rows(V0003, "SELECT name FROM sqlite_master WHERE name IN ('orders_short', 'orders_grams')") == \
-        [("orders_short",)]
+    assert _rows(V0003, "SELECT name FROM sqlite_master WHERE name = 'orders_short'") == [("orders_short",)]
 
 
 def test_checked_in_file_has_the_schema_migrations_0001_to_0003_create(tmp_path):
@@ -58,7 +57,7 @@ def test_upgrade_to_0005_search_indexes(old_cache):
             assert _rows(old_cache, f"SELECT * FROM {table} ORDER BY 1") == rows, table
         assert progress and progress[-1] == (5, 5)
         names = {r[0] for r in _rows(old_cache, "SELECT name FROM sqlite_master")}
-        assert {"orders_fts", "orders_grams", "orders_count"} <= names and "orders_short" not in names
+        assert {"orders_fts", "orders_count"} <= names and "orders_short" not in names
         waiting = [json.loads(p) for (p,) in _rows(
             old_cache, "SELECT payload FROM outbox WHERE status IN ('pending', 'inflight') ORDER BY mutation_id")]
         assert {"remark": "柠檬色缺货，换黄色", "flag": 1} in waiting

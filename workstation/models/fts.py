@@ -1,26 +1,29 @@
-"""Keeping the order search indexes (`orders_fts`, `orders_grams`) in step with `orders`.
+"""Keeping the order search index (`orders_fts`) in step with `orders`.
 
-Two contentless FTS5 tables with `detail='none'` (they store only which orders hold a
-token, no positions: the smallest FTS5 index), rowid = orders.id:
-- `orders_fts` (trigram): the non-Chinese runs of every searchable field - order number,
-  tracking number, the latin/digit parts of nickname, name and address. Serves order and
-  tracking numbers from anywhere (6 digits read out on the phone), `tb_lily`, `SO-2024`.
-- `orders_grams` (unicode61 over prepared tokens): every pair of adjacent Chinese characters
-  of receiver name, nickname and address (province+city+district+detail), plus the
-  surname alone. Serves Chinese of 2+ characters anywhere (`柠檬` in 可爱的柠檬297, `长江` in
-  长江路, `西湖区文三路`) and 1-character surnames (`王`).
-A query word is looked up as the AND of its tokens (its Chinese pairs, its trigrams); since
-the index holds no positions, `models.search` then checks the word against the row itself
-(`instr` on the order's text), so results are exact.
+One contentless FTS5 table with `detail='none'` (it stores only which orders hold a token,
+no positions: the smallest FTS5 index), rowid = orders.id. Its tokens are made here, in
+Python, from the order's searchable fields - order number, tracking number, buyer nickname,
+receiver name and address (province+city+district+detail as one text):
+- every pair of adjacent characters of which at least one is Chinese (`柠檬`, `长江`, `葵6`):
+  Chinese of 2+ characters from anywhere, also next to digits;
+- every trigram of each run of other characters (digits, letters, punctuation: `sf1`,
+  `400`, `b_l`): order and tracking numbers from anywhere, `tb_lily`, `SO-2024`;
+- the receiver's surname alone (`王`): what a 1-character query means.
+Tokens of ASCII letters, digits and Chinese are stored as they are (in lower case); any
+other is stored as `x` + its UTF-8 in hex, so the table's plain unicode61
+tokenizer keeps every token whole. A query word is looked up as the AND of its own tokens
+(`query_tokens`) - in one FTS5 query also for several words; since the index holds no
+positions, `models.search` then checks each word on the row itself (`instr`), so results
+are exact.
 
-They are maintained here, explicitly and in bulk, by `models.apply` - the only writer of
+It is maintained here, explicitly and in bulk, by `models.apply` - the only writer of
 synced data - rather than by row triggers: FTS5 flushes its pending index data at every
 statement boundary, so a trigger firing once per row of an `executemany` writes one tiny
 index segment per order and runs ~3x slower than one `INSERT ... SELECT` per page.
 
-Contentless tables forget the indexed text, so a 'delete' must present exactly the tokens
-that were indexed. `index_tokens` below is therefore part of the file format: if it ever
-changes, a migration must rebuild both tables (`rebuild_index`).
+A contentless table forgets the indexed text, so a 'delete' must present exactly the tokens
+that were indexed. `order_tokens` is therefore part of the file format: if it ever changes,
+a migration must rebuild the table (`rebuild_index`).
 """
 from __future__ import annotations
 
@@ -33,120 +36,134 @@ import orjson
 # CJK unified ideographs (with extension A) and compatibility ideographs.
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_RUN = re.compile(f"[{CJK}]+")
-LATIN_RUN = re.compile(f"[^{CJK}\\s]+")  # digits, letters, punctuation: everything trigram serves
+_IS_CJK = re.compile(f"[{CJK}]")
+LATIN_RUN = re.compile(f"[^{CJK}\\s]+")  # digits, letters, punctuation
+_PLAIN = re.compile(f"[0-9a-z{CJK}]+", re.ASCII)
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
 
 # Columns whose change requires re-indexing an order.
 SEARCH_FIELDS = ("order_no", "buyer_nick", "receiver_name", "province", "city", "district",
                  "address_detail", "tracking_no")
 
-_GRAMS_FN = "ws_order_grams"
-_LATIN_FN = "ws_order_latin"
+# The table (migration 0005 creates it with exactly this DDL).
+CREATE_INDEX = ("CREATE VIRTUAL TABLE orders_fts USING fts5(tokens, tokenize='unicode61', "
+                "content='', detail='none', columnsize=0)")
+
+_TOKENS_FN = "ws_order_tokens"
 _ARGS = "order_no, buyer_nick, receiver_name, province || city || district || address_detail, tracking_no"
 _IDS = "id IN (SELECT value FROM json_each(?))"
 
-# The DDL of the two tables (migration 0005 creates them with exactly this).
-CREATE_TRIGRAMS = ("CREATE VIRTUAL TABLE orders_fts USING fts5(text, tokenize='trigram', "
-                   "content='', detail='none', columnsize=0)")
-CREATE_GRAMS = ("CREATE VIRTUAL TABLE orders_grams USING fts5(grams, tokenize='unicode61', "
-                "content='', detail='none', columnsize=0)")
+
+def fold(text: str) -> str:
+    """ASCII upper → lower case, exactly as SQLite's lower() (which the row check uses)."""
+    return text.translate(_ASCII_LOWER)
+
+
+def _token(text: str) -> str:
+    return text if _PLAIN.fullmatch(text) else "x" + text.encode().hex()
+
+
+# Overlapping matches in C: every pair with a Chinese character, every trigram of the rest.
+_PAIRS = re.compile(f"(?=([{CJK}][^\\s]|[^\\s][{CJK}]))")
+_TRIGRAMS = re.compile(f"(?=([^{CJK}\\s]{{3}}))")
+_PLAIN_TEXT = re.compile(f"[0-9a-z{CJK}\\s]*")
 
 
 def cjk_pairs(text: str) -> list[str]:
-    """Every pair of adjacent Chinese characters of `text`, in order, without repeats."""
-    pairs: dict[str, None] = {}
-    for run in CJK_RUN.findall(text or ""):
-        for i in range(len(run) - 1):
-            pairs[run[i:i + 2]] = None
-    return list(pairs)
+    """Adjacent character pairs of `text` with at least one Chinese character and no
+    whitespace, in order, without repeats."""
+    return list(dict.fromkeys(_PAIRS.findall(text)))
 
 
 def latin_runs(text: str) -> list[str]:
-    """The runs of non-Chinese, non-space characters of `text` that trigram can index (3+)."""
+    """The runs of non-Chinese, non-space characters of `text` long enough for trigrams."""
     return [r for r in LATIN_RUN.findall(text or "") if len(r) >= 3]
 
 
 def trigrams(run: str) -> list[str]:
-    """Trigrams covering `run` (every one: the AND of all is the most selective)."""
+    """Every trigram of `run`, without repeats."""
     return list(dict.fromkeys(run[i:i + 3] for i in range(len(run) - 2)))
 
 
-def _grams_text(order_no: str, nick: str, name: str, address: str, tracking: str | None) -> str:
-    tokens: dict[str, None] = {}
-    if name:
-        tokens[name[0]] = None  # the surname alone: a 1-character query means the surname
-    for text in (name, nick, address):
-        tokens.update(dict.fromkeys(cjk_pairs(text)))
+def _text_tokens(text: str) -> list[str]:
+    """The tokens of one field, repeats included (FTS5 keeps one entry per order anyway)."""
+    text = text.lower()
+    if text.isalnum() and text.isascii():  # order and tracking numbers: plain trigrams
+        return [text[i:i + 3] for i in range(len(text) - 2)]
+    grams = _PAIRS.findall(text) + _TRIGRAMS.findall(text)
+    if _PLAIN_TEXT.fullmatch(text):  # the common case: no token needs encoding
+        return grams
+    return [_token(g) for g in grams]
+
+
+def order_tokens(order_no: str, nick: str, name: str, address: str, tracking: str | None) -> str:
+    """The index tokens of one order, space-separated (what a query can find). Runs once per
+    order at first sync: kept to a few regex passes in C."""
+    tokens = [surname_token(name[0])] if name else []
+    for text in (order_no, tracking, nick, name, address):
+        if text:
+            tokens += _text_tokens(text)
     return " ".join(tokens)
 
 
-def _latin_text(order_no: str, nick: str, name: str, address: str, tracking: str | None) -> str:
-    runs: dict[str, None] = {order_no: None}
-    if tracking:
-        runs[tracking] = None
-    for text in (nick, name, address):
-        runs.update(dict.fromkeys(latin_runs(text)))
-    return "\n".join(runs)
+def query_tokens(word: str) -> list[str]:
+    """Tokens every order containing `word` (a query word, no spaces) holds; empty when the
+    word is too short to look up (1-2 latin characters, a lone Chinese character)."""
+    return list(dict.fromkeys(_text_tokens(word)))
 
 
-def index_tokens(order: dict) -> tuple[str, str]:
-    """(trigram text, gram tokens) indexed for a wire/cached order: what a query can find."""
-    args = (order["order_no"], order["buyer_nick"], order["receiver_name"],
-            order["province"] + order["city"] + order["district"] + order["address_detail"],
-            order.get("tracking_no"))
-    return _latin_text(*args), _grams_text(*args)
+def surname_token(char: str) -> str:
+    return _token(char.lower())
 
 
 def _register(con: sqlite3.Connection) -> None:
-    con.create_function(_GRAMS_FN, 5, _grams_text, deterministic=True)
-    con.create_function(_LATIN_FN, 5, _latin_text, deterministic=True)
+    con.create_function(_TOKENS_FN, 5, order_tokens, deterministic=True)
 
 
 def _insert(cur: sqlite3.Cursor, where: str, args: tuple, *, delete: bool) -> None:
     _register(cur.connection)
-    tri = "orders_fts (orders_fts, rowid, text)" if delete else "orders_fts (rowid, text)"
-    grams = "orders_grams (orders_grams, rowid, grams)" if delete else "orders_grams (rowid, grams)"
-    head = "'delete', " if delete else ""
-    cur.execute(f"INSERT INTO {tri} SELECT {head}id, {_LATIN_FN}({_ARGS}) FROM orders WHERE {where}", args)
-    cur.execute(f"INSERT INTO {grams} SELECT {head}id, {_GRAMS_FN}({_ARGS}) FROM orders WHERE {where}", args)
+    if delete:
+        cur.execute(f"INSERT INTO orders_fts (orders_fts, rowid, tokens) "
+                    f"SELECT 'delete', id, {_TOKENS_FN}({_ARGS}) FROM orders WHERE {where}", args)
+    else:
+        cur.execute(f"INSERT INTO orders_fts (rowid, tokens) "
+                    f"SELECT id, {_TOKENS_FN}({_ARGS}) FROM orders WHERE {where}", args)
 
 
 def index_orders(cur: sqlite3.Cursor, ids: list[int]) -> None:
-    """Add the orders `ids` (already written to `orders`) to both search indexes."""
+    """Add the orders `ids` (already written to `orders`) to the search index."""
     if ids:
         _insert(cur, _IDS, (orjson.dumps(ids),), delete=False)
 
 
 def unindex_orders(cur: sqlite3.Cursor, ids: list[int]) -> None:
-    """Remove the orders `ids` from both indexes; call while `orders` still holds the
-    values that were indexed."""
+    """Remove the orders `ids` from the index; call while `orders` still holds the values
+    that were indexed."""
     if ids:
         _insert(cur, _IDS, (orjson.dumps(ids),), delete=True)
 
 
 def clear_index(cur: sqlite3.Cursor) -> None:
     cur.execute("INSERT INTO orders_fts (orders_fts) VALUES ('delete-all')")
-    cur.execute("INSERT INTO orders_grams (orders_grams) VALUES ('delete-all')")
 
 
 def rebuild_index(cur: sqlite3.Cursor, progress: Callable[[int, int], None] | None = None,
                   chunk: int = 50_000) -> int:
-    """Index every cached order afresh (both tables emptied first), in id ranges of `chunk`,
+    """Index every cached order afresh (the index emptied first), in id ranges of `chunk`,
     calling `progress(done, total)` after each; returns the number of orders indexed."""
     clear_index(cur)
     total = cur.execute("SELECT count(*) FROM orders").fetchone()[0]
-    done, low = 0, None
+    done, low = 0, -2**63
     while True:
-        bounds = cur.execute("SELECT min(id), max(id), count(*) FROM (SELECT id FROM orders "
-                             "WHERE id > ? ORDER BY id LIMIT ?)", (low if low is not None else -2**63, chunk)
-                             ).fetchone()
-        if not bounds[2]:
+        first, last, n = cur.execute("SELECT min(id), max(id), count(*) FROM (SELECT id FROM orders "
+                                     "WHERE id > ? ORDER BY id LIMIT ?)", (low, chunk)).fetchone()
+        if not n:
             break
-        _insert(cur, "id BETWEEN ? AND ?", (bounds[0], bounds[1]), delete=False)
-        done, low = done + bounds[2], bounds[1]
+        _insert(cur, "id BETWEEN ? AND ?", (first, last), delete=False)
+        done, low = done + n, last
         if progress is not None:
             progress(done, total)
     cur.execute("INSERT INTO orders_fts (orders_fts) VALUES ('optimize')")
-    cur.execute("INSERT INTO orders_grams (orders_grams) VALUES ('optimize')")
     return done
 
 

@@ -5,13 +5,10 @@ migrations are the source of truth for the file format; a test checks that these
 and the migrated schema agree). Primary keys are the server's ids; `seq` is the server's
 change sequence of the row's last change and doubles as its version.
 
-Two FTS5 tables are not mapped (the ORM cannot express them); `models.fts` keeps them in
-step with `orders` (inside apply's transactions), and describes them:
-- `orders_fts` (trigram, contentless, detail=none): the latin/digit runs of order number,
-  tracking number, nickname, name and address;
-- `orders_grams` (unicode61 over prepared tokens, contentless, detail=none): the pairs of
-  adjacent Chinese characters of name, nickname and address, and the surname.
-rowid = orders.id in both, so `ORDER BY rowid DESC` is newest first. Phones (by their last 4
+The FTS5 table `orders_fts` is not mapped (the ORM cannot express it); `models.fts` keeps
+it in step with `orders` (inside apply's transactions) and describes its tokens
+(contentless, detail=none; Chinese character pairs, trigrams of the other characters, the
+surname). rowid = orders.id, so `ORDER BY rowid DESC` is newest first. Phones (by their last 4
 digits) and exact order/tracking numbers use B-tree indexes. `orders_count` holds the number
 of cached orders, kept by triggers on `orders` (migration 0005), so counting is O(1).
 Code that changes searchable order fields outside `models.apply` must re-index them with
@@ -29,7 +26,6 @@ from sqlalchemy.types import TypeDecorator
 from workstation.models import timefmt
 
 FTS_TABLE = "orders_fts"
-GRAMS_FTS_TABLE = "orders_grams"
 
 OUTBOX_STATUSES = ("pending", "inflight", "done", "conflict", "rejected")
 

@@ -13,11 +13,11 @@ So `张伟 5678`, `5678 张伟`, `西湖区 5678` and `tb_lily 杭州` find the 
 words. Exact order/tracking numbers come first, then everything else newest first (order
 ids follow recency, so `... ORDER BY rowid DESC LIMIT n` streams instead of sorting).
 
-How: one word drives the lookup through an index - a B-tree (order number, phone) when a
-word is one, else the FTS table (`models.fts`) that holds the most of the words' tokens -
-and every word is checked on the order row itself in the same statement (the indexes store
-no positions, so this check is what makes results exact). Nothing scans `orders`: a query
-with no indexable word returns nothing.
+How: an index drives the lookup - a B-tree when a word is an order number or a phone,
+else the FTS table (`models.fts`) with the AND of all words' tokens - and every word is
+checked on the order row itself in the same statement (the index stores no positions, so
+this check is what makes results exact). Nothing scans `orders`: a query with no
+indexable word (`a`, `12`) returns nothing; such a word still narrows a query with others.
 
 Paging: `search_page(..., before=<last id shown>)` continues with older matches;
 `count_matches` counts up to a cap for "more than N".
@@ -35,8 +35,8 @@ from datetime import datetime
 import orjson
 from sqlalchemy import Engine
 
-from workstation.models.fts import CJK_RUN, cjk_pairs, latin_runs
-from workstation.models.schema import FTS_TABLE, GRAMS_FTS_TABLE
+from workstation.models.fts import CJK_RUN, fold, query_tokens, surname_token
+from workstation.models.schema import FTS_TABLE
 from workstation.models.timefmt import from_db
 
 MAX_QUERY_CHARS = 100  # longer than any order no., phone, tracking no. or address fragment
@@ -50,7 +50,6 @@ _NO_BOUND = 2**63 - 1
 # The order's searchable text, for the per-row check (newlines keep fields apart).
 _HAYSTACK = ("lower(o.order_no || char(10) || o.buyer_nick || char(10) || o.receiver_name || char(10) || "
              "o.province || o.city || o.district || o.address_detail || char(10) || coalesce(o.tracking_no, ''))")
-_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}  # SQLite's lower() folds ASCII only
 
 
 @dataclass(frozen=True)
@@ -147,8 +146,7 @@ class _Word:
     args: tuple
     seek: str | None = None  # a B-tree condition finding it (order no., phone), or None
     rank: int = 9  # among seeks: lower finds fewer rows
-    grams: tuple[str, ...] = ()  # orders_grams tokens all its matches hold
-    trigrams: tuple[str, ...] = ()  # orders_fts tokens all its matches hold
+    tokens: tuple[str, ...] = ()  # orders_fts tokens all its matches hold
     phone_seek: str | None = None  # 5+ digits: a phone ending in them (args[:2]) OR the text
 
 
@@ -176,21 +174,10 @@ def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _covering_trigrams(run: str) -> list[str]:
-    """Trigrams covering every character of `run` with little overlap: fewer lists to
-    intersect; the per-row check restores exactness."""
-    starts = list(range(0, len(run) - 2, 3))
-    if starts[-1] != len(run) - 3:
-        starts.append(len(run) - 3)
-    return [run[i:i + 3] for i in starts]
-
-
 def _text_word(word: str) -> _Word:
     if len(word) == 1 and CJK_RUN.fullmatch(word):
-        return _Word("substr(o.receiver_name, 1, 1) = ?", (word,), grams=(word,))
-    trigrams = tuple(t for run in latin_runs(word) for t in _covering_trigrams(run))
-    return _Word(f"instr({_HAYSTACK}, ?) > 0", (word.translate(_ASCII_LOWER),),
-                 grams=tuple(cjk_pairs(word)), trigrams=trigrams)
+        return _Word("substr(o.receiver_name, 1, 1) = ?", (word,), tokens=(surname_token(word),))
+    return _Word(f"instr({_HAYSTACK}, ?) > 0", (fold(word),), tokens=tuple(query_tokens(word)))
 
 
 def _digits_word(word: str) -> _Word:
@@ -205,7 +192,7 @@ def _digits_word(word: str) -> _Word:
     if len(word) < 5:
         return text
     phone = f"o.phone_last4 = ? AND substr(o.receiver_phone, -{len(word)}) = ?"
-    return _Word(f"({phone}) OR {text.check}", (word[-4:], word, *text.args), trigrams=text.trigrams,
+    return _Word(f"({phone}) OR {text.check}", (word[-4:], word, *text.args), tokens=text.tokens,
                  phone_seek=phone)
 
 
@@ -225,29 +212,25 @@ def _sources(words: list[_Word], before: int, limit: int) -> list[tuple[str, tup
         return (f"SELECT o.id FROM orders AS o WHERE {cond} AND o.id < ? AND {checks} "
                 "ORDER BY o.id DESC LIMIT ?", (*args, before, *check_args, limit))
 
-    def fts(table: str, tokens: Iterable[str]) -> tuple[str, tuple]:
+    def fts(tokens: Iterable[str]) -> tuple[str, tuple]:
         expr = " AND ".join(_quote(t) for t in dict.fromkeys(tokens))
         # CROSS JOIN keeps the FTS table outside: it streams rowids newest first.
-        return (f"SELECT o.id FROM {table} CROSS JOIN orders AS o ON o.id = {table}.rowid "
-                f"WHERE {table} MATCH ? AND {table}.rowid < ? AND {checks} "
-                f"ORDER BY {table}.rowid DESC LIMIT ?", (expr, before, *check_args, limit))
+        return (f"SELECT o.id FROM {FTS_TABLE} CROSS JOIN orders AS o ON o.id = {FTS_TABLE}.rowid "
+                f"WHERE {FTS_TABLE} MATCH ? AND {FTS_TABLE}.rowid < ? AND {checks} "
+                f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT ?", (expr, before, *check_args, limit))
 
     seeks = sorted((w for w in words if w.seek), key=lambda w: w.rank)
     if seeks:
         return [seek(seeks[0].seek, seeks[0].args)]  # type: ignore[arg-type]
-    plain = [w for w in words if not w.phone_seek]
-    grams = [t for w in plain for t in w.grams]
-    trigrams = [t for w in plain for t in w.trigrams]
-    if grams or trigrams:
-        if len(trigrams) > len(grams):
-            return [fts(FTS_TABLE, trigrams)]
-        return [fts(GRAMS_FTS_TABLE, grams)]
+    tokens = [t for w in words if not w.phone_seek for t in w.tokens]
+    if tokens:
+        return [fts(tokens)]
     either = [w for w in words if w.phone_seek]
     if either:
         w = either[0]
         sources = [seek(w.phone_seek, w.args[:2])]  # type: ignore[arg-type]
-        if w.trigrams:
-            sources.append(fts(FTS_TABLE, w.trigrams))
+        if w.tokens:
+            sources.append(fts(w.tokens))
         return sources
     return []  # nothing indexable (e.g. "a", "12"): never a scan
 

@@ -6,10 +6,10 @@ Revises: 0003_sync_state_reload_floor
 Create Date: 2026-12-01
 
 - `orders_fts` (trigram, positions kept for every column) and `orders_short` (grams of the
-  name and the first pair of each place name) are replaced by `orders_fts` (trigram over the
-  latin/digit runs only, now with the tracking number) and `orders_grams` (every pair of
-  adjacent Chinese characters of name, nickname and address, and the surname), both
-  `detail='none'`: they keep which orders hold a token and nothing else (`models.fts`).
+  name and the first pair of each place name) are replaced by one `orders_fts`
+  (`detail='none'`: which orders hold a token, nothing else) whose tokens `models.fts`
+  makes: every character pair with a Chinese character, trigrams of the other runs (now
+  with the tracking number), the surname.
 - `orders_count` holds the number of cached orders, kept by triggers on `orders` in the
   same transaction as every insert and delete.
 Rows, cursors and the outbox are untouched. The indexes are rebuilt from `orders` in id
@@ -50,9 +50,7 @@ def upgrade() -> None:
 
     op.execute("DROP TABLE orders_fts")
     op.execute("DROP TABLE orders_short")
-    op.execute("CREATE VIRTUAL TABLE orders_fts USING fts5(text, tokenize='trigram', "
-               "content='', detail='none', columnsize=0)")
-    op.execute("CREATE VIRTUAL TABLE orders_grams USING fts5(grams, tokenize='unicode61', "
+    op.execute("CREATE VIRTUAL TABLE orders_fts USING fts5(tokens, tokenize='unicode61', "
                "content='', detail='none', columnsize=0)")
     for sql in _COUNT_DDL:
         op.execute(sql)
@@ -81,7 +79,6 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER orders_count_delete")
     op.execute("DROP TRIGGER orders_count_insert")
     op.execute("DROP TABLE orders_count")
-    op.execute("DROP TABLE orders_grams")
     op.execute("DROP TABLE orders_fts")
     op.execute("CREATE VIRTUAL TABLE orders_fts USING fts5(order_no, buyer_nick, receiver_name, address, "
                "tokenize='trigram', content='', columnsize=0)")

@@ -158,7 +158,9 @@ def normalize_query(query: str) -> str:
 
 
 def _as_phone(text: str) -> str | None:
-    """'138-0000 1234' or '+86 138 0000 1234' → '13800001234'; None if not phone-like."""
+    """'138-0000 1234', '+86 138 0000 1234' or '0571-8888 6666' → its digits; None if not
+    phone-like. Digits split by spaces alone are one phone only when they make a mobile
+    number: `5678 1234` is two phone tails."""
     if not any(sep in text for sep in " -()+"):
         return None
     digits = _PHONE_SEPARATORS.sub("", text)
@@ -166,6 +168,8 @@ def _as_phone(text: str) -> str | None:
         return None
     if len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]
+    if not any(sep in text for sep in "-()+") and not _MOBILE.fullmatch(digits):
+        return None
     return digits
 
 

@@ -1,7 +1,10 @@
 """Key press to painted results in the real lookup pane over a big cache.
 
-    .venv/bin/python bench/typing.py [--orders 1000000] [--per-kind 30] [--debounce-ms N]
-    xvfb-run -a .venv/bin/python bench/typing.py ...   # an X server instead of offscreen
+    .venv/bin/python bench/typing_to_paint.py [--orders 1000000] [--per-kind 30] [--debounce-ms N]
+    xvfb-run -a .venv/bin/python bench/typing_to_paint.py ...   # an X server, not offscreen
+
+(Not `bench/typing.py`: a script's folder comes first on sys.path, so a typing.py in bench/
+would replace the standard `typing` module for every bench script.)
 
 The order lookup pane the main window shows (its default debounce unless --debounce-ms),
 sized like a window, on the standard bench cache (`bench/_cache.py`). For each query the
@@ -15,18 +18,15 @@ Last line: `typing_p95_ms=... query_p95_ms=...` (goal: typing p95 <= 100 ms, aim
 """
 from __future__ import annotations
 
+import argparse
 import os
+import sqlite3
 import sys
+import time
+from pathlib import Path
 
-# This file is named typing.py (as asked): run as a script, its folder would come first on
-# sys.path and shadow the standard `typing` module. Drop the folder, keep the repository.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-sys.path.insert(0, os.path.dirname(_HERE))
-
-import argparse  # noqa: E402
-import sqlite3  # noqa: E402
-import time  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

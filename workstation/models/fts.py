@@ -106,10 +106,22 @@ def order_tokens(order_no: str, nick: str, name: str, address: str, tracking: st
     return " ".join(tokens)
 
 
+def _spread(grams: list[str], step: int) -> list[str]:
+    """Every `step`-th gram and the last: together they still cover every character."""
+    return grams if len(grams) <= 2 else grams[::step] + ([grams[-1]] if (len(grams) - 1) % step else [])
+
+
 def query_tokens(word: str) -> list[str]:
     """Tokens every order containing `word` (a query word, no spaces) holds; empty when the
-    word is too short to look up (1-2 latin characters, a lone Chinese character)."""
-    return list(dict.fromkeys(_text_tokens(word)))
+    word is too short to look up (1-2 latin characters, a lone Chinese character).
+    Overlapping grams add little: pairs that just cover the word, and trigrams overlapping
+    by one character, make FTS5 intersect about half the lists (a 7-digit fragment: 3, not
+    5; ~2x faster at 1M orders), and the row check keeps the answer exact. (Trigrams that
+    do not overlap at all let too many orders with digits past the index: slower again.)"""
+    text = word.lower()
+    pairs, tris = _PAIRS.findall(text), _TRIGRAMS.findall(text)
+    grams = _spread(list(dict.fromkeys(pairs)), 2) + _spread(list(dict.fromkeys(tris)), 2)
+    return grams if _PLAIN_TEXT.fullmatch(text) else [_token(g) for g in grams]
 
 
 def surname_token(char: str) -> str:

@@ -12,8 +12,12 @@
    per-page transactions; plain INSERTs, so the ratio shows what the seq guards, the search
    indexing and the cursor bookkeeping of `apply` cost).
 
-Last line: `ingest_orders_per_s=... raw_rows_per_s=... apply_ratio=...` where apply_ratio =
-apply rows/s / raw rows/s, rows = orders + order lines.
+4. The size of the end-to-end cache per order, by part (orders, lines, buyers, the search
+   index, B-tree indexes), after a WAL checkpoint.
+
+Last line: `ingest_orders_per_s=... raw_rows_per_s=... apply_ratio=... cache_bytes_per_order=...
+search_index_bytes_per_order=...` where apply_ratio = apply rows/s / raw rows/s, rows =
+orders + order lines.
 """
 from __future__ import annotations
 
@@ -113,6 +117,34 @@ def _cpu_seconds(pid: int) -> float | None:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return None
+
+
+def cache_size(path: Path, orders: int) -> tuple[float, float, float]:
+    """(bytes per order of the whole file, of the search index, of the file after VACUUM),
+    printing the parts. Snapshot pages arrive newest first (ids walking down), and B-tree
+    pages filled from the left split half full: VACUUM shows what that costs."""
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        parts = con.execute(
+            "SELECT CASE WHEN name LIKE 'orders_fts%' THEN 'search index (orders_fts*)' "
+            "WHEN name LIKE 'ix_%' OR name LIKE 'sqlite_autoindex%' THEN 'b-tree indexes' ELSE name END, "
+            "sum(pgsize) FROM dbstat GROUP BY 1 ORDER BY 2 DESC").fetchall()
+    finally:
+        con.close()
+    total = path.stat().st_size
+    print(f"cache size: {total / 1e6:.1f} MB, {total / orders:.0f} bytes/order")
+    for name, size in parts[:8]:
+        print(f"  {name:<28} {size / orders:>6.0f} bytes/order")
+    con = sqlite3.connect(path)
+    try:
+        con.execute("VACUUM")
+    finally:
+        con.close()
+    packed = path.stat().st_size
+    print(f"  after VACUUM: {packed / 1e6:.1f} MB, {packed / orders:.0f} bytes/order")
+    return (total / orders, sum(size for name, size in parts if name.startswith("search")) / orders,
+            packed / orders)
 
 
 def end_to_end(url: str, work: Path, page_size: int, server_pid: int) -> tuple[int, float]:
@@ -243,6 +275,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
             work = Path(tmp)
             orders, elapsed = end_to_end(server.url, work, args.page_size, server.proc.pid)
+            per_order, index_per_order, packed_per_order = cache_size(work / "e2e.sqlite3", orders)
             bodies, fetch_s = fetch_raw_pages(server.url, args.page_size)
             print(f"fetch:    {orders / fetch_s:,.0f} orders/s over HTTP ({fetch_s:.2f} s, "
                   f"{len(bodies)} pages)")
@@ -250,7 +283,9 @@ def main() -> int:
     finally:
         server.stop()
     print(f"ingest_orders_per_s={orders / elapsed:.0f} raw_rows_per_s={raw_rps:.0f} "
-          f"apply_ratio={apply_rps / raw_rps:.2f}")
+          f"apply_ratio={apply_rps / raw_rps:.2f} cache_bytes_per_order={per_order:.0f} "
+          f"search_index_bytes_per_order={index_per_order:.0f} "
+          f"vacuumed_bytes_per_order={packed_per_order:.0f}")
     return 0
 
 

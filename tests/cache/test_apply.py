@@ -21,8 +21,11 @@ def _rows(cache, sql, *args):
 
 
 def _fts_ids(cache, text):
-    return [r[0] for r in _rows(cache, "SELECT rowid FROM orders_fts WHERE orders_fts MATCH ? ORDER BY rowid",
-                                '"' + text + '"')]
+    """Rowids the search index itself holds for `text` (the AND of its tokens)."""
+    from workstation.models.fts import query_tokens
+
+    expr = " AND ".join(f'"{t}"' for t in query_tokens(text))
+    return [r[0] for r in _rows(cache, "SELECT rowid FROM orders_fts WHERE orders_fts MATCH ? ORDER BY rowid", expr)]
 
 
 def test_fresh_stream_state(engine):

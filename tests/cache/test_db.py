@@ -30,7 +30,7 @@ def test_migrations_create_every_table_from_nothing(tmp_path):
     open_cache(path).close()
     tables = _names(path, "table")
     assert {"warehouses", "products", "skus", "stock", "buyers", "orders", "order_lines",
-            "sync_state", "outbox", "orders_fts", "orders_short", "alembic_version"} <= tables
+            "sync_state", "outbox", "orders_fts", "orders_count", "alembic_version"} <= tables
     assert {"ix_orders_order_no", "ix_orders_tracking_no", "ix_orders_phone_last4"} <= _names(path, "index")
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -51,7 +51,7 @@ def test_orm_models_match_the_migrated_schema(tmp_path):
         diff = compare_metadata(MigrationContext.configure(conn), schema.Base.metadata)
     engine.dispose()
     # The FTS5 tables and their shadow tables are not mapped on purpose.
-    diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith(("orders_fts", "orders_short")))]
+    diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("orders_fts"))]
     assert diff == []
 
 

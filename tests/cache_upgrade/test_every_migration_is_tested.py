@@ -72,7 +72,8 @@ def _counts(path: Path) -> dict[str, int]:
     try:
         tables = [r[0] for r in con.execute(
             "SELECT name FROM sqlite_master WHERE type='table' AND sql NOT LIKE 'CREATE VIRTUAL%' "
-            "AND name NOT LIKE 'orders_fts%' AND name NOT LIKE 'orders_short%' AND name != 'alembic_version'")]
+            "AND name NOT LIKE 'orders_fts%' AND name NOT LIKE 'orders_short%' "
+            "AND name != 'alembic_version'")]
         return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
     finally:
         con.close()

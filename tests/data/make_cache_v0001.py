@@ -73,6 +73,22 @@ def migrate_to_0001(path: Path) -> None:
         engine.dispose()
 
 
+# The search index contents of revisions 0001-0003, frozen (the release's models.fts).
+_OLD_SHORT_GRAMS = " || ' ' || ".join(
+    ["substr(receiver_name, 1, 1)"]
+    + [f"CASE WHEN length(receiver_name) > {i} THEN substr(receiver_name, {i}, 2) ELSE '' END" for i in range(1, 5)]
+    + [f"substr({col}, 1, 2)" for col in ("province", "city", "district")])
+
+
+def index_orders_0001(con: sqlite3.Connection, ids: list[int]) -> None:
+    arg = (json.dumps(ids),)
+    con.execute("INSERT INTO orders_fts (rowid, order_no, buyer_nick, receiver_name, address) "
+                "SELECT id, order_no, buyer_nick, receiver_name, province || city || district || address_detail "
+                "FROM orders WHERE id IN (SELECT value FROM json_each(?))", arg)
+    con.execute(f"INSERT INTO orders_short (rowid, grams) SELECT id, {_OLD_SHORT_GRAMS} FROM orders "
+                "WHERE id IN (SELECT value FROM json_each(?))", arg)
+
+
 def fill(path: Path) -> None:
     con = sqlite3.connect(path)
     with con:
@@ -97,10 +113,8 @@ def fill(path: Path) -> None:
                 "district, address_detail, carrier, tracking_no, created_at, remark, remark_flag) "
                 "VALUES (?,?,?,?,?,?,?,?,0,0,?,?,?,?,?,?,?,?,?,'',0)",
                 (o[0], seq, *o[1:7], *o[7:]))
-        # The search indexes, written the way the release's apply code writes them.
-        from workstation.models import fts
-
-        fts.index_orders(con.cursor(), [o[0] for o in ORDERS])
+        # The search indexes, written the way the release's apply code wrote them.
+        index_orders_0001(con, [o[0] for o in ORDERS])
         con.executemany(
             "INSERT INTO order_lines (id, order_id, sku_id, style_no, product_name, colour, size, outer_id, "
             "qty, unit_price_cents) VALUES (?,?,?,?,?,?,?,?,?,?)", LINES)

@@ -9,12 +9,13 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from collections.abc import Callable
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 # Must equal the head of migrations/versions (tests/cache/test_db.py checks it).
-HEAD_REVISION = "0003_sync_state_reload_floor"
+HEAD_REVISION = "0005_search_indexes"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # Execution option for writers: take the write lock at BEGIN, so a read-then-write
@@ -127,7 +128,8 @@ def script_head() -> str:
     return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
 
 
-def _upgrade(engine: Engine, path: Path, revision: str | None) -> None:
+def _upgrade(engine: Engine, path: Path, revision: str | None,
+             progress: Callable[[int, int], None] | None = None) -> None:
     from alembic import command
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
@@ -142,6 +144,7 @@ def _upgrade(engine: Engine, path: Path, revision: str | None) -> None:
     # One transaction: a failed upgrade leaves the file exactly as it was.
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
+        cfg.attributes["progress"] = progress  # long steps (index rebuilds) report (done, total)
         command.upgrade(cfg, "head")
     if revision is not None:
         for old in path.parent.glob(f"{path.name}.*.bak"):  # keep only the newest backup
@@ -165,8 +168,10 @@ def backup_before_upgrade(engine: Engine, path: Path, revision: str) -> Path:
     return backup
 
 
-def open_cache(path: Path) -> Cache:
-    """Open the cache at `path`, creating or upgrading it to the current schema."""
+def open_cache(path: Path, progress: Callable[[int, int], None] | None = None) -> Cache:
+    """Open the cache at `path`, creating or upgrading it to the current schema. A long
+    upgrade step (rebuilding the search indexes of a big cache) calls `progress(done, total)`
+    now and then, on the calling thread."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -176,7 +181,7 @@ def open_cache(path: Path) -> Cache:
     try:
         revision = _current_revision(engine)
         if revision != HEAD_REVISION:
-            _upgrade(engine, path, revision)
+            _upgrade(engine, path, revision, progress)
     except CacheError:
         engine.dispose()
         raise

@@ -5,15 +5,12 @@ migrations are the source of truth for the file format; a test checks that these
 and the migrated schema agree). Primary keys are the server's ids; `seq` is the server's
 change sequence of the row's last change and doubles as its version.
 
-Two FTS5 tables are not mapped (the ORM cannot express them); `models.fts` keeps them in
-step with `orders` (inside apply's transactions):
-- `orders_fts` (trigram, contentless): order_no, buyer_nick, receiver_name, address
-  (province+city+district+detail). Serves terms of 3+ characters; rowid = orders.id, so
-  `ORDER BY rowid DESC` is newest first.
-- `orders_short` (unicode61 over 1-2 character grams, contentless): grams of the receiver
-  name and of province/city/district, for 1-2 character queries (张伟, 杭州), which trigram
-  cannot answer.
-Phones (by their last 4 digits) and tracking numbers (exact, prefix) use B-tree indexes.
+The FTS5 table `orders_fts` is not mapped (the ORM cannot express it); `models.fts` keeps
+it in step with `orders` (inside apply's transactions) and describes its tokens
+(contentless, detail=none; Chinese character pairs, trigrams of the other characters, the
+surname). rowid = orders.id, so `ORDER BY rowid DESC` is newest first. Phones (by their last 4
+digits) and exact order/tracking numbers use B-tree indexes. `orders_count` holds the number
+of cached orders, kept by triggers on `orders` (migration 0005), so counting is O(1).
 Code that changes searchable order fields outside `models.apply` must re-index them with
 `models.fts` (local writes so far - remarks - do not touch them).
 """
@@ -29,7 +26,6 @@ from sqlalchemy.types import TypeDecorator
 from workstation.models import timefmt
 
 FTS_TABLE = "orders_fts"
-SHORT_FTS_TABLE = "orders_short"
 
 OUTBOX_STATUSES = ("pending", "inflight", "done", "conflict", "rejected")
 
@@ -141,6 +137,15 @@ class Order(Base):
     remark_flag: Mapped[int] = mapped_column(Integer)
     remark_by: Mapped[str | None] = mapped_column(Text)
     remark_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OrdersCount(Base):
+    """One row: how many orders are cached (triggers on `orders` keep it, migration 0005)."""
+
+    __tablename__ = "orders_count"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_orders_count_one_row"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
 
 
 class OrderLine(Base):

@@ -1,20 +1,26 @@
-"""Order lookup for the agent on the phone: one box, six kinds of input.
+"""Order lookup for the agent on the phone: one box, every way an agent types.
 
-Order number (exact or fragment), buyer nickname fragment, receiver name, phone (full or
-last 4 digits), address fragment, tracking number. Exact order/tracking numbers come
-first, then everything else newest first (order ids follow recency, so rowid order is
-time order and `... ORDER BY rowid DESC LIMIT n` streams instead of sorting).
+Each word of the query means what it would mean alone, and every word must hold:
+- exactly 4 digits: the phone's last 4 (`5678`);
+- an 11-digit mobile number: the phone (`13912345678`, also `139-1234-5678` as a whole query);
+- 18 digits: the order number;
+- other digit runs of 5+: a phone ending in them, or a fragment of an order or tracking
+  number (read out on the phone: its last 7 digits);
+- anything else: text found in the order number, tracking number, buyer nickname,
+  receiver name or address (province+city+district+detail), from anywhere; one Chinese
+  character alone is the receiver's surname (`王`).
+So `张伟 5678`, `5678 张伟`, `西湖区 5678` and `tb_lily 杭州` find the orders that hold both
+words. Exact order/tracking numbers come first, then everything else newest first (order
+ids follow recency, so `... ORDER BY rowid DESC LIMIT n` streams instead of sorting).
 
-Paths, all indexed (ENVIRONMENT.md has the measurements behind them):
-- exact order number / tracking number: unique and plain indexes (listed first);
-- exactly 4 digits: the phone's last 4 (`ix_orders_phone_last4`);
-- 5+ digits: phone ending in them (via the last-4 index) plus order-number (or nick,
-  address) fragment (FTS);
-- 3+ character terms: `orders_fts` (trigram; order no., nick, name, address), always
-  quoted so input is never FTS syntax;
-- 1-2 character terms (张伟, 张, 杭州): `orders_short`, grams of name and place names;
-- several words: every word must match (AND).
-Tracking numbers are matched exactly or by prefix (agents paste them whole).
+How: an index drives the lookup - a B-tree when a word is an order number or a phone,
+else the FTS table (`models.fts`) with the AND of all words' tokens - and every word is
+checked on the order row itself in the same statement (the index stores no positions, so
+this check is what makes results exact). Nothing scans `orders`: a query with no
+indexable word (`a`, `12`) returns nothing; such a word still narrows a query with others.
+
+Paging: `search_page(..., before=<last id shown>)` continues with older matches;
+`count_matches` counts up to a cap for "more than N".
 """
 from __future__ import annotations
 
@@ -29,19 +35,21 @@ from datetime import datetime
 import orjson
 from sqlalchemy import Engine
 
-from workstation.models.schema import FTS_TABLE, SHORT_FTS_TABLE
+from workstation.models.fts import CJK_RUN, fold, query_tokens, surname_token
+from workstation.models.schema import FTS_TABLE
 from workstation.models.timefmt import from_db
 
 MAX_QUERY_CHARS = 100  # longer than any order no., phone, tracking no. or address fragment
+MAX_WORDS = 6  # more words than anyone types; bounds the statement
 _SPACES = re.compile(r"\s+")
-# A whole mainland mobile number. Searching it as a digit fragment would intersect nine huge
-# digit-trigram lists (~9 ms at 1M orders when nothing matches) for nothing.
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _PHONE_SEPARATORS = re.compile(r"[\s\-()+]")
-# A pasted order/tracking number this long that matched exactly needs no fragment search
-# (nothing else can contain it; the digit-trigram phrase would cost milliseconds at 1M rows).
+# A pasted order/tracking number this long that matched exactly needs no fragment search.
 _WHOLE_NUMBER = 10
-_TOP = "\U0010ffff"  # sorts after any text: `x <= v < x + _TOP` is "v starts with x"
+_NO_BOUND = 2**63 - 1
+# The order's searchable text, for the per-row check (newlines keep fields apart).
+_HAYSTACK = ("lower(o.order_no || char(10) || o.buyer_nick || char(10) || o.receiver_name || char(10) || "
+             "o.province || o.city || o.district || o.address_detail || char(10) || coalesce(o.tracking_no, ''))")
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,31 @@ class OrderDetail:
         return f"{self.province}{self.city}{self.district}{self.address_detail}"
 
 
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of matches, newest first; `more` says older matches follow (pass the last
+    row's id as `before` to get them)."""
+
+    rows: list[OrderRow]
+    more: bool
+
+    @property
+    def next_before(self) -> int | None:
+        return self.rows[-1].id if self.more and self.rows else None
+
+
+@dataclass(frozen=True)
+class _Word:
+    """What one word of the query means, as SQL on `orders AS o`."""
+
+    check: str  # condition every matching order meets
+    args: tuple
+    seek: str | None = None  # a B-tree condition finding it (order no., phone), or None
+    rank: int = 9  # among seeks: lower finds fewer rows
+    tokens: tuple[str, ...] = ()  # orders_fts tokens all its matches hold
+    phone_seek: str | None = None  # 5+ digits: a phone ending in them (args[:2]) OR the text
+
+
 def normalize_query(query: str) -> str:
     """Full-width → half-width (NFKC), trimmed, single spaces, bounded length."""
     text = unicodedata.normalize("NFKC", query or "")
@@ -125,7 +158,9 @@ def normalize_query(query: str) -> str:
 
 
 def _as_phone(text: str) -> str | None:
-    """'138-0000 1234' or '+86 138 0000 1234' → '13800001234'; None if not phone-like."""
+    """'138-0000 1234', '+86 138 0000 1234' or '0571-8888 6666' → its digits; None if not
+    phone-like. Digits split by spaces alone are one phone only when they make a mobile
+    number: `5678 1234` is two phone tails."""
     if not any(sep in text for sep in " -()+"):
         return None
     digits = _PHONE_SEPARATORS.sub("", text)
@@ -133,6 +168,8 @@ def _as_phone(text: str) -> str | None:
         return None
     if len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]
+    if not any(sep in text for sep in "-()+") and not _MOBILE.fullmatch(digits):
+        return None
     return digits
 
 
@@ -141,8 +178,65 @@ def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _has_token_chars(term: str) -> bool:
-    return any(ch.isalnum() for ch in term)
+def _text_word(word: str) -> _Word:
+    if len(word) == 1 and CJK_RUN.fullmatch(word):
+        return _Word("substr(o.receiver_name, 1, 1) = ?", (word,), tokens=(surname_token(word),))
+    return _Word(f"instr({_HAYSTACK}, ?) > 0", (fold(word),), tokens=tuple(query_tokens(word)))
+
+
+def _digits_word(word: str) -> _Word:
+    if len(word) == 4:
+        return _Word("o.phone_last4 = ?", (word,), seek="o.phone_last4 = ?", rank=2)
+    if _MOBILE.fullmatch(word):
+        cond = "o.phone_last4 = ? AND o.receiver_phone = ?"
+        return _Word(cond, (word[-4:], word), seek=cond, rank=1)
+    if len(word) == 18:
+        return _Word("o.order_no = ?", (word,), seek="o.order_no = ?", rank=0)
+    text = _text_word(word)
+    if len(word) < 5:
+        return text
+    phone = f"o.phone_last4 = ? AND substr(o.receiver_phone, -{len(word)}) = ?"
+    return _Word(f"({phone}) OR {text.check}", (word[-4:], word, *text.args), tokens=text.tokens,
+                 phone_seek=phone)
+
+
+def _words(q: str) -> list[_Word]:
+    phone = _as_phone(q)
+    words = [phone] if phone else [w for w in q.split(" ") if any(ch.isalnum() for ch in w)]
+    return [_digits_word(w) if w.isdigit() else _text_word(w) for w in words[:MAX_WORDS]]
+
+
+def _sources(words: list[_Word], before: int, limit: int) -> list[tuple[str, tuple]]:
+    """Statements yielding the ids of orders meeting every word, newest first, below
+    `before`; one index drives each (see the module docstring)."""
+    checks = " AND ".join(f"({w.check})" for w in words)
+    check_args = tuple(a for w in words for a in w.args)
+
+    def seek(cond: str, args: tuple) -> tuple[str, tuple]:
+        return (f"SELECT o.id FROM orders AS o WHERE {cond} AND o.id < ? AND {checks} "
+                "ORDER BY o.id DESC LIMIT ?", (*args, before, *check_args, limit))
+
+    def fts(tokens: Iterable[str]) -> tuple[str, tuple]:
+        expr = " AND ".join(_quote(t) for t in dict.fromkeys(tokens))
+        # CROSS JOIN keeps the FTS table outside: it streams rowids newest first.
+        return (f"SELECT o.id FROM {FTS_TABLE} CROSS JOIN orders AS o ON o.id = {FTS_TABLE}.rowid "
+                f"WHERE {FTS_TABLE} MATCH ? AND {FTS_TABLE}.rowid < ? AND {checks} "
+                f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT ?", (expr, before, *check_args, limit))
+
+    seeks = sorted((w for w in words if w.seek), key=lambda w: w.rank)
+    if seeks:
+        return [seek(seeks[0].seek, seeks[0].args)]  # type: ignore[arg-type]
+    tokens = [t for w in words if not w.phone_seek for t in w.tokens]
+    if tokens:
+        return [fts(tokens)]
+    either = [w for w in words if w.phone_seek]
+    if either:
+        w = either[0]
+        sources = [seek(w.phone_seek, w.args[:2])]  # type: ignore[arg-type]
+        if w.tokens:
+            sources.append(fts(w.tokens))
+        return sources
+    return []  # nothing indexable (e.g. "a", "12"): never a scan
 
 
 _ROW_COLUMNS = ("id, order_no, buyer_nick, receiver_name, receiver_phone, status, payment_method, "
@@ -161,39 +255,6 @@ def _exact_ids(cur: sqlite3.Cursor, q: str) -> list[int]:
     return [r[0] for r in rows]
 
 
-def _ids(cur: sqlite3.Cursor, sql: str, args: tuple) -> list[int]:
-    return [r[0] for r in cur.execute(sql, args)]
-
-
-def _prefix_ids(cur: sqlite3.Cursor, column: str, prefix: str, limit: int) -> list[int]:
-    """Newest-first ids whose `column` starts with `prefix` (an index range; callers keep
-    prefixes long enough that the range is small, since it is sorted by id)."""
-    return _ids(cur, f"SELECT id FROM orders WHERE {column} >= ? AND {column} < ? ORDER BY id DESC LIMIT ?",
-                (prefix, prefix + _TOP, limit))
-
-
-def _phone_suffix_ids(cur: sqlite3.Cursor, digits: str, limit: int) -> list[int]:
-    """Phones ending in `digits` (a whole number or its last digits): the last-4 index
-    narrows to ~1/10,000 of the orders, then the full suffix is checked."""
-    return _ids(cur, "SELECT id FROM orders WHERE phone_last4 = ? AND substr(receiver_phone, -?) = ? "
-                     "ORDER BY id DESC LIMIT ?", (digits[-4:], len(digits), digits, limit))
-
-
-def _fts_ids(cur: sqlite3.Cursor, long_terms: list[str], short_terms: list[str], limit: int) -> list[int]:
-    """Newest-first ids matching every term: trigram for 3+ characters, grams for 1-2."""
-    long_expr = " AND ".join(_quote(t) for t in long_terms)
-    short_expr = " AND ".join(_quote(t) for t in short_terms)
-    if not short_terms:
-        sql, args = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (long_expr,)
-    elif not long_terms:
-        sql, args = f"SELECT rowid FROM {SHORT_FTS_TABLE} WHERE {SHORT_FTS_TABLE} MATCH ?", (short_expr,)
-    else:
-        sql = (f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND rowid IN "
-               f"(SELECT rowid FROM {SHORT_FTS_TABLE} WHERE {SHORT_FTS_TABLE} MATCH ?)")
-        args = (long_expr, short_expr)
-    return _ids(cur, sql + " ORDER BY rowid DESC LIMIT ?", (*args, limit))
-
-
 def _newest_first(sources: Iterable[list[int]], limit: int) -> list[int]:
     """Merge newest-first id lists into one, without duplicates."""
     out: list[int] = []
@@ -205,29 +266,10 @@ def _newest_first(sources: Iterable[list[int]], limit: int) -> list[int]:
     return out
 
 
-def _match_ids(cur: sqlite3.Cursor, q: str, limit: int) -> list[int]:
-    """Newest-first ids of orders matching `q` (besides the exact numbers)."""
-    if len(q) == 4 and q.isdigit():
-        return _ids(cur, "SELECT id FROM orders WHERE phone_last4 = ? ORDER BY id DESC LIMIT ?", (q, limit))
-    digits = _as_phone(q) or (q if q.isdigit() else None)
-    if digits:
-        if len(digits) < 3:
-            return []
-        if _MOBILE.fullmatch(digits):  # a whole mobile number: only phones can hold it
-            return _phone_suffix_ids(cur, digits, limit)
-        sources = [_fts_ids(cur, [digits], [], limit)]  # order no., or digits in a nick/address
-        if len(digits) >= 5:
-            sources.append(_phone_suffix_ids(cur, digits, limit))
-        return _newest_first(sources, limit)
-    terms = q.split(" ")
-    long_terms = [t for t in terms if len(t) >= 3]
-    short_terms = [t for t in terms if len(t) < 3 and _has_token_chars(t)]
-    if not long_terms and not short_terms:
-        return []
-    sources = [_fts_ids(cur, long_terms, short_terms, limit)]
-    if len(terms) == 1 and len(q) >= 6 and q.isascii() and q.isalnum():
-        sources.append(_prefix_ids(cur, "tracking_no", q.upper(), limit))
-    return _newest_first(sources, limit)
+def _match_ids(cur: sqlite3.Cursor, q: str, limit: int, before: int = _NO_BOUND) -> list[int]:
+    """Newest-first ids (below `before`) of orders matching every word of `q`."""
+    sources = _sources(_words(q), before, limit)
+    return _newest_first(([r[0] for r in cur.execute(sql, args)] for sql, args in sources), limit)
 
 
 def _load_rows(cur: sqlite3.Cursor, ids: list[int]) -> list[OrderRow]:
@@ -242,21 +284,55 @@ def _load_rows(cur: sqlite3.Cursor, ids: list[int]) -> list[OrderRow]:
                      r[11], r[12], r[13], r[14] or "", int(r[15] or 0), from_db(r[16])) for r in rows]
 
 
-def search_orders(engine: Engine, query: str, limit: int = 50) -> list[OrderRow]:
-    """Orders matching what the agent typed: exact numbers first, then newest first."""
+def _page_ids(cur: sqlite3.Cursor, q: str, limit: int, before: int | None) -> list[int]:
+    """Up to `limit` ids: on the first page the exact numbers first, then newest first."""
+    if before is not None:
+        return _match_ids(cur, q, limit, before)
+    ids = _exact_ids(cur, q)
+    if ids and len(q) >= _WHOLE_NUMBER:
+        return ids[:limit]
+    seen = set(ids)
+    return (ids + [i for i in _match_ids(cur, q, limit + len(ids)) if i not in seen])[:limit]
+
+
+def _raw_cursor(conn) -> sqlite3.Cursor:
+    return conn.connection.driver_connection.cursor()
+
+
+def search_page(engine: Engine, query: str, limit: int = 50, before: int | None = None) -> SearchPage:
+    """A page of orders matching what the agent typed: the first page (`before=None`) has
+    the exact numbers first, then newest first; `before=<id>` continues below that id
+    (exact numbers are not repeated: they were on the first page)."""
     q = normalize_query(query)
     if not q or limit <= 0:
-        return []
+        return SearchPage([], False)
     with engine.connect() as conn:
-        cur = conn.connection.driver_connection.cursor()
+        cur = _raw_cursor(conn)
         try:
-            ids = _exact_ids(cur, q)
-            if not (ids and len(q) >= _WHOLE_NUMBER):
-                seen = set(ids)
-                ids += [i for i in _match_ids(cur, q, limit + len(ids)) if i not in seen]
-            return _load_rows(cur, ids[:limit])
+            ids = _page_ids(cur, q, limit + 1, before)
+            return SearchPage(_load_rows(cur, ids[:limit]), len(ids) > limit)
         finally:
             cur.close()
+
+
+def search_orders(engine: Engine, query: str, limit: int = 50) -> list[OrderRow]:
+    """Orders matching what the agent typed: exact numbers first, then newest first."""
+    return search_page(engine, query, limit).rows
+
+
+def count_matches(engine: Engine, query: str, up_to: int = 1000) -> tuple[int, bool]:
+    """How many orders match: (n, True) when n <= `up_to` is the exact count, else
+    (up_to, False) for "more than up_to". Costs about one page of `up_to` rows."""
+    q = normalize_query(query)
+    if not q or up_to <= 0:
+        return 0, True
+    with engine.connect() as conn:
+        cur = _raw_cursor(conn)
+        try:
+            n = len(_page_ids(cur, q, up_to + 1, None))
+        finally:
+            cur.close()
+    return (n, True) if n <= up_to else (up_to, False)
 
 
 _NEWEST_IDS_SQL = "SELECT id FROM orders ORDER BY id DESC LIMIT ?"
@@ -268,16 +344,17 @@ def recent_orders(engine: Engine, limit: int = 50) -> list[OrderRow]:
     if limit <= 0:
         return []
     with engine.connect() as conn:
-        cur = conn.connection.driver_connection.cursor()
+        cur = _raw_cursor(conn)
         try:
-            return _load_rows(cur, _ids(cur, _NEWEST_IDS_SQL, (limit,)))
+            return _load_rows(cur, [r[0] for r in cur.execute(_NEWEST_IDS_SQL, (limit,))])
         finally:
             cur.close()
 
 
 def count_orders(engine: Engine) -> int:
+    """Cached orders, O(1): `orders_count` is kept by triggers in every write transaction."""
     with engine.connect() as conn:
-        return conn.connection.driver_connection.execute("SELECT count(*) FROM orders").fetchone()[0]
+        return conn.connection.driver_connection.execute("SELECT n FROM orders_count").fetchone()[0]
 
 
 _DETAIL_SQL = (

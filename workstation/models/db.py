@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 # Must equal the head of migrations/versions (tests/cache/test_db.py checks it).
-HEAD_REVISION = "0003_sync_state_reload_floor"
+HEAD_REVISION = "0004_remarks_outbox_stock"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # Execution option for writers: take the write lock at BEGIN, so a read-then-write

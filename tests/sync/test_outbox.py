@@ -183,3 +183,16 @@ def test_memo_format_is_the_servers():
     assert outbox.parse_memo(mine) == mutations.parse_memo(mine) == {
         "text": "尺码改L", "reason": "客户来电", "agent_no": "1024", "at": "2026-11-11 14:02"}
     assert outbox.memo_bytes("尺码改L", "客户来电", "1024") == len(mine.encode("utf-8"))
+
+
+def test_take_theirs_drops_the_agents_version_and_shows_the_colleagues(store, agent):
+    cache, puller, pusher = agent
+    _save(cache, 12, "我的")
+    _save(cache, 12, "我的第二版")
+    ops.set_remark(store.engine, store.shop_id, 12, "同事的", 3, "1031")
+    assert pusher.push().conflicts == 1
+    (parked,) = outbox.entries(cache.engine, ("conflict",))
+    cache.writer.run(outbox.take_theirs, parked.mutation_id)
+    assert outbox.entries(cache.engine) == [] and pusher.push().sent == 0
+    puller.run_once()
+    assert _row(cache, 12)["remark"] == "同事的" and _row(cache, 12)["remark_flag"] == 3

@@ -539,6 +539,24 @@ def discard(engine: Engine, mutation_id: str, *, initiator: object = None) -> Ch
     return _changed(KINDS.get(e.kind), {e.entity_id}, {mutation_id}, initiator)
 
 
+def take_theirs(engine: Engine, mutation_id: str, *, initiator: object = None) -> ChangeSet:
+    """Settle a conflict by keeping the colleague's version: the conflicting write and the
+    agent's later waiting edits of that entity (what the merge view showed as "mine") are
+    dropped; the row shows the server's state."""
+    with _txn(engine, "keep the colleague's version") as cur:
+        e = _get(cur, mutation_id)
+        if e.status != "conflict":
+            raise OutboxError("only a change in conflict can be settled this way")
+        later = _rows(cur, "entity = ? AND entity_id = ? AND ordinal > ? AND status IN ('pending', 'conflict')",
+                      (e.entity, e.entity_id, e.ordinal))
+        gone = [e.mutation_id] + [r.mutation_id for r in later]
+        cur.executemany("DELETE FROM outbox WHERE mutation_id = ?", [(m,) for m in gone])
+        kind = KINDS.get(e.kind)
+        if kind is not None:
+            _recompute(cur, kind, e.entity_id)
+    return _changed(KINDS.get(e.kind), {e.entity_id}, set(gone), initiator)
+
+
 def resolve_remark(engine: Engine, mutation_id: str, *, text: str, flag: int, reason: str,
                    agent_no: str, initiator: object = None, now: datetime | None = None) -> ChangeSet:
     """Settle a remark conflict with the agent's merged text: the conflicting write and the

@@ -50,6 +50,7 @@ class Pusher:
         (those told to wait by a Retry-After keep waiting)."""
         if not self._recovered:
             self.writer.run(outbox.recover_inflight)
+            self.writer.run(outbox.prune_done)  # applied writes older than a week
             self._recovered = True
         if reconnected:
             self.writer.run(outbox.make_due)

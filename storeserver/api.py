@@ -18,11 +18,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from sqlalchemy import Engine, delete, insert, select, update
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import auth, cursors, limits, streams
+from . import auth, cursors, limits, mutations, streams
 from .edge import EdgeMiddleware, echo, error_body
 from .db import make_engine, write_txn
 from .models import Agent, AuthSession, Shop
@@ -98,6 +98,39 @@ class ChangesOut(BaseModel):
     changes: list[dict[str, Any]]
     next_cursor: str
     has_more: bool
+
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+class MutationIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+    mutation_id: Annotated[StrictStr, Field(pattern=UUID_PATTERN, description="made by the client; the idempotency key")]
+    kind: Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=NO_NUL, examples=["order.remark"])]
+    entity_id: Annotated[StrictInt, Field(ge=1, le=limits.MAX_INT64)]
+    base_version: Annotated[StrictInt, Field(ge=0, le=limits.MAX_INT64,
+                                             description="the entity version the write was based on")]
+    payload: dict[str, Any]
+
+
+class MutationsIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+    mutations: Annotated[list[MutationIn], Field(min_length=1, max_length=mutations.MAX_BATCH)]
+
+
+class MutationResultOut(BaseModel):
+    mutation_id: str
+    status: Annotated[str, Field(json_schema_extra={"enum": ["applied", "duplicate", "conflict", "rejected"]})]
+    version: int | None = None
+    seq: int | None = None
+    state: dict[str, Any] | None = None
+    original: dict[str, Any] | None = None
+    code: str | None = None
+    reason: str | None = None
+
+
+class MutationsOut(BaseModel):
+    results: list[MutationResultOut]
 
 
 class ErrorOut(BaseModel):
@@ -291,6 +324,15 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
             if h["seq"] != after or loop.time() >= deadline:
                 return json_response(h)
             await asyncio.sleep(min(WAIT_POLL_SECONDS, max(0.0, deadline - loop.time())))
+
+    @app.post("/api/v1/mutations", response_model=MutationsOut, tags=["writes"],
+              responses=AUTH_RESPONSES)
+    def post_mutations(who: Auth, body: MutationsIn):
+        batch = [{**m.model_dump(), "mutation_id": m.mutation_id.lower()} for m in body.mutations]
+        ctx = mutations.Context(who.shop_id, who.agent_no, utcnow())
+        with write_txn(engine) as conn:
+            results = mutations.apply_batch(conn, ctx, batch)
+        return json_response({"results": results})
 
     # Documented as an enum; any other name is answered 404 unknown_stream (not 422).
     StreamName = Annotated[str, Path(description=f"one of {', '.join(STREAMS)}",

@@ -156,6 +156,7 @@ class DemoShop:
         return products
 
     def _make_stock(self, rng: random.Random) -> list[dict]:
+        # page_qty draws from its own generator: the rest of the demo data stays as it was.
         rows, seq = [], len(self._warehouses) + len(self._products)
         for _, sku in self._skus:
             for w in self._warehouses:
@@ -165,7 +166,8 @@ class DemoShop:
                 reserved = rng.randint(1, min(qty, 8)) if qty and rng.random() < 0.3 else 0
                 seq += 1
                 rows.append({"id": len(rows) + 1, "seq": seq, "sku_id": sku["id"],
-                             "warehouse_id": w["id"], "qty": qty, "reserved": reserved})
+                             "warehouse_id": w["id"], "qty": qty, "reserved": reserved,
+                             "page_qty": page_qty(qty, reserved, sku["id"] * 31 + w["id"])})
         return rows
 
     def warehouses(self) -> list[dict]:
@@ -342,6 +344,7 @@ class DemoShop:
                 "completed_at": iso(completed) if completed is not None else None,
                 "closed_at": iso(closed) if closed is not None else None,
                 "remark": remark, "remark_flag": flag, "remark_by": remark_by, "remark_at": remark_at,
+                "remark_version": 1 if remark else 0,
                 "lines": lines,
             }
 
@@ -357,3 +360,19 @@ class DemoShop:
             if limit is None or age < limit:
                 return names[bisect.bisect(cum, rnd() * cum[-1])]
         raise AssertionError("unreachable")
+
+
+def page_qty(qty: int, reserved: int, key: int) -> int:
+    """What the shop page shows: usually what is free to sell, but the page is updated by
+    hand, so about one row in five is out of step (stale counts, a sold-out SKU still
+    offered, stock that the page hides)."""
+    rng = random.Random(key)
+    free = max(0, qty - reserved)
+    roll = rng.random()
+    if roll < 0.08:
+        return free + rng.randint(1, 20)           # the page promises more than there is
+    if roll < 0.14 and free > 0:
+        return 0                                   # shown sold out, but there is stock
+    if roll < 0.20:
+        return max(0, free - rng.randint(1, 10))   # a stale, lower count
+    return free

@@ -125,6 +125,8 @@ class Stock(Base):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id", ondelete="CASCADE"), index=True)
     qty: Mapped[int] = mapped_column(Integer)  # real on-hand; negative when oversold
     reserved: Mapped[int] = mapped_column(Integer, default=0)
+    # What the shop page shows (set by the shop owner, often out of step with the real qty).
+    page_qty: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Buyer(Base):
@@ -179,6 +181,9 @@ class Order(Base):
     remark_flag: Mapped[int] = mapped_column(Integer, default=0)
     remark_by: Mapped[str | None] = mapped_column(String(16))
     remark_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The remark's own version (bumped by remark writes only): a remark write names the
+    # version it was based on, so a status change is never a false conflict.
+    remark_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class OrderLine(Base):
@@ -206,3 +211,31 @@ class Tombstone(Base):
     entity_id: Mapped[int] = mapped_column(BigInteger)
     seq: Mapped[int] = mapped_column(BigInteger)
     deleted_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class RemarkHistory(Base):
+    """Every remark write (a stream: each row is immutable, seq = the write's change number)."""
+    __tablename__ = "remark_history"
+    __table_args__ = _stream_table_args("remark_history")
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    order_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    version: Mapped[int] = mapped_column(Integer)  # the order's remark_version after this write
+    text: Mapped[str] = mapped_column(Text)
+    flag: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    agent_no: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    mutation_id: Mapped[str | None] = mapped_column(String(36))  # None: not made through /mutations
+
+
+class Mutation(Base):
+    """The dedupe record of POST /mutations, written in the same transaction as the effect:
+    a retried mutation id gets its ORIGINAL answer back."""
+    __tablename__ = "mutations"
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True)
+    mutation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -167,7 +167,39 @@ def set_order_status(engine: Engine, shop_id: int, order_id: int, status: str, *
         elif status in ("closed", "refunded"):
             values["closed_at"] = now
         conn.execute(update(_orders).where(_orders.c.id == order_id).values(**values))
+        _move_stock(conn, shop_id, order_id, row, status)
         return seq
+
+
+# Statuses in which an order's goods are held for it (paid, not yet shipped).
+_HOLDING = ("paid", "documents_made", "refunding")
+
+
+def _move_stock(conn: Connection, shop_id: int, order_id: int, before, status: str) -> None:
+    """Keep `reserved` in step with the order: paid -> reserved; shipped -> taken from qty and
+    released; closed/refunded before shipping -> released."""
+    held = before.status in _HOLDING and before.shipped_at is None
+    if before.status == "unpaid" and status == "paid":
+        _for_each_line(conn, shop_id, order_id, reserve=1, take=0)
+    elif held and status == "shipped":
+        _for_each_line(conn, shop_id, order_id, reserve=-1, take=1)
+    elif held and status in ("closed", "refunded"):
+        _for_each_line(conn, shop_id, order_id, reserve=-1, take=0)
+
+
+def _for_each_line(conn: Connection, shop_id: int, order_id: int, *, reserve: int, take: int) -> None:
+    lines = conn.execute(select(_lines.c.sku_id, func.sum(_lines.c.qty)).where(
+        _lines.c.order_id == order_id).group_by(_lines.c.sku_id)).all()
+    for sku_id, n in lines:
+        rows = conn.execute(select(_stock.c.id, _stock.c.qty, _stock.c.reserved).where(
+            _stock.c.shop_id == shop_id, _stock.c.sku_id == sku_id).with_for_update()).all()
+        if not rows:
+            continue
+        # Reserve where most is free; release and ship from where most is held for orders.
+        pick = max(rows, key=(lambda r: r.qty - r.reserved) if reserve > 0 else (lambda r: r.reserved))
+        conn.execute(update(_stock).where(_stock.c.id == pick.id).values(
+            reserved=max(0, pick.reserved + reserve * n), qty=pick.qty - take * n,
+            seq=reserve_seq(conn, shop_id)))
 
 
 def advance_order(engine: Engine, shop_id: int, order_id: int, now: datetime | None = None) -> int:
@@ -183,17 +215,25 @@ def advance_order(engine: Engine, shop_id: int, order_id: int, now: datetime | N
 
 
 def set_remark(engine: Engine, shop_id: int, order_id: int, text: str, flag: int, agent_no: str,
-               now: datetime | None = None) -> int:
+               now: datetime | None = None, reason: str = "") -> int:
+    """A remark written by the back office: stored as given (no trailer), no base version (it
+    never conflicts), with a history entry. Returns the order's new seq (the history entry
+    takes the number before it)."""
+    from .mutations import Rejected, write_remark
+
     if not 0 <= flag <= 5:
         raise ValueError("remark flag must be 0..5")
-    if len(text.encode("utf-8")) > 1000:
-        raise ValueError("a remark holds at most 1000 bytes")
     with write_txn(engine) as conn:
-        seq = reserve_seq(conn, shop_id)
-        _order(conn, shop_id, order_id)
-        conn.execute(update(_orders).where(_orders.c.id == order_id).values(
-            remark=text, remark_flag=flag, remark_by=agent_no, remark_at=now or utcnow(), seq=seq))
-        return seq
+        reserve_seq(conn, shop_id, 0)  # the shop lock, like every writer
+        try:
+            result = write_remark(conn, shop_id, order_id, text=text, flag=flag, reason=reason,
+                                  agent_no=agent_no, now=now or utcnow(), base_version=None,
+                                  compose=False)
+        except Rejected as exc:
+            if exc.code == "not_found":
+                raise NotFound(f"order {order_id}") from None
+            raise ValueError(exc.reason) from None
+        return result["seq"]
 
 
 def set_line_qty(engine: Engine, shop_id: int, line_id: int, qty: int) -> int:
@@ -216,12 +256,14 @@ def set_line_qty(engine: Engine, shop_id: int, line_id: int, qty: int) -> int:
 
 
 def set_stock_qty(engine: Engine, shop_id: int, stock_id: int, qty: int,
-                  reserved: int | None = None) -> int:
+                  reserved: int | None = None, page_qty: int | None = None) -> int:
     with write_txn(engine) as conn:
         seq = reserve_seq(conn, shop_id)
         values: dict = {"qty": qty, "seq": seq}
         if reserved is not None:
             values["reserved"] = reserved
+        if page_qty is not None:
+            values["page_qty"] = page_qty
         done = conn.execute(update(_stock).where(_stock.c.id == stock_id, _stock.c.shop_id == shop_id)
                             .values(**values)).rowcount
         if not done:

@@ -17,7 +17,8 @@ from sqlalchemy import Connection, DateTime, Engine, func, insert, select, text,
 from . import auth
 from .db import write_txn
 from .demodata import DemoShop, generate
-from .models import Agent, Buyer, Order, OrderLine, Product, Shop, Sku, Stock, Warehouse
+from .models import (Agent, Buyer, Order, OrderLine, Product, RemarkHistory, Shop, Sku, Stock,
+                     Warehouse)
 from .ops import utcnow
 
 CHUNK = 5000
@@ -57,8 +58,9 @@ def seed_shop(engine: Engine, demo: DemoShop, *, shop_name: str | None = None,
                               "warehouse_id": s["warehouse_id"] + off["warehouses"]} for s in demo.stock()))
         load(conn, "buyers", (_buyer_row(b, shop_id, off) for b in demo.buyers()))
         _load_orders(conn, load, demo.orders(), shop_id, off)
+        last = _history_of_seeded_remarks(conn, shop_id, demo.last_seq)
         conn.execute(update(Shop.__table__).where(Shop.__table__.c.id == shop_id)
-                     .values(seq=demo.last_seq))
+                     .values(seq=last))
         if conn.dialect.name == "postgresql":
             _reset_pg_sequences(conn)
     if engine.dialect.name == "postgresql":
@@ -66,6 +68,22 @@ def seed_shop(engine: Engine, demo: DemoShop, *, shop_name: str | None = None,
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     return shop_id
+
+
+def _history_of_seeded_remarks(conn: Connection, shop_id: int, last_seq: int) -> int:
+    """One history entry (version 1) per seeded remark, numbered after everything else;
+    returns the shop's new last seq."""
+    o, h = Order.__table__, RemarkHistory.__table__
+    rows = conn.execute(select(o.c.id, o.c.remark_version, o.c.remark, o.c.remark_flag, o.c.remark_by,
+                               o.c.remark_at)
+                        .where(o.c.shop_id == shop_id, o.c.remark != "", o.c.remark_by.is_not(None),
+                               o.c.remark_at.is_not(None)).order_by(o.c.id)).all()
+    for chunk in _chunks({"shop_id": shop_id, "seq": last_seq + i, "order_id": r.id,
+                          "version": r.remark_version, "text": r.remark, "flag": r.remark_flag,
+                          "reason": "", "agent_no": r.remark_by, "created_at": r.remark_at,
+                          "mutation_id": None} for i, r in enumerate(rows, 1)):
+        conn.execute(insert(h), chunk)
+    return last_seq + len(rows)
 
 
 def _without(d: dict, key: str) -> dict:

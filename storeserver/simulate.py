@@ -73,8 +73,13 @@ class Simulator:
 
     def _stock(self) -> None:
         sid = self._pick(_stock, _stock.c.shop_id == self.shop_id, newest=100_000)
-        if sid is not None:
-            ops.set_stock_qty(self.engine, self.shop_id, sid, self.rng.randint(0, 80))
+        if sid is None:
+            return
+        # A count in the warehouse; now and then the shop page is updated to match, else it
+        # drifts (page/real mismatches stay visible in the demo).
+        qty = self.rng.choice((0, 0, 1, 2, 3)) if self.rng.random() < 0.3 else self.rng.randint(4, 80)
+        page = qty if self.rng.random() < 0.5 else None
+        ops.set_stock_qty(self.engine, self.shop_id, sid, qty, page_qty=page)
 
     def _remark(self) -> None:
         oid = self._pick(_orders, _orders.c.shop_id == self.shop_id)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Table, func, select
 
-from .models import Buyer, Order, OrderLine, Product, Sku, Stock, Tombstone, Warehouse
+from .models import (Buyer, Order, OrderLine, Product, RemarkHistory, Sku, Stock, Tombstone,
+                     Warehouse)
 
 _tombs = Tombstone.__table__
 
@@ -49,6 +50,7 @@ _DECLARED = (
     ServerStream("warehouses", Warehouse.__table__),
     ServerStream("products", Product.__table__, ServerChild(Sku.__table__, "skus", "product_id")),
     ServerStream("stock", Stock.__table__),
+    ServerStream("remarks", RemarkHistory.__table__),
     ServerStream("buyers", Buyer.__table__),
     ServerStream("orders", Order.__table__, ServerChild(OrderLine.__table__, "lines", "order_id")),
 )

@@ -57,7 +57,8 @@ SMALL_STOCK = {
 def small_stock() -> list[dict]:
     rows = []
     for i, ((sku, wh), (qty, reserved)) in enumerate(SMALL_STOCK.items(), start=1):
-        rows.append({"id": i, "seq": 100 + i, "sku_id": sku, "warehouse_id": wh, "qty": qty, "reserved": reserved})
+        rows.append({"id": i, "seq": 100 + i, "sku_id": sku, "warehouse_id": wh, "qty": qty, "reserved": reserved,
+                     "page_qty": max(0, qty - reserved)})  # the shop page agrees unless a test says not
     return rows
 
 
@@ -100,7 +101,8 @@ def add_page_column(engine, figures: dict[int, int] | None = None) -> None:
     and set it for the given stock ids. Only for tests of the page/real mismatch path."""
     with engine.begin() as conn:
         raw = conn.connection.driver_connection
-        raw.execute("ALTER TABLE stock ADD COLUMN page_qty INTEGER")
+        if not any(r[1] == "page_qty" for r in raw.execute("PRAGMA table_info(stock)")):
+            raw.execute("ALTER TABLE stock ADD COLUMN page_qty INTEGER")
         for sid, page in (figures or {}).items():
             raw.execute("UPDATE stock SET page_qty = ? WHERE id = ?", (page, sid))
 
@@ -110,7 +112,9 @@ def set_stock(engine, sku: int, warehouse: int, qty: int, reserved: int, seq: in
     from workstation.models.apply import apply_changes
 
     sid = stock_id(sku, warehouse)
-    item = {"id": sid, "seq": seq, "sku_id": sku, "warehouse_id": warehouse, "qty": qty, "reserved": reserved}
+    qty0, reserved0 = SMALL_STOCK[(sku, warehouse)]
+    item = {"id": sid, "seq": seq, "sku_id": sku, "warehouse_id": warehouse, "qty": qty, "reserved": reserved,
+            "page_qty": max(0, qty0 - reserved0)}  # the shop page has not caught up
     return apply_changes(engine, "stock", [{"seq": seq, "op": "upsert", "item": item}], next_cursor=f"feed-{seq}")
 
 

@@ -30,7 +30,7 @@ def make_order(id: int, seq: int | None = None, **over) -> dict:
         "carrier": "SF", "tracking_no": f"SF{id:010d}",
         "created_at": f"2026-11-{1 + id % 28:02d}T02:13:00Z", "paid_at": "2026-11-11T02:14:00Z",
         "shipped_at": None, "completed_at": None, "closed_at": None,
-        "remark": "", "remark_flag": 0, "remark_by": None, "remark_at": None,
+        "remark": "", "remark_flag": 0, "remark_by": None, "remark_at": None, "remark_version": 0,
         "lines": [
             {"id": id * 10 + 1, "sku_id": 7, "style_no": "ST-1", "product_name": "羊毛衫",
              "colour": "红", "size": "M", "outer_id": "ST-1-RED-M", "qty": 1, "unit_price_cents": 12900},

@@ -144,7 +144,7 @@ def test_products_replace_their_skus(cache, engine):
 
 def test_other_streams_round_trip(cache, engine):
     snapshot(engine, "warehouses", [{"id": 1, "seq": 1, "name": "杭州仓", "code": "HZ"}])
-    snapshot(engine, "stock", [{"id": 5, "seq": 2, "sku_id": 100, "warehouse_id": 1, "qty": 7, "reserved": 2}])
+    snapshot(engine, "stock", [{"id": 5, "seq": 2, "sku_id": 100, "warehouse_id": 1, "qty": 7, "reserved": 2, "page_qty": 5}])
     snapshot(engine, "buyers", [make_buyer(9)])
     assert _rows(cache, "SELECT name FROM warehouses") == [("杭州仓",)]
     assert _rows(cache, "SELECT qty, reserved FROM stock") == [(7, 2)]

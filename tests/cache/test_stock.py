@@ -88,7 +88,7 @@ def test_the_grid_holds_real_reserved_and_available_per_warehouse(shop):
     assert black_m.available == -1 and black_m.out_of_stock  # oversold: shown, not hidden
     assert grid.cell(3, 1).out_of_stock and grid.cell(3, 2).out_of_stock
     assert grid.total_available(1) == 9  # 9 in the main warehouse, 0 in Guangzhou
-    assert grid.page_known is False and main.page is None and not main.page_mismatch
+    assert grid.page_known and main.page == 9 and not main.page_mismatch  # the page agrees here
     assert grid.as_of is not None  # the stock stream's last sync
     assert grid.complete and stock_id(1, 1) in grid.stock_ids
 
@@ -115,11 +115,9 @@ def test_the_page_figure_appears_when_the_cache_has_the_column(tmp_path):
         cache.close()
 
 
-def test_the_page_column_is_looked_up_once_per_engine(shop):
-    assert S.page_column(shop.engine) is False
-    add_page_column(shop.engine)
-    assert S.page_column(shop.engine) is False  # remembered; a migration reopens the cache anyway
-
+def test_the_page_figure_is_in_every_cache(shop):
+    """Migration 0004 gives every cache `stock.page_qty`: the grid always has the page row."""
+    assert S.page_column(shop.engine) is True
 
 def test_substitutes_same_style_then_similar_styles(shop):
     subs = S.find_substitutes(shop.engine, 3)  # 白色 L: none anywhere

@@ -39,8 +39,10 @@ def test_checked_in_file_is_really_at_revision_0001():
 
 
 def test_cache_from_0001_upgrades_to_head_and_keeps_everything(old_cache):
-    before = {t: _rows(old_cache, f"SELECT * FROM {t} ORDER BY 1")
-              for t in ("orders", "order_lines", "buyers", "products", "skus", "stock", "warehouses")}
+    tables = ("orders", "order_lines", "buyers", "products", "skus", "stock", "warehouses")
+    # The columns 0001 had (later migrations add columns; these must keep their values).
+    columns = {t: ", ".join(r[1] for r in _rows(old_cache, f"PRAGMA table_info({t})")) for t in tables}
+    before = {t: _rows(old_cache, f"SELECT {columns[t]} FROM {t} ORDER BY 1") for t in tables}
     cache = db.open_cache(old_cache)
     try:
         engine = cache.engine
@@ -48,7 +50,7 @@ def test_cache_from_0001_upgrades_to_head_and_keeps_everything(old_cache):
             raw = conn.connection.driver_connection
             assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == db.HEAD_REVISION
             for table, rows in before.items():
-                assert raw.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall() == rows, table
+                assert raw.execute(f"SELECT {columns[table]} FROM {table} ORDER BY 1").fetchall() == rows, table
             # sync cursors survive: the next sync resumes where the old release stopped
             state = raw.execute("SELECT stream, phase, cursor, feed_cursor, applied, last_synced_at "
                                 "FROM sync_state ORDER BY stream").fetchall()
@@ -153,5 +155,47 @@ def test_upgrade_to_0003_sync_state_reload_floor(old_cache):
         assert get_stream_state(cache.engine, "orders").phase == "reload"
         # Lookups still answer from the old rows while the new snapshot arrives.
         assert [r.id for r in search_orders(cache.engine, "SO-20241111-0002")] == [1002]
+    finally:
+        cache.close()
+
+
+V0003 = DATA / "cache-v0003-outbox.sqlite"
+
+
+def test_upgrade_to_0004_remarks_outbox_stock(tmp_path):
+    """A 0003 file (made by tests/data/make_cache_v0003_outbox.py): every row, cursor and queued
+    write stays; orders get remark_version 0 and stock page_qty 0 until the server's rows
+    arrive; queued writes keep their order (ordinal from the insertion order) and can be
+    taken for sending; the remarks stream starts empty."""
+    from tests.data import make_cache_v0003_outbox as v0003
+    from workstation.models import outbox
+
+    path = tmp_path / "cache.sqlite"
+    shutil.copyfile(V0003, path)
+    assert _rows(path, "SELECT version_num FROM alembic_version") == [(v0003.REVISION,)]
+    before = {t: _rows(path, f"SELECT * FROM {t} ORDER BY 1")
+              for t in ("orders", "order_lines", "stock", "sync_state", "outbox")}
+    order_of_writes = [m for (m,) in _rows(path, "SELECT mutation_id FROM outbox ORDER BY rowid")]
+    cache = db.open_cache(path)
+    try:
+        with cache.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == db.HEAD_REVISION
+            orders = raw.execute("SELECT * FROM orders ORDER BY 1").fetchall()
+            assert [r[:-1] for r in orders] == before["orders"] and {r[-1] for r in orders} == {0}
+            assert raw.execute("SELECT * FROM order_lines ORDER BY 1").fetchall() == before["order_lines"]
+            assert raw.execute("SELECT * FROM sync_state ORDER BY 1").fetchall() == before["sync_state"]
+            outbox_rows = raw.execute("SELECT * FROM outbox ORDER BY 1").fetchall()
+            assert [r[:12] for r in outbox_rows] == before["outbox"]
+            assert [m for (m,) in raw.execute("SELECT mutation_id FROM outbox ORDER BY ordinal")] == order_of_writes
+            assert raw.execute("SELECT count(*) FROM remark_history").fetchone() == (0,)
+            assert raw.execute("SELECT count(*) FROM outbox_shadow").fetchone() == (0,)
+        assert search_orders(cache.engine, "王小明")[0].id == 1003
+        # The writes an older release queued are still sent, oldest first (the one that was
+        # being sent goes back to pending first).
+        cache.writer.run(outbox.recover_inflight)
+        batch = cache.writer.run(outbox.take_batch)
+        waiting = {r[0] for r in v0001.OUTBOX if r[6] != "done"} | {v0003.LATE_OUTBOX[0]}
+        assert [e.mutation_id for e in batch] == [m for m in order_of_writes if m in waiting]
     finally:
         cache.close()

@@ -83,7 +83,8 @@ def target(store_factory, request) -> Target:
 
 OPERATIONS = [("POST", "/api/v1/auth/login"), ("GET", "/api/v1/me"), ("GET", "/api/v1/sync/head"),
               ("GET", "/api/v1/sync/wait"), ("GET", "/api/v1/sync/{stream}/snapshot"),
-              ("GET", "/api/v1/sync/{stream}/changes"), ("POST", "/api/v1/auth/logout")]
+              ("GET", "/api/v1/sync/{stream}/changes"), ("POST", "/api/v1/mutations"),
+              ("POST", "/api/v1/auth/logout")]
 
 
 @pytest.mark.slow

@@ -41,7 +41,8 @@ def _shop_seq(engine, shop_id) -> int:
 
 
 def test_seed_sets_shop_sequence_past_every_row(server_engine, shop):
-    assert _shop_seq(server_engine, shop) == _max_seq(server_engine, shop) == generate(30, seed=5).last_seq
+    # the seeded remarks' history entries come after the demo's own numbers
+    assert _shop_seq(server_engine, shop) == _max_seq(server_engine, shop) > generate(30, seed=5).last_seq
     assert generate(30, seed=5).last_seq > 200 + 30  # warehouses, catalogue, stock, buyers, orders
 
 
@@ -52,7 +53,8 @@ def test_each_write_takes_the_next_number(server_engine, shop):
             ops.set_stock_qty(eng, shop, 1, 12, reserved=2),
             ops.set_member_level(eng, shop, 1, "vip"),
             ops.delete_order(eng, shop, 3)]
-    assert seqs == list(range(before + 1, before + 5))
+    # A remark takes two numbers: its history entry, then the order.
+    assert seqs == list(range(before + 2, before + 6))
     assert _shop_seq(eng, shop) == _max_seq(eng, shop) == seqs[-1]
     oid = ops.create_order(eng, shop, 2, [(1, 1)])
     with eng.connect() as conn:
@@ -102,3 +104,52 @@ def test_simulator_makes_live_changes(server_engine, shop):
     assert set(kinds) <= {"order", "advance", "stock", "remark"} and len(set(kinds)) > 1
     assert _shop_seq(server_engine, shop) > before
     assert _shop_seq(server_engine, shop) == _max_seq(server_engine, shop)
+
+
+def _stock_of(engine, shop_id, sku_id) -> tuple[int, int]:
+    from storeserver.models import Stock
+
+    with engine.connect() as conn:
+        rows = conn.execute(select(Stock.qty, Stock.reserved).where(
+            Stock.shop_id == shop_id, Stock.sku_id == sku_id)).all()
+    return sum(r.qty for r in rows), sum(r.reserved for r in rows)
+
+
+def test_the_order_lifecycle_keeps_reserved_stock_in_step(server_engine, shop):
+    """paid -> reserved; shipped -> taken from the real count and released; closed before
+    shipping -> released; each stock change in the feed (its own seq, same transaction)."""
+    eng = server_engine
+    sku = 5
+    qty0, res0 = _stock_of(eng, shop, sku)
+    shipped = ops.create_order(eng, shop, 1, [(sku, 2)])
+    assert _stock_of(eng, shop, sku) == (qty0, res0)                # unpaid: nothing held
+    ops.advance_order(eng, shop, shipped)                            # paid
+    assert _stock_of(eng, shop, sku) == (qty0, res0 + 2)
+    ops.advance_order(eng, shop, shipped)                            # documents made
+    assert _stock_of(eng, shop, sku) == (qty0, res0 + 2)
+    ops.advance_order(eng, shop, shipped)                            # shipped
+    assert _stock_of(eng, shop, sku) == (qty0 - 2, res0)
+    ops.advance_order(eng, shop, shipped)                            # completed: no change
+    assert _stock_of(eng, shop, sku) == (qty0 - 2, res0)
+
+    closed = ops.create_order(eng, shop, 1, [(sku, 1)])
+    ops.advance_order(eng, shop, closed)
+    assert _stock_of(eng, shop, sku) == (qty0 - 2, res0 + 1)
+    ops.set_order_status(eng, shop, closed, "closed")
+    assert _stock_of(eng, shop, sku) == (qty0 - 2, res0)
+    never_paid = ops.create_order(eng, shop, 1, [(sku, 1)])
+    ops.set_order_status(eng, shop, never_paid, "closed")
+    assert _stock_of(eng, shop, sku) == (qty0 - 2, res0)
+    assert _shop_seq(eng, shop) == _max_seq(eng, shop)               # stock changes numbered too
+
+
+def test_the_simulator_keeps_changing_stock(server_engine, shop):
+    from storeserver.models import Stock
+
+    sim = Simulator(server_engine, shop, seed=4)
+    with server_engine.connect() as conn:
+        before = dict(conn.execute(select(Stock.id, Stock.seq).where(Stock.shop_id == shop)).all())
+    kinds = [sim.step() for _ in range(40)]
+    with server_engine.connect() as conn:
+        after = dict(conn.execute(select(Stock.id, Stock.seq).where(Stock.shop_id == shop)).all())
+    assert "stock" in kinds and sum(after[i] != before[i] for i in before) >= kinds.count("stock")

@@ -28,7 +28,10 @@ def _server_key(stream: str, e: dict) -> tuple:
                             for s in e["skus"]))
         return (e["seq"], e["style_no"], e["name"], e["category"], e["page_price_cents"], skus)
     if stream == "stock":
-        return (e["seq"], e["sku_id"], e["warehouse_id"], e["qty"], e["reserved"])
+        return (e["seq"], e["sku_id"], e["warehouse_id"], e["qty"], e["reserved"], e["page_qty"])
+    if stream == "remarks":
+        return (e["seq"], e["order_id"], e["version"], e["text"], e["flag"], e["reason"],
+                e["agent_no"], _t(e["created_at"]), e["mutation_id"])
     if stream == "buyers":
         addresses = e["addresses"] if isinstance(e["addresses"], list) else json.loads(e["addresses"])
         return (e["seq"], e["nick"], e["name"], e["phone"], e["member_level"],
@@ -38,7 +41,8 @@ def _server_key(stream: str, e: dict) -> tuple:
     return (e["seq"], e["order_no"], e["buyer_id"], e["status"], e["payment_method"],
             e["total_cents"], e["receiver_name"], e["receiver_phone"], e["address_detail"],
             e["carrier"], e["tracking_no"], _t(e["created_at"]), _t(e["paid_at"]),
-            _t(e["shipped_at"]), _t(e["closed_at"]), e["remark"], e["remark_flag"], lines)
+            _t(e["shipped_at"]), _t(e["closed_at"]), e["remark"], e["remark_flag"], e["remark_version"],
+            lines)
 
 
 def server_view(engine, shop_id: int) -> dict[str, dict[int, tuple]]:
@@ -62,6 +66,8 @@ def cache_view(path: Path) -> dict[str, dict[int, tuple]]:
                            for r in db.execute("SELECT * FROM products")}
         out["stock"] = {r["id"]: _server_key("stock", dict(r)) for r in db.execute("SELECT * FROM stock")}
         out["buyers"] = {r["id"]: _server_key("buyers", dict(r)) for r in db.execute("SELECT * FROM buyers")}
+        out["remarks"] = {r["id"]: _server_key("remarks", dict(r))
+                          for r in db.execute("SELECT * FROM remark_history")}
         lines: dict[int, list[dict]] = {}
         for r in db.execute("SELECT * FROM order_lines"):
             lines.setdefault(r["order_id"], []).append(dict(r))

@@ -18,6 +18,7 @@ ORDER = {"id": 7, "seq": 70, "order_no": "202611110213000007", "buyer_id": 5, "b
          "carrier": None, "tracking_no": None, "created_at": "2026-11-11T02:13:00Z",
          "paid_at": "2026-11-11T02:14:00Z", "shipped_at": None, "completed_at": None,
          "closed_at": None, "remark": "", "remark_flag": 0, "remark_by": None, "remark_at": None,
+         "remark_version": 0,
          "lines": [LINE]}
 
 

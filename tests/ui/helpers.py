@@ -25,6 +25,7 @@ def make_order(i: int, **over) -> dict:
         "shipped_at": None, "completed_at": None, "closed_at": None,
         "remark": "换货：M码缺货，改发L码" if i % 3 == 0 else "", "remark_flag": 1 if i % 3 == 0 else 0,
         "remark_by": "1024" if i % 3 == 0 else None, "remark_at": "2026-11-11T03:00:00Z" if i % 3 == 0 else None,
+        "remark_version": 1 if i % 3 == 0 else 0,
         "lines": [{"id": i * 10 + 1, "sku_id": 7, "style_no": "A1023", "product_name": "纯棉圆领T恤",
                    "colour": "白色", "size": "L", "outer_id": "A1023-W-L", "qty": 2, "unit_price_cents": 4950}],
     }

@@ -27,12 +27,12 @@ def _cell(model, sku, warehouse, figure):
 def test_rows_are_figures_per_colour_per_warehouse(qapp, shop):
     model = StockGridModel()
     model.set_style(S.style_stock(shop.engine, 1))
-    assert model.rowCount() == 2 * 2 * 3  # warehouses × colours × (available, real, reserved)
+    assert model.rowCount() == 2 * 2 * 4  # warehouses × colours × (available, real, reserved, page)
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == \
         ["Warehouse", "Colour", "Figure", "S", "M", "L"]
     first = [model.data(model.index(r, c)) for r in range(3) for c in range(3)]
     assert first == ["杭州主仓", "白色", "Available", "", "", "Real", "", "", "Reserved"]
-    assert model.data(model.index(3, GridColumn.COLOUR)) == "黑色"
+    assert model.data(model.index(4, GridColumn.COLOUR)) == "黑色"
     white_s = _cell(model, 1, 1, Figure.AVAILABLE)
     assert model.data(white_s) == "9" and model.data(white_s, STATE_ROLE) == "ok"
     assert model.data(_cell(model, 1, 1, Figure.REAL)) == "12"
@@ -66,16 +66,9 @@ def test_the_page_row_and_its_mismatch_appear_when_known(qapp, tmp_path):
         assert model.data(oversells) == "⚠ 15" and model.data(oversells, STATE_ROLE) == "mismatch"
         assert model.data(oversells, _BG) is not None
         assert "the page shows more than can ship" in model.data(oversells, _TIP)
-        assert model.data(_cell(model, 2, 1, Figure.PAGE)) == "—"  # no page figure for that row yet
+        assert model.data(_cell(model, 2, 1, Figure.PAGE), STATE_ROLE) == "ok"  # the page agrees there
     finally:
         cache.close()
-
-
-def test_without_the_page_column_there_is_no_page_row(qapp, shop):
-    model = StockGridModel()
-    model.set_style(S.style_stock(shop.engine, 1))
-    assert Figure.PAGE not in {row.figure for row in model.grid_rows()}
-    assert not model.index_of(1, 1, Figure.PAGE).isValid()
 
 
 def test_a_changed_stock_row_updates_only_its_cells(qapp, shop):
@@ -87,10 +80,12 @@ def test_a_changed_stock_row_updates_only_its_cells(qapp, shop):
     set_stock(shop.engine, 1, 1, qty=12, reserved=12)  # 白色 S in the main warehouse all reserved
     model.set_style(S.style_stock(shop.engine, 1))
     assert resets == []
-    # one dataChanged per figure cell of that SKU in that warehouse, nothing else
+    # one dataChanged per figure cell of that SKU in that warehouse (the page cell too: it now
+    # shows more than can ship), nothing else
     expected = {(i.row(), i.column(), i.row(), i.column())
-                for i in (_cell(model, 1, 1, f) for f in (Figure.AVAILABLE, Figure.REAL, Figure.RESERVED))}
-    assert set(changed) == expected and len(changed) == 3
+                for i in (_cell(model, 1, 1, f) for f in (Figure.AVAILABLE, Figure.REAL, Figure.RESERVED,
+                                                          Figure.PAGE))}
+    assert set(changed) == expected and len(changed) == 4
     assert model.data(_cell(model, 1, 1, Figure.AVAILABLE)) == "✕ 0"
     assert model.data(_cell(model, 1, 1, Figure.AVAILABLE), CELL_ROLE).reserved == 12
 

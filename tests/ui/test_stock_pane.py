@@ -243,7 +243,8 @@ def test_a_sync_page_through_the_writer_reaches_the_grid(qtbot, pane, cache):
         _open_top(qtbot, pane)
         index = pane.grid.index_of(10, 2)  # 白色 L in Guangzhou: 4
         assert pane.grid.data(index) == "4"
-        item = {"id": stock_id(10, 2), "seq": 7000, "sku_id": 10, "warehouse_id": 2, "qty": 1, "reserved": 1}
+        item = {"id": stock_id(10, 2), "seq": 7000, "sku_id": 10, "warehouse_id": 2, "qty": 1, "reserved": 1,
+                "page_qty": 0}
         with qtbot.waitSignal(pane.style_shown, timeout=5000):
             cache.writer.submit(apply_changes, "stock", [{"seq": 7000, "op": "upsert", "item": item}],
                                 next_cursor="feed-7000")

@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sqlalchemy import JSON
 
-from workstation.models import fts, timefmt
+from workstation.models import fts, outbox, timefmt
 from workstation.models.changes import ChangeSet, StreamChange
 from workstation.models.db import IMMEDIATE, CacheError
 from workstation.models.schema import Base, UtcDateTime
@@ -263,6 +263,7 @@ def apply_snapshot_page(engine: Engine, stream: str, items: list[dict], *, next_
         reload = old.phase == "reload"
         items = _newest_per_id(items)
         change = _write_rows(cur, spec, items, [], reload=reload)
+        outbox.reapply(cur, stream, change.upserted)  # a pull never hides a waiting write
         floor = old.reload_floor
         if reload:
             ids = {it["id"] for it in items}
@@ -307,6 +308,7 @@ def apply_changes(engine: Engine, stream: str, changes: list[dict], *, next_curs
         if len(upserts) + len(deletes) != len(last):
             raise ApplyError("a change's op must be 'upsert' or 'delete'; nothing was changed")
         change = _write_rows(cur, spec, upserts, deletes)
+        outbox.reapply(cur, stream, change.upserted)  # a pull never hides a waiting write
         old = read_state(cur, stream)
         synced = old.last_synced_at if has_more else timefmt.utc_now()
         write_state(cur, replace(old, phase="feed", cursor=next_cursor,

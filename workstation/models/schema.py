@@ -86,6 +86,24 @@ class Stock(Base):
     warehouse_id: Mapped[int] = mapped_column(Integer)
     qty: Mapped[int] = mapped_column(Integer)
     reserved: Mapped[int] = mapped_column(Integer)
+    page_qty: Mapped[int] = mapped_column(Integer, server_default="0")  # 0004
+
+
+class RemarkHistory(Base):
+    """Remark writes as the server recorded them (the `remarks` stream, 0004)."""
+
+    __tablename__ = "remark_history"
+    __table_args__ = (Index("ix_remark_history_order_id", "order_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    order_id: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    flag: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    agent_no: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    mutation_id: Mapped[str | None] = mapped_column(Text)
 
 
 class Buyer(Base):
@@ -137,6 +155,7 @@ class Order(Base):
     remark_flag: Mapped[int] = mapped_column(Integer)
     remark_by: Mapped[str | None] = mapped_column(Text)
     remark_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    remark_version: Mapped[int] = mapped_column(Integer, server_default="0")  # 0004
 
 
 class OrdersCount(Base):
@@ -189,6 +208,7 @@ class Outbox(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_entity", "entity", "entity_id", "ordinal"),
         CheckConstraint(
             "status IN ('pending', 'inflight', 'done', 'conflict', 'rejected')", name="ck_outbox_status"
         ),
@@ -205,3 +225,25 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # 0004: the order writes were made in (per entity, they reach the server in this order)
+    ordinal: Mapped[int | None] = mapped_column(Integer)
+    error_code: Mapped[str | None] = mapped_column(Text)  # the server's code when rejected
+    # what the row does to its entity in the cache (the fields it sets, as stored)
+    local_state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the server's state of those fields when the write was made (the merge view's "base")
+    base_state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the server's answer (applied: the new state; conflict: the current state)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class OutboxShadow(Base):
+    """The server's state of the fields that unsent writes overlay in the cache (0004).
+
+    While a write waits, the cached row shows the server's state with the waiting writes
+    applied on top; the server's own state is kept here, so a feed page, a discard or an
+    answer can recompute the row. One row per (kind, entity) with a waiting or recent write."""
+
+    __tablename__ = "outbox_shadow"
+    kind: Mapped[str] = mapped_column(Text, primary_key=True)
+    entity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)

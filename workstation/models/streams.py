@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workstation.models.schema import (Base, Buyer, Order, OrderLine, Product, Sku, Stock,
-                                       Warehouse)
+from workstation.models.schema import (Base, Buyer, Order, OrderLine, Product, RemarkHistory, Sku,
+                                       Stock, Warehouse)
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,9 @@ _DECLARED = (
     CacheStream("products", Product, priority=20, weight=0.03,
                 child=Child(Sku, "skus", "product_id")),
     CacheStream("stock", Stock, priority=30, weight=0.065),
+    CacheStream("remarks", RemarkHistory, priority=35, weight=0.01),
     CacheStream("buyers", Buyer, priority=40, weight=0.15),
-    CacheStream("orders", Order, priority=50, weight=0.75,
+    CacheStream("orders", Order, priority=50, weight=0.74,
                 child=Child(OrderLine, "lines", "order_id"), searchable=True),
 )
 

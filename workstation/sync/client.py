@@ -12,6 +12,7 @@ import weakref
 from typing import Any, Callable
 from urllib.parse import quote
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -134,6 +135,16 @@ class StoreClient:
                          params={"cursor": cursor, "limit": limit}, stream_name=stream)
         return wire.parse_changes_page(stream, resp.content)
 
+    def push_mutations(self, mutations: list[dict], *, timeout: tuple[float, float] = (3.05, 15)
+                       ) -> list[wire.MutationResult]:
+        """POST one batch of outbox writes; one result per mutation, in order. Not retried
+        here (urllib3 never retries a POST that may have arrived): the outbox retries the
+        same ids, which the server answers `duplicate`."""
+        body = orjson.dumps({"mutations": mutations})  # UTF-8 as is: the size limit is bytes
+        resp = self._request("POST", "/mutations", data=body, timeout=timeout,
+                             headers={"Content-Type": "application/json"})
+        return wire.parse_mutation_results(resp.content, [m["mutation_id"] for m in mutations])
+
     def head(self) -> wire.Head:
         return wire.parse_head(self._get("/sync/head").content)
 
@@ -224,17 +235,19 @@ class StoreClient:
                     self._sleep(min(4.0, 0.2 * 2 ** attempt) * random.uniform(0.5, 1.5))
 
     def _request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                 json: Any = None, timeout: tuple[float, float] | None = None,
+                 json: Any = None, data: bytes | None = None,
+                 headers: dict[str, str] | None = None,
+                 timeout: tuple[float, float] | None = None,
                  auth: bool = True, stream_name: str | None = None,
                  session: requests.Session | None = None) -> requests.Response:
         if self._aborted.is_set():
             raise ServerUnreachable("the client was stopped")
-        headers = {}
+        headers = dict(headers or {})
         if auth and self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         try:
             resp = (session or self._session).request(
-                method, self.base_url + "/api/v1" + path, params=params, json=json,
+                method, self.base_url + "/api/v1" + path, params=params, json=json, data=data,
                 headers=headers, timeout=timeout or self.timeout, allow_redirects=False)
             resp.content  # noqa: B018 - read the body here so a cut body is caught below
         except requests.exceptions.SSLError as exc:
@@ -293,7 +306,8 @@ def _raise_for_status(resp: requests.Response, method: str, path: str,
     if status == 429 and body.code == "too_many_attempts":
         raise TooManyAttempts(what, retry_after_s=_retry_after_s(resp))
     if status >= 500 or status == 429:
-        raise ServerFailure(status, what)
+        after = _retry_after_s(resp) if "Retry-After" in resp.headers else None
+        raise ServerFailure(status, what, retry_after_s=after)
     raise RequestRejected(status, body.code, what)
 
 

@@ -63,9 +63,10 @@ class ServerFailure(SyncError):
     code = "server_failure"
     user_message = "The store server is having trouble. Retrying later."
 
-    def __init__(self, status: int, detail: str = "") -> None:
+    def __init__(self, status: int, detail: str = "", *, retry_after_s: float | None = None) -> None:
         super().__init__(detail or f"HTTP {status}")
         self.status = status
+        self.retry_after_s = retry_after_s  # the server's (or a proxy's) Retry-After, if any
 
 
 class RequestRejected(SyncError):

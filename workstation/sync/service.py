@@ -27,6 +27,7 @@ import time
 from datetime import datetime, timezone
 from typing import Callable, Literal
 
+from workstation.models import outbox
 from workstation.models.db import CacheError
 from workstation.models.state import record_attempt
 from workstation.models.writer import CacheClosed, CacheWriter
@@ -35,6 +36,7 @@ from .client import StoreClient
 from .errors import (AuthExpired, RequestRejected, ServerFailure, ServerUnreachable, SyncBug,
                      SyncError)
 from .puller import Puller, SyncProgress
+from .pusher import Pusher
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,8 @@ class SyncService:
         self._on_error = on_error or _noop
         self._puller = Puller(client, writer, page_size=page_size, on_progress=on_progress,
                               cancel=self._stop)
+        self._pusher = Pusher(client, writer)
+        self._reconnected = False  # a cycle failed since the last good one
         self._long_poll_s = long_poll_s
         self._backoff_first_s = backoff_first_s
         self._backoff_max_s = backoff_max_s
@@ -141,6 +145,7 @@ class SyncService:
             try:
                 self._cycle()
                 failures = bugs = self._blips = 0
+                self._reconnected = False
             except AuthExpired as exc:
                 if self._stop.is_set():
                     break  # signed out meanwhile: not an expiry to report
@@ -158,6 +163,7 @@ class SyncService:
                     self._blips = 0
                 progress_mark = self._puller.pages_applied
                 failures += 1
+                self._reconnected = True
                 blip = self._failed(exc)
                 pause = min(self._backoff(failures), BLIP_PAUSE_S) if blip else self._backoff(failures)
                 self._pause(pause, probe=isinstance(exc, ServerUnreachable))
@@ -177,6 +183,9 @@ class SyncService:
         seen = self.client.head()
         if self._state != "online":
             self._set_state("syncing")  # the server answers: catching up
+        # The agent's writes first: they reach colleagues sooner, and the pull that follows
+        # brings their effect back.
+        self._pusher.push(reconnected=self._reconnected)
         summary = self._puller.run_once()
         if summary.cancelled:
             return
@@ -185,7 +194,23 @@ class SyncService:
         self._set_state("online")
         # A timeout without news still loops back to a (cheap) pull, which refreshes
         # "synced at" and re-checks the connection.
-        self.client.wait(seen.seq, self._long_poll_s, interrupt=self._wake)
+        self.client.wait(seen.seq, self._poll_timeout(), interrupt=self._wake)
+
+    def _poll_timeout(self) -> float:
+        """The long poll, cut short when a write waiting for its retry falls due."""
+        due = outbox.next_due(self.writer.engine)
+        if due is None:
+            return self._long_poll_s
+        left = (due - datetime.now(timezone.utc)).total_seconds()
+        return max(0.05, min(self._long_poll_s, left))
+
+    def submit_write(self, fn: Callable[..., object], *args: object, **kwargs: object):
+        """Queue a local write (e.g. `outbox.save_remark`) on the cache writer and wake the
+        loop once it is saved, so it is sent at once. Returns the job's future (its
+        result is the write's ChangeSet). Any thread; never blocks."""
+        future = self.writer.submit(fn, *args, **kwargs)
+        future.add_done_callback(lambda f: None if f.cancelled() or f.exception() else self.wake())
+        return future
 
     # ---- failures ------------------------------------------------------------------------
 

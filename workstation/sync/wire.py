@@ -76,6 +76,22 @@ class Stock(TypedDict):
     warehouse_id: Id
     qty: int  # real on-hand; may go negative when a shop oversells, so no lower bound
     reserved: Count
+    page_qty: Count  # what the shop page shows
+
+
+class Remark(TypedDict):
+    """One remark write (the `remarks` stream: remark history, immutable entries)."""
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: Id
+    seq: Seq
+    order_id: Id
+    version: Annotated[int, Field(gt=0)]
+    text: str
+    flag: Annotated[int, Field(ge=0, le=5)]
+    reason: str
+    agent_no: str
+    created_at: WireTime
+    mutation_id: str | None
 
 
 class Address(TypedDict):
@@ -146,11 +162,13 @@ class Order(TypedDict):
     remark_flag: Annotated[int, Field(ge=0, le=5)]
     remark_by: str | None
     remark_at: WireTime | None
+    remark_version: Count
     lines: list[OrderLine]
 
 
 ENTITY_TYPES: dict[str, type] = {
-    "warehouses": Warehouse, "products": Product, "stock": Stock, "buyers": Buyer, "orders": Order,
+    "warehouses": Warehouse, "products": Product, "stock": Stock, "remarks": Remark, "buyers": Buyer,
+    "orders": Order,
 }
 
 ItemT = TypeVar("ItemT")
@@ -237,6 +255,24 @@ def _check_unique_ids(items: list[Any], where: str) -> None:
         raise ValueError(f"{where} has duplicate ids")
 
 
+class MutationResult(TypedDict, total=False):
+    """One answer of POST /mutations (docs/PROTOCOL.md, "Mutations"); `duplicate` carries the
+    original answer in `original`."""
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    mutation_id: str
+    status: Literal["applied", "duplicate", "conflict", "rejected"]
+    version: Count
+    seq: Seq
+    state: dict[str, Any]
+    original: dict[str, Any]
+    code: str
+    reason: str
+
+
+class MutationResults(_Envelope):
+    results: list[MutationResult]
+
+
 class ErrorBody(BaseModel):
     """`{"detail", "code"}`; lenient on purpose, it is only read to pick an exception."""
 
@@ -257,6 +293,7 @@ def _changes_adapter(stream: str) -> TypeAdapter:
 
 
 _HEAD = TypeAdapter(Head)
+_MUTATION_RESULTS = TypeAdapter(MutationResults)
 _LOGIN = TypeAdapter(LoginResponse)
 _AGENT = TypeAdapter(AgentInfo)
 
@@ -278,6 +315,19 @@ def parse_changes_page(stream: str, body: bytes) -> ChangesPage:
     page = _validate(_changes_adapter(stream), body, f"{stream} changes page")
     _check_stream(page.stream, stream)
     return page
+
+
+def parse_mutation_results(body: bytes, sent_ids: list[str]) -> list[MutationResult]:
+    """The answers, checked to be one per mutation sent, in the same order."""
+    results = _validate(_MUTATION_RESULTS, body, "mutations answer").results
+    got = [r.get("mutation_id") for r in results]
+    if got != sent_ids:
+        raise PayloadError(f"the mutations answer does not match the batch sent "
+                           f"({len(got)} answers for {len(sent_ids)} mutations)")
+    for r in results:
+        if "status" not in r:
+            raise PayloadError("a mutation answer has no status")
+    return results
 
 
 def parse_head(body: bytes) -> Head:

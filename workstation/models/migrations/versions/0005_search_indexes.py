@@ -2,7 +2,7 @@
 an O(1) order count.
 
 Revision ID: 0005_search_indexes
-Revises: 0003_sync_state_reload_floor
+Revises: 0004_remarks_outbox_stock
 Create Date: 2026-12-01
 
 - `orders_fts` (trigram, positions kept for every column) and `orders_short` (grams of the
@@ -24,7 +24,7 @@ import logging
 from alembic import op
 
 revision = "0005_search_indexes"
-down_revision = "0003_sync_state_reload_floor"
+down_revision = "0004_remarks_outbox_stock"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,177 @@
+"""POST /api/v1/mutations: the workstation's writes, exactly once (docs/PROTOCOL.md, "Mutations").
+
+A batch is ONE transaction. It first takes the shop's row lock (like every writer, see
+`ops.reserve_seq`), so mutations of a shop are handled one at a time; then, per mutation:
+the dedupe record `(shop, mutation_id)` is looked up: a known id with the same payload hash
+gets its ORIGINAL answer back (`duplicate`), with another payload `rejected
+mutation_id_reused`; otherwise the kind's handler runs and its answer is recorded in the
+same transaction as its effect. A crash before the commit leaves neither; after it, both.
+
+Kinds are registered in `KINDS`; the first is `order.remark`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from sqlalchemy import Connection, insert, select, update
+
+from .models import Mutation, Order, RemarkHistory, Shop
+
+_orders, _history, _mutations, _shops = (Order.__table__, RemarkHistory.__table__,
+                                         Mutation.__table__, Shop.__table__)
+
+MAX_BATCH = 50              # mutations per request (the body stays under 16 KiB too)
+MAX_MEMO_BYTES = 1000       # the FINAL memo (text + trailer), UTF-8
+MAX_REASON_CHARS = 100
+MEMO_TZ = timedelta(hours=8)  # the trailer's time is China Standard Time, as the marketplace shows
+TRAILER_MARK = "【变动事由】"
+_MEMO = re.compile(r"(?s)^(?:(?P<text>.*)\n)?【变动事由】(?P<reason>[^｜\n]*)｜工号 (?P<agent_no>[^｜\n]+)"
+                   r"｜(?P<at>\d{4}-\d{2}-\d{2} \d{2}:\d{2})$")
+
+
+# ---- the memo format ------------------------------------------------------------------
+
+def compose_memo(text: str, reason: str, agent_no: str, at: datetime) -> str:
+    """`text` + newline + `【变动事由】reason｜工号 1024｜2026-11-11 14:02` (time UTC+8).
+    `at` is naive UTC. Without text the memo is the trailer alone."""
+    stamp = (at + MEMO_TZ).strftime("%Y-%m-%d %H:%M")
+    trailer = f"{TRAILER_MARK}{reason}｜工号 {agent_no}｜{stamp}"
+    return f"{text}\n{trailer}" if text else trailer
+
+
+def parse_memo(memo: str) -> dict[str, str] | None:
+    """The parts of a composed memo (text, reason, agent_no, at as written), or None for a
+    memo not in the format (older remarks, back-office edits)."""
+    m = _MEMO.match(memo)
+    if m is None:
+        return None
+    return {"text": m["text"] or "", "reason": m["reason"], "agent_no": m["agent_no"], "at": m["at"]}
+
+
+def memo_bytes(text: str, reason: str, agent_no: str) -> int:
+    """The UTF-8 size of the final memo (the time part has a fixed length)."""
+    return len(compose_memo(text, reason, agent_no, datetime(2000, 1, 1)).encode("utf-8"))
+
+
+# ---- answers --------------------------------------------------------------------------
+
+class Rejected(Exception):
+    def __init__(self, code: str, reason: str):
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+def _rejected(code: str, reason: str) -> dict:
+    return {"status": "rejected", "code": code, "reason": reason}
+
+
+def _wire_time(value: datetime | None) -> str | None:
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ---- order.remark -----------------------------------------------------------------------
+
+class RemarkPayload(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    text: Annotated[StrictStr, Field(max_length=MAX_MEMO_BYTES, pattern=r"^[^\x00]*$")]
+    flag: Annotated[StrictInt, Field(ge=0, le=5)]
+    reason: Annotated[StrictStr, Field(max_length=MAX_REASON_CHARS, pattern=r"^[^\x00\n\r｜]*$")]
+
+
+def remark_state(row: Any) -> dict:
+    return {"remark": row.remark, "remark_flag": row.remark_flag, "remark_by": row.remark_by,
+            "remark_at": _wire_time(row.remark_at), "remark_version": row.remark_version}
+
+
+def write_remark(conn: Connection, shop_id: int, order_id: int, *, text: str, flag: int,
+                 reason: str, agent_no: str, now: datetime, base_version: int | None,
+                 mutation_id: str | None = None, compose: bool = True) -> dict:
+    """The remark write inside the caller's transaction (the shop lock is held). Returns the
+    answer: applied with the new state (and the order's new `seq`), or conflict with the
+    current one; raises Rejected. `compose=False` (the back office) stores `text` as the memo."""
+    row = conn.execute(select(_orders).where(_orders.c.id == order_id, _orders.c.shop_id == shop_id)
+                       .with_for_update()).one_or_none()
+    if row is None:
+        raise Rejected("not_found", f"no order {order_id}")
+    if base_version is not None and base_version != row.remark_version:
+        return {"status": "conflict", "version": row.remark_version, "state": remark_state(row)}
+    memo = compose_memo(text, reason, agent_no, now) if compose else text
+    if len(memo.encode("utf-8")) > MAX_MEMO_BYTES:
+        raise Rejected("too_long", f"the memo would be {len(memo.encode('utf-8'))} bytes "
+                                   f"(at most {MAX_MEMO_BYTES}, trailer included)")
+    last = conn.execute(update(_shops).where(_shops.c.id == shop_id)
+                        .values(seq=_shops.c.seq + 2).returning(_shops.c.seq)).scalar_one()
+    version = row.remark_version + 1
+    conn.execute(update(_orders).where(_orders.c.id == order_id).values(
+        remark=memo, remark_flag=flag, remark_by=agent_no, remark_at=now, remark_version=version,
+        seq=last))
+    conn.execute(insert(_history).values(
+        shop_id=shop_id, seq=last - 1, order_id=order_id, version=version, text=text, flag=flag,
+        reason=reason, agent_no=agent_no, created_at=now, mutation_id=mutation_id))
+    state = {"remark": memo, "remark_flag": flag, "remark_by": agent_no,
+             "remark_at": _wire_time(now), "remark_version": version}
+    return {"status": "applied", "version": version, "state": state, "seq": last}
+
+
+def _order_remark(conn: Connection, ctx: "Context", m: dict) -> dict:
+    try:
+        p = RemarkPayload.model_validate(m["payload"])
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        raise Rejected("invalid_payload", f"payload.{where}: {first.get('msg')}"[:200]) from None
+    return write_remark(conn, ctx.shop_id, m["entity_id"], text=p.text, flag=p.flag,
+                        reason=p.reason, agent_no=ctx.agent_no, now=ctx.now,
+                        base_version=m["base_version"], mutation_id=m["mutation_id"])
+
+
+@dataclass(frozen=True)
+class Context:
+    shop_id: int
+    agent_no: str
+    now: datetime
+
+
+KINDS: dict[str, Callable[[Connection, Context, dict], dict]] = {"order.remark": _order_remark}
+
+
+# ---- the batch ---------------------------------------------------------------------------
+
+def payload_hash(m: dict) -> str:
+    # json (not orjson): a payload may hold integers beyond 64 bits, and must still hash.
+    doc = json.dumps([m["kind"], m["entity_id"], m["base_version"], m["payload"]],
+                     sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(doc.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def apply_batch(conn: Connection, ctx: Context, mutations: list[dict]) -> list[dict]:
+    """Every mutation of the batch in order, inside the caller's write transaction."""
+    conn.execute(update(_shops).where(_shops.c.id == ctx.shop_id).values(seq=_shops.c.seq))  # the shop lock
+    return [{"mutation_id": m["mutation_id"], **_one(conn, ctx, m)} for m in mutations]
+
+
+def _one(conn: Connection, ctx: Context, m: dict) -> dict:
+    digest = payload_hash(m)
+    known = conn.execute(select(_mutations.c.payload_sha256, _mutations.c.result).where(
+        _mutations.c.shop_id == ctx.shop_id, _mutations.c.mutation_id == m["mutation_id"])).one_or_none()
+    if known is not None:
+        if known.payload_sha256 != digest:
+            return _rejected("mutation_id_reused", "this mutation id was used before with another payload")
+        return {"status": "duplicate", "original": known.result}
+    handler = KINDS.get(m["kind"])
+    try:
+        if handler is None:
+            raise Rejected("unknown_kind", f"unknown kind; kinds: {', '.join(KINDS)}")
+        result = handler(conn, ctx, m)
+    except Rejected as exc:
+        result = _rejected(exc.code, exc.reason)
+    conn.execute(insert(_mutations).values(shop_id=ctx.shop_id, mutation_id=m["mutation_id"],
+                                           payload_sha256=digest, result=result, created_at=ctx.now))
+    return result

@@ -102,7 +102,9 @@ class TaskRunner(QObject):
 
     @Slot(int, object)
     def _on_failed(self, job_id: int, exc: BaseException) -> None:
-        _, on_error = self._callbacks.pop(job_id, (None, None))
+        if job_id not in self._callbacks:
+            return  # dropped by shutdown(): nobody waits for this answer any more
+        _, on_error = self._callbacks.pop(job_id)
         if isinstance(exc, Superseded):
             return
         if on_error is not None:

@@ -31,6 +31,7 @@ class Running:
     session: object
     language: str
     translators: list = field(default_factory=list)
+    remarks: object = None
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -65,8 +66,11 @@ def build(app: QApplication, *, lang: str | None = None, session_options: dict |
     window = MainWindow(settings, language=language)
     session = SessionController(settings, window, **(session_options or {}))
     wire(window, session)
+    from workstation.ui.remark_controller import RemarkController
+
+    remarks = RemarkController(session, window.lookup, window.outbox, window.status, window)
     return Running(app=app, settings=settings, window=window, session=session, language=language,
-                   translators=translators)
+                   translators=translators, remarks=remarks)
 
 
 def wire(window, session) -> None:

@@ -219,6 +219,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Waiting to send</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Not signed in</source>
         <translation>Not signed in</translation>
     </message>
@@ -639,6 +643,37 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
     <message>
         <source>Amount due</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RemarkController</name>
+    <message>
+        <source>The remark could not be saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The conflict could not be read</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The merged remark could not be saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retry failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Discard failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The remark history could not be read</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The list of waiting changes could not be read</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

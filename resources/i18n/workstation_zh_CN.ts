@@ -219,6 +219,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>库存 (Ctrl+Shift+S)</translation>
     </message>
     <message>
+        <source>Waiting to send</source>
+        <translation>待发送</translation>
+    </message>
+    <message>
         <source>Not signed in</source>
         <translation>未登录</translation>
     </message>
@@ -640,6 +644,37 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Amount due</source>
         <translation>应付金额</translation>
+    </message>
+</context>
+<context>
+    <name>RemarkController</name>
+    <message>
+        <source>The remark could not be saved</source>
+        <translation>备注未能保存</translation>
+    </message>
+    <message>
+        <source>The conflict could not be read</source>
+        <translation>无法读取冲突内容</translation>
+    </message>
+    <message>
+        <source>The merged remark could not be saved</source>
+        <translation>合并后的备注未能保存</translation>
+    </message>
+    <message>
+        <source>Retry failed</source>
+        <translation>重试失败</translation>
+    </message>
+    <message>
+        <source>Discard failed</source>
+        <translation>放弃失败</translation>
+    </message>
+    <message>
+        <source>The remark history could not be read</source>
+        <translation>无法读取备注历史</translation>
+    </message>
+    <message>
+        <source>The list of waiting changes could not be read</source>
+        <translation>无法读取待发送的修改</translation>
     </message>
 </context>
 <context>

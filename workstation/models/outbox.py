@@ -306,7 +306,7 @@ def _changed(kind: Kind | None, entity_ids: set[int], mutation_ids: set[str],
 
 def record(engine: Engine, kind_name: str, entity_id: int, payload: dict, local_state: dict, *,
            initiator: object = None, now: datetime | None = None,
-           mutation_id: str | None = None) -> ChangeSet:
+           mutation_id: str | None = None, base_version: int | None = None) -> ChangeSet:
     """Apply a write to the cache and queue it, in one transaction. `local_state` is what the
     write sets in the entity's row (the kind's fields). Returns the change set naming the
     entity and the new outbox row (`ChangeSet.outbox`)."""
@@ -323,7 +323,13 @@ def record(engine: Engine, kind_name: str, entity_id: int, payload: dict, local_
                         (kind.stream, entity_id))
         # Based on the server's version when nothing of ours waits; else on the write before
         # it (filled in when that one is applied).
-        base_version = None if earlier else base.get(kind.version_field, 0)
+        # `base_version` from the caller: the version the agent started editing from. A
+        # colleague's change that arrived while the agent typed then makes the server answer
+        # "conflict" instead of the agent's save overwriting it.
+        if earlier:
+            base_version = None
+        elif base_version is None:
+            base_version = base.get(kind.version_field, 0)
         ordinal = cur.execute("SELECT coalesce(max(ordinal), 0) + 1 FROM outbox").fetchone()[0]
         cur.execute(
             "INSERT INTO outbox (mutation_id, kind, entity, entity_id, base_version, payload, status, "
@@ -336,7 +342,8 @@ def record(engine: Engine, kind_name: str, entity_id: int, payload: dict, local_
 
 
 def save_remark(engine: Engine, order_id: int, *, text: str, flag: int, reason: str, agent_no: str,
-                initiator: object = None, now: datetime | None = None) -> ChangeSet:
+                initiator: object = None, now: datetime | None = None,
+                base_version: int | None = None) -> ChangeSet:
     """The agent's remark edit of an order: shown at once, sent when the network allows.
     Raises OutboxError (nothing saved) for input the server would refuse."""
     check_remark(text, flag, reason, agent_no)
@@ -344,7 +351,7 @@ def save_remark(engine: Engine, order_id: int, *, text: str, flag: int, reason: 
     local = {"remark": compose_memo(text, reason, agent_no, at), "remark_flag": flag,
              "remark_by": agent_no, "remark_at": timefmt.to_db(at)}
     return record(engine, REMARK.name, order_id, {"text": text, "flag": flag, "reason": reason},
-                  local, initiator=initiator, now=at)
+                  local, initiator=initiator, now=at, base_version=base_version)
 
 
 # ---- sending (writer jobs used by sync.pusher) ---------------------------------------------------

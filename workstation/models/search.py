@@ -119,6 +119,7 @@ class OrderDetail:
     lines: tuple[OrderLineRow, ...]
     buyer_member_level: str | None  # None when the buyer is not cached
     buyer_first_order_at: datetime | None
+    remark_version: int = 0  # the server's version of the remark (a remark write names it)
 
     @property
     def address(self) -> str:
@@ -362,7 +363,7 @@ _DETAIL_SQL = (
     "o.shipping_cents, o.discount_cents, o.receiver_name, o.receiver_phone, o.province, o.city, "
     "o.district, o.address_detail, o.carrier, o.tracking_no, o.created_at, o.paid_at, o.shipped_at, "
     "o.completed_at, o.closed_at, o.remark, o.remark_flag, o.remark_by, o.remark_at, "
-    "b.member_level, b.first_order_at "
+    "b.member_level, b.first_order_at, o.remark_version "
     "FROM orders AS o LEFT JOIN buyers AS b ON b.id = o.buyer_id WHERE o.id = ?"
 )
 _TIME_FIELDS = {18, 19, 20, 21, 22, 26}
@@ -381,4 +382,5 @@ def get_order_detail(engine: Engine, order_id: int) -> OrderDetail | None:
             "FROM order_lines WHERE order_id = ? ORDER BY id", (order_id,)).fetchall()
     fields = [from_db(v) if i in _TIME_FIELDS else v for i, v in enumerate(row[:27])]
     return OrderDetail(*fields, lines=tuple(OrderLineRow(*li) for li in lines),
-                       buyer_member_level=row[27], buyer_first_order_at=from_db(row[28]))
+                       buyer_member_level=row[27], buyer_first_order_at=from_db(row[28]),
+                       remark_version=row[29] or 0)

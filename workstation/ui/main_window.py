@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QTabWidget, QToolBu
 
 from workstation.settings import AgentIdentity, Settings
 from workstation.ui.order_lookup import OrderLookupPane
+from workstation.ui.outbox_pane import OutboxPane
 from workstation.ui.status_pane import StatusPane
 from workstation.ui.stock_pane import StockPane
 
@@ -53,6 +54,9 @@ class MainWindow(QMainWindow):
         self.stock = stock or StockPane(self)
         self.add_context_tab(self.stock, self.tr("Stock (Ctrl+Shift+S)"))
         self.stock.activation_requested.connect(lambda: self.show_context_tab(self.stock))
+        self.outbox = OutboxPane(self)
+        self.outbox.setObjectName("outboxPane")
+        self.add_context_tab(self.outbox, self.tr("Waiting to send"))
         # "Check stock" in an order's detail: every line of that order in the stock tab.
         self.lookup.detail.check_stock_requested.connect(self.stock.check_order)
 
@@ -65,6 +69,7 @@ class MainWindow(QMainWindow):
 
         self.status = StatusPane(self)
         self.status.sync_now_requested.connect(self.sync_now_requested)
+        self.status.outbox_requested.connect(lambda: self.show_context_tab(self.outbox))
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().setSizeGripEnabled(True)
 

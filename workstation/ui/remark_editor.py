@@ -134,6 +134,7 @@ class RemarkEditor(QWidget):
         recording a change (a grey or no flag becomes red)."""
         self.text.setPlainText(text)
         self.reason.setText(reason)
+        self._update_counter()
         self.flags.set_flag(DEFAULT_CHANGE_FLAG if recording_change and flag == 0 else flag)
         self.text.setFocus(Qt.FocusReason.OtherFocusReason)
         cursor = self.text.textCursor()
@@ -141,8 +142,9 @@ class RemarkEditor(QWidget):
         self.text.setTextCursor(cursor)
 
     def set_composer(self, compose: Compose) -> None:
+        """Counted from the next edit on (not at once: composing may import the cache layer,
+        which start-up keeps off the first frame)."""
         self._compose = compose
-        self._update_counter()
 
     def final_memo(self) -> str:
         return self._compose(self.text.toPlainText(), self.reason.text().strip())

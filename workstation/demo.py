@@ -2,7 +2,9 @@
 
 Starts the reference store backend (`python -m storeserver serve`) on SQLite with demo data
 on a free loopback port, then the workstation signed in as demo/demo against it (no
-dialog), and stops the server when the window closes.
+dialog), and stops the server when the window closes. `--second-agent` also opens a
+second workstation signed in as another agent of the same shop (demo2 / demo2, agent no.
+2048), so two agents can edit the same order's remark and see the merge.
 """
 from __future__ import annotations
 
@@ -32,8 +34,46 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--lang", choices=["zh_CN", "en"], help="interface language")
     p.add_argument("--data-dir", help="demo folder (default: <user data dir>/demo)")
     p.add_argument("--no-simulate", action="store_true", help="do not simulate new orders while running")
+    p.add_argument("--second-agent", action="store_true",
+                   help="also open a second workstation as agent demo2 (to try a remark conflict)")
     p.add_argument("--exit-after", type=float, default=None, help=argparse.SUPPRESS)  # smoke checks
+    p.add_argument("--connect", help=argparse.SUPPRESS)  # (internal) the second agent's window
+    p.add_argument("--login", default="demo", help=argparse.SUPPRESS)
+    p.add_argument("--password", default="demo", help=argparse.SUPPRESS)
     return p.parse_args(argv)
+
+
+SECOND_AGENT = ("demo2", "demo2", "演示客服二号", "2048")
+
+
+def ensure_second_agent(demo_dir: Path) -> None:
+    """The demo shop's second agent (created once, in the demo store's database)."""
+    from sqlalchemy import create_engine, select  # noqa: PLC0415
+
+    from storeserver import ops  # noqa: PLC0415
+    from storeserver.models import Agent  # noqa: PLC0415
+
+    engine = create_engine(f"sqlite:///{(demo_dir / 'store.sqlite').as_posix()}")
+    try:
+        with engine.connect() as conn:
+            shop_id = conn.execute(select(Agent.shop_id).where(Agent.login == "demo")).scalar_one()
+            exists = conn.execute(select(Agent.id).where(Agent.login == SECOND_AGENT[0])).first()
+        if exists is None:
+            login, password, name, agent_no = SECOND_AGENT
+            ops.create_agent(engine, shop_id, login, password, name, agent_no)
+    finally:
+        engine.dispose()
+
+
+def open_second_agent(url: str, demo_dir: Path, args: argparse.Namespace) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "workstation.demo", "--connect", url, "--login", SECOND_AGENT[0],
+           "--password", SECOND_AGENT[1], "--data-dir", str(demo_dir)]
+    if args.lang:
+        cmd += ["--lang", args.lang]
+    if args.exit_after is not None:
+        cmd += ["--exit-after", str(args.exit_after)]
+    say(f"opening a second workstation as {SECOND_AGENT[0]} / {SECOND_AGENT[1]} (agent {SECOND_AGENT[3]})")
+    return subprocess.Popen(cmd)
 
 
 def say(text: str) -> None:
@@ -91,7 +131,8 @@ def stop_store(proc: subprocess.Popen, timeout_s: float = 10.0) -> None:
         proc.wait()
 
 
-def run_workstation(url: str, lang: str | None, exit_after: float | None) -> int:
+def run_workstation(url: str, lang: str | None, exit_after: float | None,
+                    login: str = "demo", password: str = "demo") -> int:
     from PySide6.QtCore import QTimer  # noqa: PLC0415
 
     from workstation import app as ws  # noqa: PLC0415
@@ -116,7 +157,7 @@ def run_workstation(url: str, lang: str | None, exit_after: float | None) -> int
             say(f"workstation: {n:,} orders cached")
 
     running.session.order_count_changed.connect(report_count)
-    ws.show(running, direct=(url, "demo", "demo"))
+    ws.show(running, direct=(url, login, password))
     code = application.exec()
     ws.finish_background_work(code)
     return code
@@ -129,13 +170,22 @@ def main(argv: list[str] | None = None) -> int:
         say(f"removing {demo_dir}")
         shutil.rmtree(demo_dir)
     demo_dir.mkdir(parents=True, exist_ok=True)
+    if args.connect:  # the second agent's window: its own settings, caches and window state
+        os.environ["WORKSTATION_DATA_DIR"] = str(demo_dir / f"workstation-{args.login}")
+        return run_workstation(args.connect, args.lang, args.exit_after, args.login, args.password)
     # The demo's settings and caches stay apart from a real installation's.
     os.environ["WORKSTATION_DATA_DIR"] = str(demo_dir / "workstation")
     proc, url = start_store(demo_dir, args.orders, simulate=not args.no_simulate)
     say(f"store server ready at {url}; opening the workstation as demo/demo")
+    second = None
     try:
+        if args.second_agent:
+            ensure_second_agent(demo_dir)
+            second = open_second_agent(url, demo_dir, args)
         return run_workstation(url, args.lang, args.exit_after)
     finally:
+        if second is not None:
+            second.wait()  # the store stays up while the second window is open
         stop_store(proc)
 
 

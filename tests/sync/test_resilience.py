@@ -328,3 +328,38 @@ def test_a_failure_that_repeats_while_the_server_answers_is_reported_not_retried
     assert "offline" in run.states
     assert len([e for e in run.errors if isinstance(e, ServerFailure)]) == 1  # told once
     assert tries_in_2s <= 6  # backing off, not ~3 tries a second forever
+
+
+def test_a_remark_written_during_a_long_first_load_is_sent_before_the_load_ends(store_factory, cache):
+    """The agent's write never waits behind a big catch-up: it is pushed between two pages."""
+    from sqlalchemy import text as sql
+
+    from workstation.models import outbox
+
+    store = store_factory(orders=1500)
+    with store.engine.connect() as conn:
+        order_id = conn.execute(select(Order.id).where(Order.shop_id == store.shop_id)
+                                .order_by(Order.id.desc()).limit(1)).scalar_one()
+    pages: list[int] = []
+    sent_at_page: list[int] = []
+    holder: dict = {}
+
+    def on_progress(progress) -> None:
+        if progress.stream != "orders" or progress.phase != "snapshot":
+            return
+        pages.append(1)
+        if len(pages) == 2:  # the newest orders are in: the agent writes a remark on one
+            holder["run"].service.submit_write(outbox.save_remark, order_id, text="加急发货",
+                                               flag=1, reason="买家催单", agent_no="1024").result(10)
+        elif len(pages) > 2 and not sent_at_page:
+            with store.engine.connect() as conn:
+                remark = conn.execute(sql("SELECT remark FROM orders WHERE id = :i"), {"i": order_id}).scalar_one()
+            if remark.startswith("加急发货"):
+                sent_at_page.append(len(pages))
+
+    holder["run"] = run = Run(_client(store.url, store), cache, page_size=50, on_progress=on_progress)
+    try:
+        wait_until(run.online, LIMIT_S, "online")
+    finally:
+        run.stop()
+    assert sent_at_page and sent_at_page[0] < len(pages) - 5, (sent_at_page, len(pages))

@@ -89,6 +89,9 @@ class Puller:
         self._urgent: set[str] = set()
         self._urgent_lock = threading.Lock()
         self._summary = SyncSummary()
+        # Called between two pages of a catch-up (the sync loop pushes the agent's new writes
+        # there, so a remark never waits behind a long first load).
+        self.between_pages: Callable[[], None] | None = None
 
     def request(self, streams: set[str] | frozenset[str]) -> None:
         """From any thread: catch these streams up as soon as possible, also in the middle of
@@ -192,9 +195,11 @@ class Puller:
             self._serve_urgent(stream)
 
     def _serve_urgent(self, current: str) -> None:
-        """Between two pages of `current`: catch up the streams asked for urgently that come
-        before it in priority and are already live (a stream still in its first load is
-        caught up in its turn)."""
+        """Between two pages of `current`: the `between_pages` hook, then catch up the
+        streams asked for urgently that come before it in priority and are already live (a
+        stream still in its first load is caught up in its turn)."""
+        if self.between_pages is not None:
+            self.between_pages()
         with self._urgent_lock:
             if not self._urgent:
                 return

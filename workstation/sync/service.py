@@ -96,6 +96,8 @@ class SyncService:
         self._puller = Puller(client, writer, page_size=page_size, on_progress=on_progress,
                               cancel=self._stop)
         self._pusher = Pusher(client, writer)
+        self._push_wanted = False
+        self._puller.between_pages = self._push_between_pages
         self._reconnected = False  # a cycle failed since the last good one
         self._long_poll_s = long_poll_s
         self._backoff_first_s = backoff_first_s
@@ -132,6 +134,7 @@ class SyncService:
         first (between the pages of a long catch-up of lower-priority streams)."""
         if streams:
             self._puller.request(streams)
+        self._push_wanted = True  # a local write, maybe: pushed between the pages of a catch-up
         self._wake.set()
         self.client.interrupt_wait()
 
@@ -195,6 +198,11 @@ class SyncService:
         # A timeout without news still loops back to a (cheap) pull, which refreshes
         # "synced at" and re-checks the connection.
         self.client.wait(seen.seq, self._poll_timeout(), interrupt=self._wake)
+
+    def _push_between_pages(self) -> None:
+        if self._push_wanted:
+            self._push_wanted = False
+            self._pusher.push()
 
     def _poll_timeout(self) -> float:
         """The long poll, cut short when a write waiting for its retry falls due."""

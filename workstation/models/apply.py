@@ -16,20 +16,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from sqlalchemy import JSON
 
 from workstation.models import fts, outbox, timefmt
 from workstation.models.changes import ChangeSet, StreamChange
-from workstation.models.db import IMMEDIATE, CacheError
+from workstation.models.db import CacheError, write_cursor
 from workstation.models.schema import Base, UtcDateTime
 from workstation.models.state import StreamState, read_state, write_state
 from workstation.models.streams import STREAMS, CacheStream, get_stream
@@ -142,25 +140,11 @@ def insert_sql(table: _Table) -> str:
             f"VALUES ({', '.join('?' * len(table.columns))})")
 
 
-@contextmanager
-def _write_transaction(engine: Engine, what: str) -> Iterator[sqlite3.Cursor]:
-    """One IMMEDIATE transaction; any failure rolls it back.
-
-    The database refusing the write (disk full, constraint, a locked or damaged file)
-    surfaces as ApplyError, a cache problem worth retrying later. Anything else (KeyError,
-    TypeError...) is a bug in this code, not a cache problem: it propagates as it is, with
-    its traceback, so the sync loop reports it as one instead of retrying it forever."""
-    try:
-        with engine.connect() as conn:
-            conn = conn.execution_options(**IMMEDIATE)
-            with conn.begin():
-                cur = conn.connection.driver_connection.cursor()
-                try:
-                    yield cur
-                finally:
-                    cur.close()
-    except (sqlite3.Error, SQLAlchemyError) as exc:
-        raise ApplyError(f"Could not apply {what}; nothing was changed: {type(exc).__name__}: {exc}") from exc
+def _write_transaction(engine: Engine, what: str):
+    """One IMMEDIATE transaction (`db.write_cursor`): the database refusing the page is an
+    ApplyError; a bug (KeyError, TypeError...) propagates as itself, so the sync loop reports
+    it as one instead of retrying it forever."""
+    return write_cursor(engine, f"apply {what}", ApplyError)
 
 
 def _cached_seqs(cur: sqlite3.Cursor, table: str, ids: list[int]) -> dict[int, int]:

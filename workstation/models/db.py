@@ -6,12 +6,15 @@ and never imports Alembic. Only a new, older or foreign file takes the migration
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from collections.abc import Callable
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
 # Must equal the head of migrations/versions (tests/cache/test_db.py checks it).
@@ -43,6 +46,27 @@ class CacheTooNewError(CacheError):
             path,
         )
         self.revision = revision
+
+
+@contextmanager
+def write_cursor(engine: Engine, action: str, error: type[CacheError] = CacheError) -> Iterator[sqlite3.Cursor]:
+    """One IMMEDIATE write transaction on a raw cursor; any failure rolls it back.
+
+    The database refusing the write (disk full, constraint, a locked or damaged file)
+    surfaces as `error` ("Could not <action>; nothing was changed: ..."), a cache problem
+    worth retrying later. Anything else (KeyError, TypeError...) is a bug in the caller:
+    it propagates as it is, with its traceback. For jobs on the cache writer."""
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(**IMMEDIATE)
+            with conn.begin():
+                cur = conn.connection.driver_connection.cursor()
+                try:
+                    yield cur
+                finally:
+                    cur.close()
+    except (sqlite3.Error, SQLAlchemyError) as exc:
+        raise error(f"Could not {action}; nothing was changed: {type(exc).__name__}: {exc}") from exc
 
 
 @dataclass

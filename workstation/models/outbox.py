@@ -28,19 +28,17 @@ import json
 import random
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from workstation.models import timefmt
 from workstation.models.changes import ChangeSet, StreamChange
-from workstation.models.db import IMMEDIATE, CacheError
+from workstation.models.db import CacheError, write_cursor
 
 WAITING = ("pending", "inflight", "conflict")  # statuses whose effect the cache shows
 PARKED = ("conflict", "rejected")
@@ -174,19 +172,8 @@ def _entry(row: tuple) -> OutboxEntry:
     return OutboxEntry(**d)
 
 
-@contextmanager
-def _txn(engine: Engine, what: str) -> Iterator[sqlite3.Cursor]:
-    try:
-        with engine.connect() as conn:
-            conn = conn.execution_options(**IMMEDIATE)
-            with conn.begin():
-                cur = conn.connection.driver_connection.cursor()
-                try:
-                    yield cur
-                finally:
-                    cur.close()
-    except (sqlite3.Error, SQLAlchemyError) as exc:
-        raise CacheError(f"Could not {what}; nothing was changed: {type(exc).__name__}: {exc}") from exc
+def _txn(engine: Engine, what: str):
+    return write_cursor(engine, what)
 
 
 def _rows(cur: sqlite3.Cursor, where: str, args: tuple = ()) -> list[OutboxEntry]:

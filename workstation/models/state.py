@@ -9,6 +9,7 @@ from typing import Literal
 from sqlalchemy import Engine
 
 from workstation.models import timefmt
+from workstation.models.db import write_cursor
 from workstation.models.streams import STREAM_NAMES, get_stream
 
 # Every stream the cache holds, in priority (first-load) order: declared in models.streams.
@@ -98,16 +99,12 @@ def record_attempt(engine: Engine, error: str | None) -> None:
     """Remember the last sync attempt and, when it failed, a short reason, so "last sync
     failed at 14:05: server unreachable" survives a restart. Written by the cache writer."""
     now = timefmt.utc_now_text()
-    with engine.connect() as conn:
-        conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-        with conn.begin():
-            cur = conn.connection.driver_connection.cursor()
-            for stream in STREAMS:  # rows of streams never synced yet are fresh states
-                cur.execute("INSERT INTO sync_state (stream, phase, applied, updated_at) "
-                            "VALUES (?, 'snapshot', 0, ?) ON CONFLICT(stream) DO NOTHING",
-                            (stream, now))
-            cur.execute("UPDATE sync_state SET last_error = ?, last_attempt_at = ?",
-                        (error[:500] if error else None, now))
+    with write_cursor(engine, "record the sync attempt") as cur:
+        for stream in STREAMS:  # rows of streams never synced yet are fresh states
+            cur.execute("INSERT INTO sync_state (stream, phase, applied, updated_at) "
+                        "VALUES (?, 'snapshot', 0, ?) ON CONFLICT(stream) DO NOTHING", (stream, now))
+        cur.execute("UPDATE sync_state SET last_error = ?, last_attempt_at = ?",
+                    (error[:500] if error else None, now))
 
 
 def last_failure(engine: Engine) -> SyncFailure | None:

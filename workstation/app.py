@@ -231,13 +231,12 @@ def finish_background_work(code: int = 0, grace_ms: int = EXIT_GRACE_MS) -> None
     import logging  # noqa: PLC0415
     import time  # noqa: PLC0415
 
-    from workstation.ui.sync_worker import running_threads  # noqa: PLC0415
+    from workstation.ui.sync_worker import running_threads, wait_for_threads  # noqa: PLC0415
     from workstation.ui.tasks import busy_pools  # noqa: PLC0415
 
     log = logging.getLogger(__name__)
     deadline = time.monotonic() + grace_ms / 1000
-    for thread in running_threads():
-        thread.wait(max(0, int((deadline - time.monotonic()) * 1000)))
+    wait_for_threads(deadline)
     for pool in busy_pools():
         pool.waitForDone(max(0, int((deadline - time.monotonic()) * 1000)))
     _drain_writers(log)

@@ -29,12 +29,15 @@ def running_threads() -> list[QThread]:
     return [t for t in list(_RUNNING) if t.isRunning()]
 
 
-def _wait_at_exit(grace_ms: int = 3000) -> None:
-    """Interpreter exit: a QThread destroyed while running is fatal in Qt; give the leftovers
-    a bounded moment (they were asked to stop). `app.main` does the same more visibly."""
-    deadline = time.monotonic() + grace_ms / 1000
+def wait_for_threads(deadline: float) -> None:
+    """Only after the window is gone (exit): give the threads asked to stop until `deadline`
+    (time.monotonic()) to end. A QThread destroyed while running is fatal in Qt."""
     for thread in running_threads():
         thread.wait(max(0, int((deadline - time.monotonic()) * 1000)))
+
+
+def _wait_at_exit(grace_ms: int = 3000) -> None:
+    wait_for_threads(time.monotonic() + grace_ms / 1000)
 
 
 atexit.register(_wait_at_exit)

@@ -92,7 +92,8 @@ def test_offline_the_remark_waits_in_the_outbox_and_is_sent_when_the_network_ret
         qtbot.waitUntil(lambda: status.waiting.isVisible() and "1 changes waiting" in status.waiting.text(),
                         timeout=10_000)
         assert "Saved on this PC" in section.state.text()
-        assert "网络断开时写的备注" in section.text.text()  # shown at once, also offline
+        # shown at once, also offline (the detail re-reads the order when its change set lands)
+        qtbot.waitUntil(lambda: "网络断开时写的备注" in section.text.text(), timeout=5_000)
         link.set_mode("pass")
         qtbot.waitUntil(lambda: not status.waiting.isVisible(), timeout=30_000)
     assert _server_remark(store, order.id)[0].startswith("网络断开时写的备注\n")

@@ -471,6 +471,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>No matching orders</translation>
     </message>
     <message>
+        <source>Newest %1 of %2 matches — scroll down for older ones</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Newest %1 of more than %2 matches — scroll down for older ones, or type more to narrow down</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Newest %1 matches (type more to narrow down)</source>
         <translation>Newest %1 matches (type more to narrow down)</translation>
     </message>

@@ -471,6 +471,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>没有匹配的订单</translation>
     </message>
     <message>
+        <source>Newest %1 of %2 matches — scroll down for older ones</source>
+        <translation>最新 %1 条，共 %2 条匹配 — 向下滚动查看更早的订单</translation>
+    </message>
+    <message>
+        <source>Newest %1 of more than %2 matches — scroll down for older ones, or type more to narrow down</source>
+        <translation>最新 %1 条，超过 %2 条匹配 — 向下滚动查看更早的订单，或输入更多内容缩小范围</translation>
+    </message>
+    <message>
         <source>Newest %1 matches (type more to narrow down)</source>
         <translation>最新 %1 条匹配（输入更多内容以缩小范围）</translation>
     </message>

@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 SearchFn = Callable[[object, str, int], list]
 RecentFn = Callable[[object, int], list]
 DetailFn = Callable[[object, int], object]
+MoreFn = Callable[[object, str, int, int], tuple]  # engine, query, limit, before id -> (rows, has_more)
+CountFn = Callable[[object, str, int], tuple]  # engine, query, up_to -> (n, exact)
+
+COUNT_UP_TO = 1000  # "more than 1,000 matches": counting further costs more than it tells
+MAX_KEPT_ROWS = 1000  # a refresh of a list scrolled this far keeps it loaded
 
 
 def _default_search(engine, query: str, limit: int):
@@ -41,6 +46,19 @@ def _default_recent(engine, limit: int):
     from workstation.models.search import recent_orders  # noqa: PLC0415
 
     return recent_orders(engine, limit=limit)
+
+
+def _default_more(engine, query: str, limit: int, before: int):
+    from workstation.models.search import search_page  # noqa: PLC0415
+
+    page = search_page(engine, query, limit=limit, before=before)
+    return page.rows, page.more
+
+
+def _default_count(engine, query: str, up_to: int):
+    from workstation.models.search import count_matches  # noqa: PLC0415
+
+    return count_matches(engine, query, up_to=up_to)
 
 
 def _default_detail(engine, order_id: int):
@@ -57,9 +75,12 @@ class OrderLookupPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None, *, search_fn: SearchFn | None = None,
                  recent_fn: RecentFn | None = None, detail_fn: DetailFn | None = None,
+                 more_fn: MoreFn | None = None, count_fn: CountFn | None = None,
                  debounce_ms: int = 40, limit: int = 50) -> None:
         super().__init__(parent)
         self._search_fn = search_fn or _default_search
+        self._more_fn = more_fn or _default_more
+        self._count_fn = count_fn or _default_count
         self._recent_fn = recent_fn or _default_recent
         self._detail_fn = detail_fn or _default_detail
         self._limit = limit
@@ -72,10 +93,22 @@ class OrderLookupPane(QWidget):
         self._detail_id: int | None = None  # the order open (or being loaded) in the detail
         self.searches_issued = 0  # searches and newest-order loads submitted
         self.detail_loads_issued = 0
+        self.more_loads_issued = 0  # pages of older matches (scrolling on)
+        self.counts_issued = 0
+        # How many orders match the shown query: (n, exact) once counted; None = not asked
+        # (fewer than a page) or on its way. `_more` False = every match is loaded.
+        self._count: tuple[int, bool] | None = None
+        self._more = False
 
         self._searcher = LatestOnly(self, name="order-search")
         self._searcher.finished.connect(self._on_results)
         self._searcher.failed.connect(self._on_search_failed)
+        self._more_loader = LatestOnly(self, name="order-more")
+        self._more_loader.finished.connect(self._on_more)
+        self._more_loader.failed.connect(self._on_search_failed)
+        self._counter = LatestOnly(self, name="order-count")
+        self._counter.finished.connect(self._on_count)
+        self._counter.failed.connect(lambda _q, exc: _log_failure("count", exc))
         self._detail_loader = LatestOnly(self, name="order-detail")
         self._detail_loader.finished.connect(self._on_detail)
         self._detail_loader.failed.connect(self._on_detail_failed)
@@ -94,6 +127,8 @@ class OrderLookupPane(QWidget):
     def set_engine(self, engine) -> None:
         """Point the pane at an open cache (or None while none is open)."""
         self._searcher.cancel()
+        self._more_loader.cancel()
+        self._counter.cancel()
         self._detail_loader.cancel()
         self._engine = engine
         self._shown_query = None
@@ -119,7 +154,20 @@ class OrderLookupPane(QWidget):
 
     @property
     def queries_issued(self) -> int:
-        return self.searches_issued + self.detail_loads_issued
+        return self.searches_issued + self.detail_loads_issued + self.more_loads_issued + self.counts_issued
+
+    def load_more(self) -> bool:
+        """The next page of older matches below the shown ones (scrolling to the end of the
+        results does this). False when there is nothing more to load or it is on its way."""
+        query = self._shown_query
+        if (self._engine is None or not query or query != self.query() or not self._more
+                or self._more_loader.busy() or not self.model.rowCount()):
+            return False
+        engine, fn, limit = self._engine, self._more_fn, self._limit
+        before = self.model.row_at(self.model.rowCount() - 1).id
+        self.more_loads_issued += 1
+        self._more_loader.submit((query, before), lambda: fn(engine, query, limit, before))
+        return True
 
     def on_orders_changed(self, change) -> None:
         """Slot: the orders stream changed (a `models.changes.StreamChange`). Re-runs the shown
@@ -175,6 +223,8 @@ class OrderLookupPane(QWidget):
     def shutdown(self) -> None:
         self._debounce.stop()
         self._searcher.shutdown()
+        self._more_loader.shutdown()
+        self._counter.shutdown()
         self._detail_loader.shutdown()
 
     # build ------------------------------------------------------------------
@@ -234,6 +284,7 @@ class OrderLookupPane(QWidget):
         self.table.setToolTip(self.tr("Results: Enter or click opens an order, Esc returns to the search (Ctrl+F)"))
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.table.activated.connect(lambda index: self._open_row(index.row()))
+        self.table.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.table.installEventFilter(self)
 
         self.detail = OrderDetailView(self.splitter)
@@ -289,6 +340,10 @@ class OrderLookupPane(QWidget):
                     current = self.table.currentIndex()
                     self._open_row(current.row() if current.isValid() else 0)
                     return True
+                if key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown, Qt.Key.Key_End):
+                    current = self.table.currentIndex()
+                    if current.isValid() and current.row() >= self.model.rowCount() - 1:
+                        self.load_more()
         return super().eventFilter(watched, event)
 
     def _on_text_changed(self, _text: str) -> None:
@@ -301,8 +356,17 @@ class OrderLookupPane(QWidget):
         self._debounce.start()
 
     # searching --------------------------------------------------------------
+    def _on_scrolled(self, value: int) -> None:
+        bar = self.table.verticalScrollBar()
+        if bar.maximum() > 0 and value >= bar.maximum():
+            self.load_more()
+
     def _search_job(self, query: str):
         engine, limit = self._engine, self._limit
+        if query and query == self._shown_query:
+            # The same search again (a sync changed something): keep as many rows as the
+            # agent scrolled through, so the list stays where it is.
+            limit = max(limit, min(self.model.rowCount(), MAX_KEPT_ROWS))
         if not query:
             recent = self._recent_fn
             return lambda: recent(engine, limit)
@@ -350,6 +414,14 @@ class OrderLookupPane(QWidget):
         new_search = query != self._shown_query
         self._error = ""
         self._shown_query = query
+        if new_search:
+            self._more_loader.cancel()
+            self._counter.cancel()
+            self._count = None
+        self._more = bool(query) and len(rows) >= self._limit and (
+            self._count is None or not self._count[1] or self._count[0] > len(rows))
+        if new_search and self._more:
+            self._count_matches(query)
         if rows != self.model.rows() and not self.model.update_rows(rows):
             self.model.set_rows(rows)  # other orders; the same orders changed are taken in place
         if new_search and self._detail_id is not None and self._detail_id not in {r.id for r in rows}:
@@ -361,7 +433,34 @@ class OrderLookupPane(QWidget):
             if rows:
                 self._open_row(0)
 
-    def _on_search_failed(self, query: str, exc: BaseException) -> None:
+    def _count_matches(self, query: str) -> None:
+        engine, fn = self._engine, self._count_fn
+        self.counts_issued += 1
+        self._counter.submit(query, lambda: fn(engine, query, COUNT_UP_TO))
+
+    def _on_count(self, query: str, count) -> None:
+        if query != self._shown_query:
+            return
+        self._count = (int(count[0]), bool(count[1]))
+        if self._count[1] and self._count[0] <= self.model.rowCount():
+            self._more = False
+        self._update_info()
+
+    def _on_more(self, request, result) -> None:
+        query, before = request
+        rows, has_more = result
+        last = self.model.row_at(self.model.rowCount() - 1)
+        if query != self._shown_query or query != self.query() or last is None or last.id != before:
+            return  # the list changed meanwhile; scrolling on asks again
+        shown = {r.id for r in self.model.rows()}
+        self.model.append_rows([r for r in rows if r.id not in shown])
+        self._more = bool(has_more)
+        self._update_info()
+        self.results_shown.emit(query, self.model.rowCount())
+
+    def _on_search_failed(self, query, exc: BaseException) -> None:
+        if isinstance(query, tuple):  # a page of older matches: the shown rows stay
+            query = query[0]
         if query != self.query():
             return
         _log_failure("search", exc)
@@ -464,7 +563,15 @@ class OrderLookupPane(QWidget):
                     parts.append(self.tr("No orders in the local cache yet"))
             elif n == 0:
                 parts.append(self.tr("No matching orders"))
-            elif n >= self._limit:
+            elif self._count is not None and (not self._count[1] or self._count[0] > n):
+                total = f"{self._count[0]:,}"
+                if self._count[1]:
+                    text = self.tr("Newest %1 of %2 matches — scroll down for older ones")
+                else:
+                    text = self.tr("Newest %1 of more than %2 matches — scroll down for older ones, "
+                                   "or type more to narrow down")
+                parts.append(text.replace("%1", str(n)).replace("%2", total))
+            elif self._more:
                 parts.append(self.tr("Newest %1 matches (type more to narrow down)").replace("%1", str(n)))
             else:
                 parts.append(self.tr("%1 matching orders").replace("%1", str(n)))

@@ -110,6 +110,18 @@ class OrderTableModel(QStandardItemModel):
             self.blockSignals(blocked)
             self.endResetModel()
 
+    def append_rows(self, rows: Sequence) -> None:
+        """Older matches below the shown ones (the agent scrolled on): rows are inserted at
+        the end, so selection, current row and scrolling stay."""
+        if not rows:
+            return
+        first = len(self._rows)
+        self._rows.extend(rows)
+        self.insertRows(first, len(rows))
+        for r, order in enumerate(rows, start=first):
+            for column in Column:
+                self.setItemData(self.index(r, column), self._roles(order, column))
+
     def clear(self) -> None:
         self.set_rows([])
 

@@ -142,6 +142,10 @@ class LatestOnly(QObject):
                             on_error=lambda exc: self._fail(generation, request, exc))
         return generation
 
+    def busy(self) -> bool:
+        """A request is queued or running (its outcome not delivered yet)."""
+        return self._runner.busy()
+
     def cancel(self) -> None:
         """Forget everything in flight (its results will be dropped)."""
         self._generation += 1

@@ -427,3 +427,17 @@ def test_presence_shows_colleagues_across_requests_and_expires(live, api, amy):
     assert _presence(amy, conv_id) == []
     bad = _presence(api, conv_id, "sleeping")
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_request"
+
+
+def test_concurrent_copies_of_one_relay_message_store_it_once(live, api):
+    from concurrent.futures import ThreadPoolExecutor
+
+    buyer, cid = _quiet_buyer(live), str(uuid.uuid4())
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: Api(live.url).post(
+            "/relay/messages", {"client_id": cid, "buyer_id": buyer, "text": "在吗"}, headers=RELAY), range(8)))
+    assert {r.status_code for r in answers} == {200}
+    assert sorted(r.json()["duplicate"] for r in answers) == [False] + [True] * 7
+    assert len({r.json()["message"]["id"] for r in answers}) == 1
+    with live.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(_msgs).where(_msgs.c.client_id == cid)).scalar_one() == 1

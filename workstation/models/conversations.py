@@ -74,7 +74,11 @@ def _hold_stale_replies(cur: sqlite3.Cursor, stamp: str) -> tuple[set[int], set[
 
 
 def _conv_kind(name: str) -> Kind:
-    return Kind(name, "conversations", CONVERSATION_FIELDS, "version", overlay="conversation")
+    # A claim, transfer, close or reopen that meets a newer version (a colleague acted
+    # first) is refused and shown; it holds nothing back (the replies after it then meet
+    # the new version and are held for the agent).
+    return Kind(name, "conversations", CONVERSATION_FIELDS, "version", overlay="conversation",
+                conflict_holds=False)
 
 
 REPLY = Kind("message.reply", "conversations", CONVERSATION_FIELDS, "version", overlay="conversation",
@@ -84,7 +88,7 @@ TRANSFER = _conv_kind("conversation.transfer")
 CLOSE = _conv_kind("conversation.close")
 REOPEN = _conv_kind("conversation.reopen")
 READ = _conv_kind("conversation.read")
-AGENT_STATUS = Kind("agent.status", "agents", ("status",), "seq")
+AGENT_STATUS = Kind("agent.status", "agents", ("status",), "seq", conflict_holds=False)
 outbox.register(REPLY, CLAIM, TRANSFER, CLOSE, REOPEN, READ, AGENT_STATUS)
 
 
@@ -289,10 +293,14 @@ def _stale_reason(cur: sqlite3.Cursor, entry: outbox.OutboxEntry) -> str | None:
     server = outbox.server_state(cur, REPLY, entry.entity_id)
     if server is None:
         return None  # the conversation is gone: the server answers not_found
-    if server.get("status") == "closed":
-        return "closed"
-    if entry.base_version is not None and server.get("version") != entry.base_version:
-        return "changed"
+    # Based on a write of the agent's still waiting before it (base_version None, filled in
+    # when that one is answered): the server's state is about to change (a reopen), so only
+    # the messages can tell yet.
+    if entry.base_version is not None:
+        if server.get("status") == "closed":
+            return "closed"
+        if server.get("version") != entry.base_version:
+            return "changed"
     after = int(entry.payload.get("after_message_id") or 0)
     me = (entry.local_state or {}).get("agent_no") or ""
     senders = {s for (s,) in cur.execute(

@@ -570,9 +570,9 @@ class ConversationPane(QWidget):
 def _agent_status(status: str) -> str:
     from PySide6.QtCore import QCoreApplication  # noqa: PLC0415
 
-    t = QCoreApplication.translate
-    return {"receiving": t("ConversationPane", "receiving"), "paused": t("ConversationPane", "paused"),
-            "offline": t("ConversationPane", "offline")}.get(status, status)
+    return {"receiving": QCoreApplication.translate("ConversationPane", "receiving"),
+            "paused": QCoreApplication.translate("ConversationPane", "paused"),
+            "offline": QCoreApplication.translate("ConversationPane", "offline")}.get(status, status)
 
 
 def _reason(exc: BaseException) -> str:

@@ -27,27 +27,26 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 def held_reason_text(code: str | None) -> str:
     """Why a reply was held back, in the agent's words."""
-    t = QCoreApplication.translate
     return {
-        "buyer_wrote": t("Messages", "The buyer wrote again"),
-        "colleague_replied": t("Messages", "A colleague already replied"),
-        "closed": t("Messages", "The conversation was closed"),
-        "changed": t("Messages", "The conversation was transferred"),
-    }.get(code or "", t("Messages", "The conversation changed"))
+        "buyer_wrote": QCoreApplication.translate("Messages", "The buyer wrote again"),
+        "colleague_replied": QCoreApplication.translate("Messages", "A colleague already replied"),
+        "closed": QCoreApplication.translate("Messages", "The conversation was closed"),
+        "changed": QCoreApplication.translate("Messages", "The conversation was transferred"),
+    }.get(code or "", QCoreApplication.translate("Messages", "The conversation changed"))
 
 
 def state_text(status: str, error: str | None = None, held_reason: str | None = None) -> str:
-    t = QCoreApplication.translate
     if status == "queued":
-        return t("Messages", "Queued offline")
+        return QCoreApplication.translate("Messages", "Queued offline")
     if status == "sending":
-        return t("Messages", "Sending…")
+        return QCoreApplication.translate("Messages", "Sending…")
     if status == "synced":
-        return t("Messages", "Sent")
+        return QCoreApplication.translate("Messages", "Sent")
     if status == "failed":
-        return t("Messages", "Failed: %1").replace("%1", error or t("Messages", "refused by the server"))
+        why = error or QCoreApplication.translate("Messages", "refused by the server")
+        return QCoreApplication.translate("Messages", "Failed: %1").replace("%1", why)
     if status == "held":
-        return t("Messages", "Held: %1").replace("%1", held_reason_text(held_reason))
+        return QCoreApplication.translate("Messages", "Held: %1").replace("%1", held_reason_text(held_reason))
     return ""
 
 
@@ -125,17 +124,18 @@ class MessageModel(QAbstractListModel):
         return m.sender == "agent" and (m.message_id is None or (m.agent_no or "") == self._agent_no)
 
     def sender_label(self, m) -> str:
-        t = QCoreApplication.translate
         if m.sender == "buyer":
-            return self._buyer or t("Messages", "Buyer")
+            return self._buyer or QCoreApplication.translate("Messages", "Buyer")
         if m.sender == "auto":
-            return t("Messages", "Auto reply")
+            return QCoreApplication.translate("Messages", "Auto reply")
         if m.sender == "system":
-            return t("Messages", "System")
+            return QCoreApplication.translate("Messages", "System")
         if self.is_own(m):
-            return t("Messages", "Me")
+            return QCoreApplication.translate("Messages", "Me")
         name = self._names.get(m.agent_no or "")
-        return f"{name} {m.agent_no}" if name else t("Messages", "Agent %1").replace("%1", m.agent_no or "?")
+        if name:
+            return f"{name} {m.agent_no}"
+        return QCoreApplication.translate("Messages", "Agent %1").replace("%1", m.agent_no or "?")
 
     # ---- Qt model -----------------------------------------------------------------------
 

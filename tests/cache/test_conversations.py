@@ -353,3 +353,18 @@ def test_bad_writes_are_refused_and_change_nothing(shop, write):
     with pytest.raises(OutboxError):
         write(shop)
     assert (chat.queue(shop), chat.get_conversation(shop, 9), chat.agents(shop), outbox.counts(shop)) == before
+
+
+def test_a_claim_a_colleague_beat_is_refused_and_holds_nothing_back(shop):
+    claim = next(iter(chat.claim(shop, 8, agent_no=ME).outbox))
+    reply = next(iter(chat.send_reply(shop, 8, "我来处理", agent_no=ME).outbox))
+    (e,) = outbox.take_batch(shop)
+    theirs = make_conversation(8, 40, version=2, assigned_agent_no=COLLEAGUE, waiting_since=None, unread=0)
+    outbox.record_answers(shop, [{"mutation_id": claim, "status": "conflict", "version": 2, "state": theirs}])
+    entry = outbox.get_entry(shop, claim)
+    assert (entry.status, entry.error_code) == ("rejected", "conflict")
+    assert chat.get_conversation(shop, 8).assigned_agent_no == COLLEAGUE  # the server's state again
+    # the reply written after the claim is not sent over the colleague's take: held for the agent
+    outbox.hold_stale(shop)
+    assert outbox.take_batch(shop) == []
+    assert (chat.history(shop, 8)[-1].mutation_id, chat.history(shop, 8)[-1].held_reason) == (reply, "changed")

@@ -74,7 +74,11 @@ def _hold_stale_replies(cur: sqlite3.Cursor, stamp: str) -> tuple[set[int], set[
 
 
 def _conv_kind(name: str) -> Kind:
-    return Kind(name, "conversations", CONVERSATION_FIELDS, "version", overlay="conversation")
+    # A claim, transfer, close or reopen that meets a newer version (a colleague acted
+    # first) is refused and shown; it holds nothing back (the replies after it then meet
+    # the new version and are held for the agent).
+    return Kind(name, "conversations", CONVERSATION_FIELDS, "version", overlay="conversation",
+                conflict_holds=False)
 
 
 REPLY = Kind("message.reply", "conversations", CONVERSATION_FIELDS, "version", overlay="conversation",
@@ -84,7 +88,7 @@ TRANSFER = _conv_kind("conversation.transfer")
 CLOSE = _conv_kind("conversation.close")
 REOPEN = _conv_kind("conversation.reopen")
 READ = _conv_kind("conversation.read")
-AGENT_STATUS = Kind("agent.status", "agents", ("status",), "seq")
+AGENT_STATUS = Kind("agent.status", "agents", ("status",), "seq", conflict_holds=False)
 outbox.register(REPLY, CLAIM, TRANSFER, CLOSE, REOPEN, READ, AGENT_STATUS)
 
 

@@ -70,6 +70,11 @@ class Kind:
     # Run by `hold_stale` before a batch is taken: parks writes the cache already shows to
     # be stale (status `conflict`, without sending); returns (entity ids, mutation ids).
     hold: Callable[[sqlite3.Cursor, str], tuple[set[int], set[str]]] | None = None
+    # A `conflict` answer parks the write and holds back the entity's later writes until the
+    # agent settles it (a remark: merge). False: it is parked as `rejected` (code
+    # "conflict") and holds back nothing (a claim a colleague beat the agent to has nothing
+    # to merge; the row shows the server's state).
+    conflict_holds: bool = True
 
     @property
     def group(self) -> str:
@@ -546,6 +551,11 @@ def _answer(cur: sqlite3.Cursor, e: OutboxEntry, a: dict, stamp: str) -> None:
                     "next_attempt_at = NULL, updated_at = ? WHERE mutation_id = ?",
                     (_dump(a), stamp, e.mutation_id))
         _pass_base_on(cur, e, a.get("version"))
+    elif status == "conflict" and kind is not None and not kind.conflict_holds:
+        cur.execute("UPDATE outbox SET status = 'rejected', result = ?, last_error = ?, error_code = 'conflict', "
+                    "updated_at = ? WHERE mutation_id = ?",
+                    (_dump(a), "a colleague changed it first", stamp, e.mutation_id))
+        _pass_base_on(cur, e, e.base_version)
     elif status == "conflict":
         cur.execute("UPDATE outbox SET status = 'conflict', result = ?, last_error = ?, error_code = 'conflict', "
                     "updated_at = ? WHERE mutation_id = ?",

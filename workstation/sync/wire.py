@@ -330,6 +330,21 @@ class MutationResults(_Envelope):
     results: list[MutationResult]
 
 
+PresenceState = Literal["viewing", "typing", "idle"]
+
+
+class Presence(_Envelope):
+    """A colleague looking at (or typing in) a conversation (docs/PROTOCOL.md, "Presence")."""
+    agent_no: str
+    display_name: str
+    state: PresenceState
+    since: WireTime
+
+
+class PresenceList(_Envelope):
+    others: Annotated[list[Presence], Field(max_length=100)]
+
+
 class ErrorBody(BaseModel):
     """`{"detail", "code"}`; lenient on purpose, it is only read to pick an exception."""
 
@@ -353,6 +368,7 @@ _HEAD = TypeAdapter(Head)
 _MUTATION_RESULTS = TypeAdapter(MutationResults)
 _LOGIN = TypeAdapter(LoginResponse)
 _AGENT = TypeAdapter(AgentInfo)
+_PRESENCE = TypeAdapter(PresenceList)
 
 
 def _entity_type(stream: str) -> type:
@@ -397,6 +413,10 @@ def parse_login(body: bytes) -> LoginResponse:
 
 def parse_agent(body: bytes) -> AgentInfo:
     return _validate(_AGENT, body, "agent")
+
+
+def parse_presence(body: bytes) -> list[Presence]:
+    return _validate(_PRESENCE, body, "presence").others
 
 
 def parse_error_body(body: bytes) -> ErrorBody:

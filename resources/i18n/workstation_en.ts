@@ -132,10 +132,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Choose a colleague</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>The conversation could not be transferred</source>
         <translation type="unfinished"></translation>
     </message>
@@ -200,26 +196,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Reply held back, not sent: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Reply not sent: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>refused by the server</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>(%1 more)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>editing it in the reply box; Enter sends the new text</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>%1 is typing…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -256,35 +232,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>To:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Note for the colleague</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Transfer</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation type="unfinished">Cancel</translation>
-    </message>
-    <message>
         <source>Search this conversation</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Send anyway</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Edit</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Discard</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -293,18 +241,6 @@
     </message>
     <message>
         <source>Send (Enter)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>receiving</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>paused</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>offline</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -431,6 +367,41 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <name>FlagPicker</name>
     <message>
         <source>%1 (key %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>HeldBar</name>
+    <message>
+        <source>Send anyway</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reply held back, not sent: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reply not sent: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>refused by the server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(%1 more)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>editing it in the reply box; Enter sends the new text</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1631,6 +1602,41 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
     <message>
         <source>%1 styles</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TransferBar</name>
+    <message>
+        <source>receiving</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>To:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note for the colleague</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished">Cancel</translation>
+    </message>
+    <message>
+        <source>Choose a colleague</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

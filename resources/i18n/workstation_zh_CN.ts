@@ -132,10 +132,6 @@
         <translation>未能重新打开会话</translation>
     </message>
     <message>
-        <source>Choose a colleague</source>
-        <translation>请选择同事</translation>
-    </message>
-    <message>
         <source>The conversation could not be transferred</source>
         <translation>未能转接会话</translation>
     </message>
@@ -200,26 +196,6 @@
         <translation>回复…（回车发送，Shift+回车换行）</translation>
     </message>
     <message>
-        <source>Reply held back, not sent: %1</source>
-        <translation>回复已拦下，未发送：%1</translation>
-    </message>
-    <message>
-        <source>Reply not sent: %1</source>
-        <translation>回复未发送：%1</translation>
-    </message>
-    <message>
-        <source>refused by the server</source>
-        <translation>服务器拒绝</translation>
-    </message>
-    <message>
-        <source>(%1 more)</source>
-        <translation>（还有 %1 条）</translation>
-    </message>
-    <message>
-        <source>editing it in the reply box; Enter sends the new text</source>
-        <translation>正在回复框中修改；回车发送修改后的内容</translation>
-    </message>
-    <message>
         <source>%1 is typing…</source>
         <translation>%1 正在输入…</translation>
     </message>
@@ -256,36 +232,8 @@
         <translation>重新打开</translation>
     </message>
     <message>
-        <source>To:</source>
-        <translation>转给：</translation>
-    </message>
-    <message>
-        <source>Note for the colleague</source>
-        <translation>给同事的留言</translation>
-    </message>
-    <message>
-        <source>Transfer</source>
-        <translation>转接</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
         <source>Search this conversation</source>
         <translation>搜索聊天记录</translation>
-    </message>
-    <message>
-        <source>Send anyway</source>
-        <translation>仍然发送</translation>
-    </message>
-    <message>
-        <source>Edit</source>
-        <translation>修改</translation>
-    </message>
-    <message>
-        <source>Discard</source>
-        <translation>丢弃</translation>
     </message>
     <message>
         <source>Send</source>
@@ -294,18 +242,6 @@
     <message>
         <source>Send (Enter)</source>
         <translation>发送（回车）</translation>
-    </message>
-    <message>
-        <source>receiving</source>
-        <translation>接待中</translation>
-    </message>
-    <message>
-        <source>paused</source>
-        <translation>挂起</translation>
-    </message>
-    <message>
-        <source>offline</source>
-        <translation>离线</translation>
     </message>
 </context>
 <context>
@@ -432,6 +368,41 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>%1 (key %2)</source>
         <translation>%1（按键 %2）</translation>
+    </message>
+</context>
+<context>
+    <name>HeldBar</name>
+    <message>
+        <source>Send anyway</source>
+        <translation>仍然发送</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>修改</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>丢弃</translation>
+    </message>
+    <message>
+        <source>Reply held back, not sent: %1</source>
+        <translation>回复已拦下，未发送：%1</translation>
+    </message>
+    <message>
+        <source>Reply not sent: %1</source>
+        <translation>回复未发送：%1</translation>
+    </message>
+    <message>
+        <source>refused by the server</source>
+        <translation>服务器拒绝</translation>
+    </message>
+    <message>
+        <source>(%1 more)</source>
+        <translation>（还有 %1 条）</translation>
+    </message>
+    <message>
+        <source>editing it in the reply box; Enter sends the new text</source>
+        <translation>正在回复框中修改；回车发送修改后的内容</translation>
     </message>
 </context>
 <context>
@@ -1632,6 +1603,41 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>%1 styles</source>
         <translation>%1 个款式</translation>
+    </message>
+</context>
+<context>
+    <name>TransferBar</name>
+    <message>
+        <source>receiving</source>
+        <translation>接待中</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>挂起</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>To:</source>
+        <translation>转给：</translation>
+    </message>
+    <message>
+        <source>Note for the colleague</source>
+        <translation>给同事的留言</translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation>转接</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Choose a colleague</source>
+        <translation>请选择同事</translation>
     </message>
 </context>
 </TS>

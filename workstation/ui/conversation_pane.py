@@ -17,10 +17,11 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QListView,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QListView, QPushButton,
+                               QVBoxLayout, QWidget)
 
-from workstation.ui.message_model import MessageModel, held_reason_text
+from workstation.ui.conversation_bars import HeldBar, TransferBar
+from workstation.ui.message_model import MessageModel
 from workstation.ui.reply_box import ReplyEdit
 from workstation.ui.tasks import LatestOnly
 
@@ -236,25 +237,16 @@ class ConversationPane(QWidget):
                                  self.tr("The conversation could not be reopened"))
 
     def show_transfer(self) -> None:
-        self.transfer_bar.setVisible(True)
-        self.transfer_to.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.transfer_bar.open()
 
-    def transfer(self) -> None:
-        to_agent_no = self.transfer_to.currentData()
-        if not to_agent_no:
-            self.transfer_info.setText(self.tr("Choose a colleague"))
-            return
-        note = self.transfer_note.text()
+    def transfer(self, to_agent_no: str, note: str) -> None:
         agent_no = self._agent_no
 
         def job(chat, engine, cid):
             return chat.transfer(engine, cid, to_agent_no, note, agent_no=agent_no)
 
-        def done() -> None:
-            self.transfer_note.clear()
-            self.transfer_bar.hide()
-
-        self._conversation_write("transfer", job, self.tr("The conversation could not be transferred"), then=done)
+        self._conversation_write("transfer", job, self.tr("The conversation could not be transferred"),
+                                 then=self.transfer_bar.done)
 
     # ---- writes ---------------------------------------------------------------------------
 
@@ -335,16 +327,7 @@ class ConversationPane(QWidget):
 
     def _on_agents(self, _request, agents) -> None:
         self._agents = list(agents)
-        me = self._agent_no
-        current = self.transfer_to.currentData()
-        self.transfer_to.clear()
-        for a in self._agents:
-            if a.active and a.agent_no != me:
-                self.transfer_to.addItem(f"{a.display_name} {a.agent_no} · {_agent_status(a.status)}", a.agent_no)
-        if current:
-            i = self.transfer_to.findData(current)
-            if i >= 0:
-                self.transfer_to.setCurrentIndex(i)
+        self.transfer_bar.set_agents(self._agents, self._agent_no)
 
     def _run_search(self) -> None:
         text, engine, cid = self.search.text(), self._engine, self._conversation_id
@@ -424,21 +407,9 @@ class ConversationPane(QWidget):
     def _update_held_bar(self) -> None:
         held = self._first_held()
         if held is None:
-            self.held_bar.hide()
             self._editing = None  # nothing held any more: Enter sends a new reply
-            return
-        if held.status == "held":
-            text = self.tr("Reply held back, not sent: %1").replace("%1", held_reason_text(held.held_reason))
-        else:
-            text = self.tr("Reply not sent: %1").replace("%1", held.error or self.tr("refused by the server"))
-        count = len(self.model.held())
-        if count > 1:
-            text += " " + self.tr("(%1 more)").replace("%1", str(count - 1))
-        if self._editing == held.mutation_id:
-            text += " — " + self.tr("editing it in the reply box; Enter sends the new text")
-        self.held_text.setText(text)
-        self.send_anyway_button.setVisible(held.status == "held")
-        self.held_bar.show()
+        self.held_bar.show_reply(held, len(self.model.held()),
+                                 held is not None and self._editing == held.mutation_id)
 
     def _on_presence(self, conversation_id: int, others) -> None:
         if conversation_id != self._conversation_id or not others:
@@ -479,24 +450,10 @@ class ConversationPane(QWidget):
         self.reopen_button = self._button(self.tr("Reopen"), self.reopen, header)
         layout.addLayout(header)
 
-        self.transfer_bar = QFrame(self)
-        bar = QHBoxLayout(self.transfer_bar)
-        bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(QLabel(self.tr("To:"), self.transfer_bar))
-        self.transfer_to = QComboBox(self.transfer_bar)
-        self.transfer_to.setObjectName("transferTo")
-        bar.addWidget(self.transfer_to, 1)
-        self.transfer_note = QLineEdit(self.transfer_bar)
-        self.transfer_note.setObjectName("transferNote")
-        self.transfer_note.setMaxLength(200)
-        self.transfer_note.setPlaceholderText(self.tr("Note for the colleague"))
-        self.transfer_note.returnPressed.connect(self.transfer)
-        bar.addWidget(self.transfer_note, 2)
-        self.transfer_ok = self._button(self.tr("Transfer"), self.transfer, bar)
-        self._button(self.tr("Cancel"), self.transfer_bar.hide, bar)
-        self.transfer_info = QLabel(self.transfer_bar)
-        bar.addWidget(self.transfer_info)
-        self.transfer_bar.hide()
+        self.transfer_bar = TransferBar(self)
+        self.transfer_bar.transfer_requested.connect(self.transfer)
+        self.transfer_to, self.transfer_note = self.transfer_bar.to, self.transfer_bar.note
+        self.transfer_ok = self.transfer_bar.ok_button
         layout.addWidget(self.transfer_bar)
 
         self.presence_line = QLabel(self)
@@ -528,20 +485,14 @@ class ConversationPane(QWidget):
         self.messages.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         layout.addWidget(self.messages, 1)
 
-        self.held_bar = QFrame(self)
-        self.held_bar.setObjectName("heldBar")
-        self.held_bar.setStyleSheet("#heldBar { background: #fde0dc; border-radius: 3px; }")
-        held = QHBoxLayout(self.held_bar)
-        held.setContentsMargins(6, 3, 6, 3)
-        self.held_text = QLabel(self.held_bar)
-        self.held_text.setObjectName("heldText")
-        self.held_text.setWordWrap(True)
-        self.held_text.setStyleSheet("color: #b71c1c;")
-        held.addWidget(self.held_text, 1)
-        self.send_anyway_button = self._button(self.tr("Send anyway"), self.send_held_anyway, held)
-        self.edit_held_button = self._button(self.tr("Edit"), self.edit_held, held)
-        self.discard_held_button = self._button(self.tr("Discard"), self.discard_held, held)
-        self.held_bar.hide()
+        self.held_bar = HeldBar(self)
+        self.held_bar.send_anyway.connect(self.send_held_anyway)
+        self.held_bar.edit.connect(self.edit_held)
+        self.held_bar.discard.connect(self.discard_held)
+        self.held_text = self.held_bar.text
+        self.send_anyway_button = self.held_bar.send_anyway_button
+        self.edit_held_button = self.held_bar.edit_button
+        self.discard_held_button = self.held_bar.discard_button
         layout.addWidget(self.held_bar)
 
         reply_row = QHBoxLayout()
@@ -565,14 +516,6 @@ class ConversationPane(QWidget):
             button.setToolTip(tooltip)
         layout.addWidget(button)
         return button
-
-
-def _agent_status(status: str) -> str:
-    from PySide6.QtCore import QCoreApplication  # noqa: PLC0415
-
-    return {"receiving": QCoreApplication.translate("ConversationPane", "receiving"),
-            "paused": QCoreApplication.translate("ConversationPane", "paused"),
-            "offline": QCoreApplication.translate("ConversationPane", "offline")}.get(status, status)
 
 
 def _reason(exc: BaseException) -> str:

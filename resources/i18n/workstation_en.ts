@@ -996,6 +996,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Overdue %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Red &quot;Overdue&quot;: waiting longer than %1</source>
         <translation type="unfinished"></translation>
     </message>

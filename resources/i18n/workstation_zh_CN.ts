@@ -996,6 +996,10 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>未分配</translation>
     </message>
     <message>
+        <source>Overdue %1</source>
+        <translation>超时 %1</translation>
+    </message>
+    <message>
         <source>Red &quot;Overdue&quot;: waiting longer than %1</source>
         <translation>红色“超时”：等待超过 %1</translation>
     </message>

@@ -27,7 +27,7 @@ class MainWindow(QMainWindow):
     sync_now_requested = Signal()  # the agent asked to sync now (status pane or agent menu)
 
     AREAS = ("queue", "conversation", "context")
-    AREA_SIZES = (300, 500, 480)  # first run at 1280 px; then the agent's own, remembered
+    AREA_SIZES = (340, 460, 480)  # first run at 1280 px; then the agent's own, remembered
     NEXT_WAITING_SHORTCUT = "Ctrl+Shift+N"
 
     def __init__(self, settings: Settings, *, lookup: OrderLookupPane | None = None,

@@ -190,6 +190,9 @@ class QueueModel(QAbstractTableModel):
             return self._bold
         if role == Qt.ItemDataRole.ToolTipRole and column == Column.PREVIEW:
             return row.last_message_preview or None
+        if role == Qt.ItemDataRole.ToolTipRole and column == Column.ASSIGNEE and row.assigned_agent_no:
+            name = self._agent_names.get(row.assigned_agent_no)
+            return f"{name} {row.assigned_agent_no}" if name else None
         return None
 
     def _display(self, row, column: int) -> str:
@@ -205,8 +208,7 @@ class QueueModel(QAbstractTableModel):
             no = row.assigned_agent_no
             if not no:
                 return self.tr("Unassigned")
-            name = self._agent_names.get(no)
-            return f"{name} {no}" if name else no
+            return no  # the name is in the tooltip: the column stays narrow
         return ""
 
     def _wait_data(self, row, role: int):

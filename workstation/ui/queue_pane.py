@@ -104,6 +104,7 @@ class QueuePane(QWidget):
         self._view_buttons[view].setChecked(True)
         if view != self._view:
             self._view = view
+            self.table.setColumnHidden(Column.ASSIGNEE, view == "mine")
             self.view_changed.emit(view)
             self.refresh()
 
@@ -208,8 +209,7 @@ class QueuePane(QWidget):
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(Column.PREVIEW, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((Column.BUYER, 90), (Column.WAIT, 84), (Column.UNREAD, 36), (Column.ASSIGNEE, 70)):
-            header.resizeSection(column, width)
+        self._size_columns()
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         layout.addWidget(self.table, 1)
 
@@ -217,6 +217,18 @@ class QueuePane(QWidget):
         self.info.setObjectName("queueInfo")
         layout.addWidget(self.info)
         self._update_info()
+
+    def _size_columns(self) -> None:
+        """Widths from sample content in the current font (Chinese and digits differ a lot);
+        the last message takes what is left."""
+        fm, header = self.table.fontMetrics(), self.table.horizontalHeader()
+        pad = 14
+        samples = {Column.BUYER: "tb_buyer_12", Column.WAIT: self.tr("Overdue %1").replace("%1", "59:59"),
+                   Column.UNREAD: "99", Column.ASSIGNEE: "2048"}
+        for column, sample in samples.items():
+            title = self.model.headerData(column, Qt.Orientation.Horizontal)
+            header.resizeSection(column, max(fm.horizontalAdvance(sample), fm.horizontalAdvance(title)) + pad)
+        self.table.setColumnHidden(Column.ASSIGNEE, self._view == "mine")  # all the agent's own
 
     def set_hint(self, text: str) -> None:
         """A line for the list's tooltip (the window's hotkey for the next waiting buyer)."""

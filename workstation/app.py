@@ -123,6 +123,14 @@ def wire_conversations(window, session) -> None:
 
     session.identity_changed.connect(agent_changed)
     conversation.set_submit_write(session.submit_write)
+    from workstation.ui.agent_status import AgentStatusMenu  # noqa: PLC0415
+
+    status_menu = AgentStatusMenu(window.agent_menu, submit_write=session.submit_write,
+                                  before=window.sync_now_action, parent=window)
+    window.agent_status = status_menu
+    session.engine_changed.connect(status_menu.set_engine)
+    session.identity_changed.connect(status_menu.set_agent)
+    session.events.subscribe(status_menu)
     conversation.attach_presence(PresenceWatcher(session.presence_client, conversation))
 
 

@@ -41,6 +41,29 @@
     </message>
 </context>
 <context>
+    <name>AgentStatusMenu</name>
+    <message>
+        <source>Receiving buyers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paused (no new buyers)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Away</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chat status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The chat status could not be changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <source>Workstation</source>

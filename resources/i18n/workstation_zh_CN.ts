@@ -41,6 +41,29 @@
     </message>
 </context>
 <context>
+    <name>AgentStatusMenu</name>
+    <message>
+        <source>Receiving buyers</source>
+        <translation>接待中</translation>
+    </message>
+    <message>
+        <source>Paused (no new buyers)</source>
+        <translation>挂起（不接新买家）</translation>
+    </message>
+    <message>
+        <source>Away</source>
+        <translation>离开</translation>
+    </message>
+    <message>
+        <source>Chat status</source>
+        <translation>接待状态</translation>
+    </message>
+    <message>
+        <source>The chat status could not be changed</source>
+        <translation>接待状态未能更改</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <source>Workstation</source>

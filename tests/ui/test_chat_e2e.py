@@ -123,3 +123,36 @@ def test_a_colleague_looking_at_the_conversation_is_named(qtbot, launch, store, 
         qtbot.waitUntil(lambda: not line.isVisible(), timeout=10_000)
     finally:
         colleague.close()
+
+
+def test_the_agent_switches_to_receiving_and_sees_the_conversations_assigned_to_them(qtbot, launch, store):
+    running = launch()
+    sign_in(qtbot, running, store.url, store.login, store.password)
+    wait_online(qtbot, running)
+    window = running.window
+    menu = window.agent_status
+    qtbot.waitUntil(lambda: menu.actions["receiving"].isEnabled(), timeout=20_000)
+    menu.actions["paused"].trigger()
+    qtbot.waitUntil(lambda: _server_status(store) == "paused", timeout=20_000)
+    menu.actions["receiving"].trigger()
+    qtbot.waitUntil(lambda: _server_status(store) == "receiving", timeout=20_000)
+    qtbot.waitUntil(lambda: menu.status == "receiving", timeout=20_000)
+    # Receiving: the server hands the agent the longest-waiting unassigned conversations (up
+    # to capacity); "Mine" shows exactly those the server assigned.
+    with qtbot.waitSignal(window.queue.rows_shown, timeout=10_000):
+        window.queue.set_view("mine")
+    qtbot.waitUntil(lambda: {r.conversation_id for r in window.queue.model.rows()} == _assigned(store),
+                    timeout=20_000)
+    assert _assigned(store)
+
+
+def _assigned(store) -> set[int]:
+    with store.engine.connect() as conn:
+        return set(conn.execute(text("SELECT id FROM conversations WHERE shop_id = :s AND status = 'open' "
+                                     "AND assigned_agent_no = '1024'"), {"s": store.shop_id}).scalars())
+
+
+def _server_status(store) -> str:
+    with store.engine.connect() as conn:
+        return conn.execute(text("SELECT status FROM agents WHERE shop_id = :s AND agent_no = '1024'"),
+                            {"s": store.shop_id}).scalar_one()

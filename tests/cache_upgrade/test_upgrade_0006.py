@@ -79,3 +79,29 @@ def test_upgrade_to_0006_conversations(old_cache):
         assert v0005.WAITING_REMARK in {e.mutation_id for e in batch}
     finally:
         cache.close()
+
+
+def test_an_upgraded_cache_gets_the_chat_streams_from_a_real_server(old_cache, store):
+    """The first sync after the upgrade loads the queue (the other streams' cursors in the old
+    file are a made-up server's, so only the new streams are pulled here)."""
+    from workstation.sync.client import StoreClient
+    from workstation.sync.puller import Puller
+
+    cache = db.open_cache(old_cache)
+    client = StoreClient(store.url)
+    try:
+        client.login("demo", "demo")
+        before = outbox.counts(cache.engine)
+        Puller(client, cache.writer, streams=("conversations", "messages", "agents")).run_once()
+        engine = cache.engine
+        assert chat.agents(engine) and "1024" in {a.agent_no for a in chat.agents(engine)}
+        queue = chat.queue(engine)
+        assert queue, "the demo shop's open conversations"
+        assert chat.history(engine, queue[0].conversation_id)
+        for stream in ("conversations", "messages", "agents"):
+            assert get_stream_state(engine, stream).phase == "feed"
+        assert outbox.counts(engine) == before  # the queued writes wait untouched
+        assert get_order_detail(engine, 1002).remark == v0005.MEMO
+    finally:
+        client.close()
+        cache.close()

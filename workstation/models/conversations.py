@@ -293,10 +293,14 @@ def _stale_reason(cur: sqlite3.Cursor, entry: outbox.OutboxEntry) -> str | None:
     server = outbox.server_state(cur, REPLY, entry.entity_id)
     if server is None:
         return None  # the conversation is gone: the server answers not_found
-    if server.get("status") == "closed":
-        return "closed"
-    if entry.base_version is not None and server.get("version") != entry.base_version:
-        return "changed"
+    # Based on a write of the agent's still waiting before it (base_version None, filled in
+    # when that one is answered): the server's state is about to change (a reopen), so only
+    # the messages can tell yet.
+    if entry.base_version is not None:
+        if server.get("status") == "closed":
+            return "closed"
+        if server.get("version") != entry.base_version:
+            return "changed"
     after = int(entry.payload.get("after_message_id") or 0)
     me = (entry.local_state or {}).get("agent_no") or ""
     senders = {s for (s,) in cur.execute(

@@ -214,3 +214,12 @@ def test_opening_a_conversation_marks_it_read(qtbot, pane, cache):
     assert conversations.get_conversation(cache.engine, 2).unread == 2
     open_conversation(qtbot, pane, 2)
     qtbot.waitUntil(lambda: conversations.get_conversation(cache.engine, 2).unread == 0, timeout=5000)
+
+
+def test_a_draft_waits_while_the_agent_looks_at_another_conversation(qtbot, pane):
+    open_conversation(qtbot, pane, 1)
+    pane.reply.set_text("L码有货，")
+    open_conversation(qtbot, pane, 2)
+    assert pane.reply.text() == ""
+    open_conversation(qtbot, pane, 1)
+    assert pane.reply.text() == "L码有货，"

@@ -202,3 +202,29 @@ def test_sync_rows_moves_inserts_and_removes_without_a_reset(qapp):
     assert [r.conversation_id for r in model.rows()] == [3, 1, 5, 2]
     assert model.row_at(3).buyer_nick == "x"
     assert resets == []
+
+
+def test_a_row_leaving_the_list_never_opens_another_conversation(qtbot, pane, cache):
+    """The open conversation is closed (here: by a colleague, through sync): its row goes,
+    and the queue does not open its neighbour under the agent."""
+    from tests.ui.chat_data import CONVERSATIONS
+
+    events = CacheEvents(min_interval_ms=0)
+    events.attach(cache.writer)
+    events.subscribe(pane)
+    opened = []
+    pane.conversation_selected.connect(opened.append)
+    pane.select_conversation(1)
+    try:
+        closed = dict(next(c for c in CONVERSATIONS if c["id"] == 1), seq=200, status="closed", version=2)
+        from workstation.models.apply import apply_changes
+
+        with qtbot.waitSignal(pane.rows_shown, timeout=5000):
+            cache.writer.submit(apply_changes, "conversations", [{"seq": 200, "op": "upsert", "item": closed}],
+                                next_cursor="c-200").result()
+        assert 1 not in [r.conversation_id for r in pane.model.rows()]
+        assert opened == [1]
+        assert not pane.table.selectionModel().hasSelection()
+        assert pane.current_conversation_id() == 1  # still the one open in the conversation pane
+    finally:
+        events.detach()

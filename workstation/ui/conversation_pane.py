@@ -60,6 +60,7 @@ class ConversationPane(QWidget):
         self._focus_when_loaded = False
         self._editing: str | None = None  # mutation id of the held reply being edited
         self._marked: dict[int, int] = {}  # conversation id -> read mark sent
+        self._drafts: dict[int, str] = {}  # what the agent was typing in another conversation
         self._matches: list[int] = []
         self._match_at = -1
         self.presence = None
@@ -120,6 +121,8 @@ class ConversationPane(QWidget):
     def open_conversation(self, conversation_id: int | None) -> None:
         if conversation_id == self._conversation_id:
             return
+        if self._conversation_id is not None and self._editing is None and self.reply.text().strip():
+            self._drafts[self._conversation_id] = self.reply.text()
         self._conversation_id = conversation_id
         self._conversation = None
         self._editing = None
@@ -127,6 +130,8 @@ class ConversationPane(QWidget):
         self.model.clear()
         self.search.clear()
         self.reply.clear()
+        if conversation_id is not None and conversation_id in self._drafts:
+            self.reply.set_text(self._drafts.pop(conversation_id))
         self._show_conversation(None)
         if self.presence is not None:
             self.presence.watch(conversation_id)

@@ -64,6 +64,8 @@ class QueuePane(QWidget):
         self._agents_reader.failed.connect(lambda _r, exc: log.warning("agents could not be read: %s", exc))
         self.reads_issued = 0
         self._hint = ""
+        self._opened: int | None = None  # the conversation the agent opened from here
+        self._updating = False  # rows moving under the cursor are not the agent's choice
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._tick)
@@ -77,6 +79,7 @@ class QueuePane(QWidget):
         self._engine = engine
         if engine is None:
             self._shown_key = None
+            self._opened = None
             self.model.set_rows([])
             self._update_info()
             return
@@ -125,8 +128,8 @@ class QueuePane(QWidget):
     # ---- actions ------------------------------------------------------------------------
 
     def current_conversation_id(self) -> int | None:
-        row = self.model.row_at(self.table.currentIndex().row())
-        return row.conversation_id if row is not None else None
+        """The conversation the agent opened from the queue (also while it is not listed)."""
+        return self._opened
 
     def select_conversation(self, conversation_id: int) -> bool:
         row = self.model.row_of(conversation_id)
@@ -252,14 +255,16 @@ class QueuePane(QWidget):
         if request != (self._engine, self._view, self._agent_no):
             return  # asked for another cache / filter / agent
         key = request
-        if self._shown_key == key:
-            self.model.sync_rows(rows)  # an update: in place
-        else:
-            current = self.current_conversation_id()
-            self.model.set_rows(rows)
-            self._shown_key = key
-            if current is not None:
-                self.select_conversation(current)
+        self._updating = True
+        try:
+            if self._shown_key == key:
+                self.model.sync_rows(rows)  # an update: in place
+            else:
+                self.model.set_rows(rows)
+                self._shown_key = key
+            self._keep_selection()
+        finally:
+            self._updating = False
         self._update_info()
         self.rows_shown.emit(len(rows))
 
@@ -267,16 +272,28 @@ class QueuePane(QWidget):
         log.warning("the queue could not be read: %s", exc)
         self.info.setText(self.tr("The queue could not be read: %1").replace("%1", describe_error(exc)))
 
+    def _keep_selection(self) -> None:
+        """The opened conversation stays the selected row; when it left the list (closed,
+        taken by a colleague in this view) nothing else gets selected in its place."""
+        row = self.model.row_of(self._opened) if self._opened is not None else None
+        if row is not None:
+            if self.table.currentIndex().row() != row:
+                self._select_row(row)
+        elif self.table.currentIndex().isValid():
+            self.table.selectionModel().clear()
+
     def _select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
         self.table.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         self.table.scrollTo(index)
 
-    def _on_current_row_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+    def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._updating:
+            return
         row = self.model.row_at(current.row())
-        before = self.model.row_at(previous.row()) if previous.isValid() else None
-        if row is not None and (before is None or before.conversation_id != row.conversation_id):
+        if row is not None and row.conversation_id != self._opened:
+            self._opened = row.conversation_id
             self.conversation_selected.emit(row.conversation_id)
 
     def _update_info(self) -> None:

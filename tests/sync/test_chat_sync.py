@@ -170,7 +170,9 @@ def test_stale_offline_reply_is_held_never_sent_and_confirm_sends_it_once(store,
 
 # ---- exactly once ----------------------------------------------------------------------------
 
-def test_replies_arrive_exactly_once_and_in_order_through_faults(store, tmp_path, monkeypatch):
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_replies_arrive_exactly_once_and_in_order_through_faults(store_factory, kind, tmp_path, monkeypatch):
+    store = store_factory(kind)
     monkeypatch.setattr(outbox, "BACKOFF_MAX_S", 0.5)
     monkeypatch.setattr(outbox, "MAX_RETRY_AFTER_S", 0.5)
     buyers = buyer_ids(store, 3)

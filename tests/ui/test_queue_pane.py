@@ -228,3 +228,30 @@ def test_a_row_leaving_the_list_never_opens_another_conversation(qtbot, pane, ca
         assert pane.current_conversation_id() == 1  # still the one open in the conversation pane
     finally:
         events.detach()
+
+
+def test_sync_rows_moves_only_the_rows_out_of_order(qapp):
+    """One buyer writing moves one row, whichever way: the rows between never move."""
+    import random
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Row:
+        conversation_id: int
+        waiting_since: object = None
+        buyer_nick: str = ""
+
+    model = QueueModel()
+    rows = [Row(i) for i in range(20)]
+    model.set_rows(rows)
+    moves = []
+    model.rowsMoved.connect(lambda *args: moves.append(args))
+    model.sync_rows(rows[1:] + rows[:1])  # the top one to the bottom
+    model.sync_rows(rows)  # and back to the top
+    assert len(moves) == 2
+    rnd = random.Random(9)
+    for _ in range(50):  # any new order, with rows coming and going, ends exactly right
+        new = [r for r in rows + [Row(100 + k) for k in range(5)] if rnd.random() < 0.8]
+        rnd.shuffle(new)
+        model.sync_rows(new)
+        assert [r.conversation_id for r in model.rows()] == [r.conversation_id for r in new]

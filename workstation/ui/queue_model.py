@@ -95,16 +95,30 @@ class QueueModel(QAbstractTableModel):
 
     def sync_rows(self, rows: Sequence) -> None:
         """Take `rows` (the queue as it is now, in its order) in place: remove, move, insert
-        and update single rows; never a reset."""
+        and update single rows; never a reset. Moves are few: the rows that keep their
+        relative order (the longest increasing run) stay, only the others move (a buyer
+        writing moves one row, not every row between its old and new place)."""
         rows = list(rows)
-        wanted = {r.conversation_id for r in rows}
+        new_pos = {r.conversation_id: i for i, r in enumerate(rows)}
         for i in range(len(self._rows) - 1, -1, -1):
-            if self._rows[i].conversation_id not in wanted:
+            if self._rows[i].conversation_id not in new_pos:
                 self.beginRemoveRows(QModelIndex(), i, i)
                 del self._rows[i]
                 self.endRemoveRows()
+        stable = _longest_increasing([new_pos[r.conversation_id] for r in self._rows])
+        stable_ids = {self._rows[i].conversation_id for i in stable}
         last = len(Column) - 1
         for target, row in enumerate(rows):
+            occupant = self._rows[target] if target < len(self._rows) else None
+            while (occupant is not None and occupant.conversation_id != row.conversation_id
+                   and occupant.conversation_id not in stable_ids):
+                # Out of order itself: out of the way to the end; its own turn places it.
+                end = len(self._rows)
+                self.beginMoveRows(QModelIndex(), target, target, QModelIndex(), end)
+                self._rows.append(self._rows.pop(target))
+                self.endMoveRows()
+                stable_ids.add(occupant.conversation_id)  # moved once: never pushed again
+                occupant = self._rows[target]
             current = self._find(row.conversation_id, start=target)
             if current is None:
                 self.beginInsertRows(QModelIndex(), target, target)
@@ -235,3 +249,26 @@ class QueueModel(QAbstractTableModel):
             return self.tr("Waiting since the buyer's first unanswered message; overdue after %1")\
                 .replace("%1", wait_text(self._overdue_after_s))
         return None
+
+
+def _longest_increasing(values: list[int]) -> list[int]:
+    """Indexes of one longest strictly increasing subsequence of `values` (patience sort)."""
+    from bisect import bisect_left  # noqa: PLC0415
+
+    tails: list[int] = []  # values
+    tail_at: list[int] = []  # their indexes
+    before = [-1] * len(values)
+    for i, v in enumerate(values):
+        k = bisect_left(tails, v)
+        if k:
+            before[i] = tail_at[k - 1]
+        if k == len(tails):
+            tails.append(v)
+            tail_at.append(i)
+        else:
+            tails[k], tail_at[k] = v, i
+    out, i = [], tail_at[-1] if tail_at else -1
+    while i >= 0:
+        out.append(i)
+        i = before[i]
+    return out[::-1]

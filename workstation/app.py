@@ -89,6 +89,7 @@ def wire(window, session) -> None:
     session.engine_changed.connect(window.stock.set_engine)
     session.last_synced_changed.connect(window.stock.set_last_synced)
     session.events.subscribe(window.stock)  # on_stock_changed / on_products_changed / …
+    wire_conversations(window, session)
     session.message.connect(lambda text, error: status.set_message(text, error=error))
     session.quit_requested.connect(window.close)
     window.sign_in_requested.connect(lambda: session.show_sign_in())
@@ -102,6 +103,35 @@ def wire(window, session) -> None:
         status.set_message(QCoreApplication.translate("App", "The language changes at the next start."))
 
     window.language_chosen.connect(choose_language)
+
+
+def wire_conversations(window, session) -> None:
+    """The queue, the open conversation and the buyer's orders: the engine, the agent, the
+    agent's writes and the cache's change sets (a new buyer message reaches the queue in
+    the first flush of `CacheEvents`, without waiting for a merge window)."""
+    from workstation.ui.presence import PresenceWatcher  # noqa: PLC0415
+
+    queue, conversation, buyer = window.queue, window.conversation, window.buyer
+    for pane in (queue, conversation, buyer):
+        session.engine_changed.connect(pane.set_engine)
+        session.events.subscribe(pane)
+
+    def agent_changed(identity) -> None:
+        agent_no = identity.agent_no if identity is not None else ""
+        queue.set_agent(agent_no)
+        conversation.set_agent(agent_no)
+
+    session.identity_changed.connect(agent_changed)
+    conversation.set_submit_write(session.submit_write)
+    from workstation.ui.agent_status import AgentStatusMenu  # noqa: PLC0415
+
+    status_menu = AgentStatusMenu(window.agent_menu, submit_write=session.submit_write,
+                                  before=window.sync_now_action, parent=window)
+    window.agent_status = status_menu
+    session.engine_changed.connect(status_menu.set_engine)
+    session.identity_changed.connect(status_menu.set_agent)
+    session.events.subscribe(status_menu)
+    conversation.attach_presence(PresenceWatcher(session.presence_client, conversation))
 
 
 def show(running: Running, *, direct: tuple[str, str, str] | None = None) -> None:

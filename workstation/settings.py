@@ -43,6 +43,9 @@ class AgentIdentity:
     agent_no: str
     shop_id: int
     shop_name: str
+    # The shop's threshold after which a waiting buyer is shown as overdue (`AgentInfo`);
+    # a stored identity from before issue 9 reads as the protocol's shop default.
+    overdue_after_s: int = 100
 
     @classmethod
     def from_agent(cls, agent) -> "AgentIdentity":
@@ -50,7 +53,16 @@ class AgentIdentity:
         get = agent.get if isinstance(agent, dict) else (lambda k, d=None: getattr(agent, k, d))
         return cls(id=int(get("id")), login=str(get("login")), display_name=str(get("display_name") or ""),
                    agent_no=str(get("agent_no") or ""), shop_id=int(get("shop_id")),
-                   shop_name=str(get("shop_name") or ""))
+                   shop_name=str(get("shop_name") or ""),
+                   overdue_after_s=_positive_int(get("overdue_after_s"), 100))
+
+
+def _positive_int(value, default: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number > 0 else default
 
 
 # options ---------------------------------------------------------------------------
@@ -111,6 +123,26 @@ class BoolOption(Option[bool]):
 
     def encode(self, value: bool) -> bool:
         return bool(value)
+
+
+class IntOption(Option[int]):
+    """A whole number in `minimum..maximum`; anything else reads as the default."""
+
+    def __init__(self, key: str, default: int, title: str, *, minimum: int = 0, maximum: int = 2**31 - 1) -> None:
+        super().__init__(key, default, title)
+        self.minimum, self.maximum = minimum, maximum
+
+    def decode(self, raw: Any) -> int:
+        value = int(str(raw).strip())
+        if not self.minimum <= value <= self.maximum:
+            raise ValueError(f"{value} is outside {self.minimum}..{self.maximum}")
+        return value
+
+    def encode(self, value: int) -> int:
+        value = int(value)
+        if not self.minimum <= value <= self.maximum:
+            raise ValueError(f"{self.key}: {value} is outside {self.minimum}..{self.maximum}")
+        return value
 
 
 class ChoiceOption(TextOption):
@@ -175,6 +207,21 @@ class Settings:
                           load=lambda d: AgentIdentity(**d), dump=asdict)
     language = ChoiceOption("ui/language", "", QT_TRANSLATE_NOOP("Settings", "Interface language"),
                             choices=LANGUAGES)
+    # 0 = the shop's threshold (`AgentIdentity.overdue_after_s`); new key, no upgrade needed.
+    overdue_after_s = IntOption("chat/overdue_after_s", 0, QT_TRANSLATE_NOOP(
+        "Settings", "Show a waiting buyer as overdue after (seconds; 0 = the shop's setting)"),
+        minimum=0, maximum=24 * 3600)
+    # The queue's filter last chosen: mine / unassigned / all open.
+    queue_view = ChoiceOption("chat/queue_view", "open", QT_TRANSLATE_NOOP("Settings", "Queue filter"),
+                              choices=("open", "mine", "unassigned"))
+
+    def overdue_threshold_s(self) -> int:
+        """The threshold in force: the agent's own when set, else the shop's."""
+        own = self.overdue_after_s
+        if own > 0:
+            return own
+        identity = self.identity
+        return identity.overdue_after_s if identity is not None else 100
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or settings_path()

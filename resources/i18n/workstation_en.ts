@@ -41,6 +41,29 @@
     </message>
 </context>
 <context>
+    <name>AgentStatusMenu</name>
+    <message>
+        <source>Receiving buyers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paused (no new buyers)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Away</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chat status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The chat status could not be changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <source>Workstation</source>
@@ -53,6 +76,29 @@
     <message>
         <source>Workstation is already running but does not respond. Wait a moment, or end it in the Task Manager, then start it again.</source>
         <translation>Workstation is already running but does not respond. Wait a moment, or end it in the Task Manager, then start it again.</translation>
+    </message>
+</context>
+<context>
+    <name>BuyerOrdersPane</name>
+    <message>
+        <source>Enter or a click opens the order, with its remark</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The buyer&apos;s orders could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open a conversation to see the buyer&apos;s orders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 · %2 orders, newest first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No cached orders of this buyer</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -80,6 +126,145 @@
     <message>
         <source>Signed out</source>
         <translation>Signed out</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationPane</name>
+    <message>
+        <source>The reply could not be saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reply could not be sent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reply could not be discarded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The conversation could not be taken</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The conversation could not be closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The conversation could not be reopened</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The conversation could not be transferred</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not connected to a cache</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The conversation could not be marked read</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The conversation could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 found</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not found</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No conversation open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Buyer %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation type="unfinished">Closed</translation>
+    </message>
+    <message>
+        <source>me</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 · with %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 · unassigned</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The conversation is closed: reopen it to reply</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reply… (Enter sends, Shift+Enter new line)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is typing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is viewing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Take</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Take this conversation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Transfer…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hand it to a colleague, with a note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>End the conversation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reopen</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search this conversation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send (Enter)</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -209,6 +394,41 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
 </context>
 <context>
+    <name>HeldBar</name>
+    <message>
+        <source>Send anyway</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reply held back, not sent: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reply not sent: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>refused by the server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(%1 more)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>editing it in the reply box; Enter sends the new text</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Orders (Ctrl+F)</source>
@@ -219,7 +439,19 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Buyer</source>
+        <translation type="unfinished">Buyer</translation>
+    </message>
+    <message>
         <source>Waiting to send</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Overdue after</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show a waiting buyer as overdue after how many seconds? (0 = the shop&apos;s setting, %1 s)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -233,6 +465,18 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Find order</source>
         <translation>Find order</translation>
+    </message>
+    <message>
+        <source>Next waiting buyer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open the buyer waiting longest (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Overdue after…</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Sync now</source>
@@ -280,6 +524,73 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Unknown</source>
         <translation>Unknown</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <source>The buyer wrote again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A colleague already replied</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The conversation was closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The conversation was transferred</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The conversation changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Queued offline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sending…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>refused by the server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Held: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Buyer</source>
+        <translation type="unfinished">Buyer</translation>
+    </message>
+    <message>
+        <source>Auto reply</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Me</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Agent %1</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -655,6 +966,92 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
 </context>
 <context>
+    <name>QueueModel</name>
+    <message>
+        <source>Buyer</source>
+        <translation type="unfinished">Buyer</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unread</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Buyer %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>[held] %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unassigned</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>answered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Overdue %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting since the buyer&apos;s first unanswered message; overdue after %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>QueuePane</name>
+    <message>
+        <source>All open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unassigned</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Overdue %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Red &quot;Overdue&quot;: waiting longer than %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The queue could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No open conversations</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 open · %2 waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 overdue</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>RemarkController</name>
     <message>
         <source>The remark could not be saved</source>
@@ -861,6 +1258,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
     <message>
         <source>Interface language</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show a waiting buyer as overdue after (seconds; 0 = the shop&apos;s setting)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Queue filter</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1232,6 +1637,41 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
     <message>
         <source>%1 styles</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TransferBar</name>
+    <message>
+        <source>receiving</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>To:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note for the colleague</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished">Cancel</translation>
+    </message>
+    <message>
+        <source>Choose a colleague</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

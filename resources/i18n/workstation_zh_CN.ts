@@ -41,6 +41,29 @@
     </message>
 </context>
 <context>
+    <name>AgentStatusMenu</name>
+    <message>
+        <source>Receiving buyers</source>
+        <translation>接待中</translation>
+    </message>
+    <message>
+        <source>Paused (no new buyers)</source>
+        <translation>挂起（不接新买家）</translation>
+    </message>
+    <message>
+        <source>Away</source>
+        <translation>离开</translation>
+    </message>
+    <message>
+        <source>Chat status</source>
+        <translation>接待状态</translation>
+    </message>
+    <message>
+        <source>The chat status could not be changed</source>
+        <translation>接待状态未能更改</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <source>Workstation</source>
@@ -53,6 +76,29 @@
     <message>
         <source>Workstation is already running but does not respond. Wait a moment, or end it in the Task Manager, then start it again.</source>
         <translation>客服工作台已在运行，但没有响应。请稍等片刻，或在任务管理器中结束它，然后重新启动。</translation>
+    </message>
+</context>
+<context>
+    <name>BuyerOrdersPane</name>
+    <message>
+        <source>Enter or a click opens the order, with its remark</source>
+        <translation>回车或单击打开订单（含备注）</translation>
+    </message>
+    <message>
+        <source>The buyer&apos;s orders could not be read: %1</source>
+        <translation>无法读取该买家的订单：%1</translation>
+    </message>
+    <message>
+        <source>Open a conversation to see the buyer&apos;s orders</source>
+        <translation>打开一个会话即可查看该买家的订单</translation>
+    </message>
+    <message>
+        <source>%1 · %2 orders, newest first</source>
+        <translation>%1 · %2 个订单，最新在前</translation>
+    </message>
+    <message>
+        <source>No cached orders of this buyer</source>
+        <translation>本地没有该买家的订单</translation>
     </message>
 </context>
 <context>
@@ -80,6 +126,145 @@
     <message>
         <source>Signed out</source>
         <translation>未登录</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationPane</name>
+    <message>
+        <source>The reply could not be saved</source>
+        <translation>回复未能保存</translation>
+    </message>
+    <message>
+        <source>The reply could not be sent</source>
+        <translation>回复未能发送</translation>
+    </message>
+    <message>
+        <source>The reply could not be discarded</source>
+        <translation>回复未能丢弃</translation>
+    </message>
+    <message>
+        <source>The conversation could not be taken</source>
+        <translation>未能接入会话</translation>
+    </message>
+    <message>
+        <source>The conversation could not be closed</source>
+        <translation>未能结束会话</translation>
+    </message>
+    <message>
+        <source>The conversation could not be reopened</source>
+        <translation>未能重新打开会话</translation>
+    </message>
+    <message>
+        <source>The conversation could not be transferred</source>
+        <translation>未能转接会话</translation>
+    </message>
+    <message>
+        <source>Not connected to a cache</source>
+        <translation>本地缓存未打开</translation>
+    </message>
+    <message>
+        <source>The conversation could not be marked read</source>
+        <translation>未能标记为已读</translation>
+    </message>
+    <message>
+        <source>The conversation could not be read: %1</source>
+        <translation>无法读取会话：%1</translation>
+    </message>
+    <message>
+        <source>%1 found</source>
+        <translation>找到 %1 条</translation>
+    </message>
+    <message>
+        <source>Not found</source>
+        <translation>未找到</translation>
+    </message>
+    <message>
+        <source>No conversation open</source>
+        <translation>未打开会话</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message>
+        <source>Buyer %1</source>
+        <translation>买家 %1</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>进行中</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已结束</translation>
+    </message>
+    <message>
+        <source>me</source>
+        <translation>我</translation>
+    </message>
+    <message>
+        <source>%1 · with %2</source>
+        <translation>%1 · 接待：%2</translation>
+    </message>
+    <message>
+        <source>%1 · unassigned</source>
+        <translation>%1 · 未分配</translation>
+    </message>
+    <message>
+        <source>The conversation is closed: reopen it to reply</source>
+        <translation>会话已结束：重新打开后才能回复</translation>
+    </message>
+    <message>
+        <source>Reply… (Enter sends, Shift+Enter new line)</source>
+        <translation>回复…（回车发送，Shift+回车换行）</translation>
+    </message>
+    <message>
+        <source>%1 is typing…</source>
+        <translation>%1 正在输入…</translation>
+    </message>
+    <message>
+        <source>%1 is viewing</source>
+        <translation>%1 正在查看</translation>
+    </message>
+    <message>
+        <source>Take</source>
+        <translation>接入</translation>
+    </message>
+    <message>
+        <source>Take this conversation</source>
+        <translation>由我接待这个会话</translation>
+    </message>
+    <message>
+        <source>Transfer…</source>
+        <translation>转接…</translation>
+    </message>
+    <message>
+        <source>Hand it to a colleague, with a note</source>
+        <translation>转给同事，可附留言</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>End the conversation</source>
+        <translation>结束会话</translation>
+    </message>
+    <message>
+        <source>Reopen</source>
+        <translation>重新打开</translation>
+    </message>
+    <message>
+        <source>Search this conversation</source>
+        <translation>搜索聊天记录</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>Send (Enter)</source>
+        <translation>发送（回车）</translation>
     </message>
 </context>
 <context>
@@ -209,6 +394,41 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
 </context>
 <context>
+    <name>HeldBar</name>
+    <message>
+        <source>Send anyway</source>
+        <translation>仍然发送</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>修改</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>丢弃</translation>
+    </message>
+    <message>
+        <source>Reply held back, not sent: %1</source>
+        <translation>回复已拦下，未发送：%1</translation>
+    </message>
+    <message>
+        <source>Reply not sent: %1</source>
+        <translation>回复未发送：%1</translation>
+    </message>
+    <message>
+        <source>refused by the server</source>
+        <translation>服务器拒绝</translation>
+    </message>
+    <message>
+        <source>(%1 more)</source>
+        <translation>（还有 %1 条）</translation>
+    </message>
+    <message>
+        <source>editing it in the reply box; Enter sends the new text</source>
+        <translation>正在回复框中修改；回车发送修改后的内容</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Orders (Ctrl+F)</source>
@@ -219,8 +439,20 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>库存 (Ctrl+Shift+S)</translation>
     </message>
     <message>
+        <source>Buyer</source>
+        <translation>买家</translation>
+    </message>
+    <message>
         <source>Waiting to send</source>
         <translation>待发送</translation>
+    </message>
+    <message>
+        <source>Overdue after</source>
+        <translation>超时提醒</translation>
+    </message>
+    <message>
+        <source>Show a waiting buyer as overdue after how many seconds? (0 = the shop&apos;s setting, %1 s)</source>
+        <translation>买家等待多少秒后标为超时？（0 = 使用店铺设置，%1 秒）</translation>
     </message>
     <message>
         <source>Not signed in</source>
@@ -233,6 +465,18 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Find order</source>
         <translation>查找订单</translation>
+    </message>
+    <message>
+        <source>Next waiting buyer</source>
+        <translation>下一位等待的买家</translation>
+    </message>
+    <message>
+        <source>Open the buyer waiting longest (%1)</source>
+        <translation>打开等待最久的买家（%1）</translation>
+    </message>
+    <message>
+        <source>Overdue after…</source>
+        <translation>超时提醒…</translation>
     </message>
     <message>
         <source>Sync now</source>
@@ -280,6 +524,73 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Unknown</source>
         <translation>未知</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <source>The buyer wrote again</source>
+        <translation>买家又发了消息</translation>
+    </message>
+    <message>
+        <source>A colleague already replied</source>
+        <translation>同事已回复</translation>
+    </message>
+    <message>
+        <source>The conversation was closed</source>
+        <translation>会话已关闭</translation>
+    </message>
+    <message>
+        <source>The conversation was transferred</source>
+        <translation>会话已转接</translation>
+    </message>
+    <message>
+        <source>The conversation changed</source>
+        <translation>会话已变更</translation>
+    </message>
+    <message>
+        <source>Queued offline</source>
+        <translation>离线待发</translation>
+    </message>
+    <message>
+        <source>Sending…</source>
+        <translation>发送中…</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>已发送</translation>
+    </message>
+    <message>
+        <source>refused by the server</source>
+        <translation>服务器拒绝</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>发送失败：%1</translation>
+    </message>
+    <message>
+        <source>Held: %1</source>
+        <translation>已拦下：%1</translation>
+    </message>
+    <message>
+        <source>Buyer</source>
+        <translation>买家</translation>
+    </message>
+    <message>
+        <source>Auto reply</source>
+        <translation>自动回复</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>系统</translation>
+    </message>
+    <message>
+        <source>Me</source>
+        <translation>我</translation>
+    </message>
+    <message>
+        <source>Agent %1</source>
+        <translation>客服 %1</translation>
     </message>
 </context>
 <context>
@@ -655,6 +966,92 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
 </context>
 <context>
+    <name>QueueModel</name>
+    <message>
+        <source>Buyer</source>
+        <translation>买家</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>等待</translation>
+    </message>
+    <message>
+        <source>Unread</source>
+        <translation>未读</translation>
+    </message>
+    <message>
+        <source>Last message</source>
+        <translation>最后消息</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>客服</translation>
+    </message>
+    <message>
+        <source>Buyer %1</source>
+        <translation>买家 %1</translation>
+    </message>
+    <message>
+        <source>[held] %1</source>
+        <translation>[已拦下] %1</translation>
+    </message>
+    <message>
+        <source>Unassigned</source>
+        <translation>未分配</translation>
+    </message>
+    <message>
+        <source>answered</source>
+        <translation>已回复</translation>
+    </message>
+    <message>
+        <source>Overdue %1</source>
+        <translation>超时 %1</translation>
+    </message>
+    <message>
+        <source>Waiting since the buyer&apos;s first unanswered message; overdue after %1</source>
+        <translation>从买家第一条未回复的消息起计时；超过 %1 标为超时</translation>
+    </message>
+</context>
+<context>
+    <name>QueuePane</name>
+    <message>
+        <source>All open</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Mine</source>
+        <translation>我的</translation>
+    </message>
+    <message>
+        <source>Unassigned</source>
+        <translation>未分配</translation>
+    </message>
+    <message>
+        <source>Overdue %1</source>
+        <translation>超时 %1</translation>
+    </message>
+    <message>
+        <source>Red &quot;Overdue&quot;: waiting longer than %1</source>
+        <translation>红色“超时”：等待超过 %1</translation>
+    </message>
+    <message>
+        <source>The queue could not be read: %1</source>
+        <translation>无法读取会话队列：%1</translation>
+    </message>
+    <message>
+        <source>No open conversations</source>
+        <translation>没有进行中的会话</translation>
+    </message>
+    <message>
+        <source>%1 open · %2 waiting</source>
+        <translation>%1 个会话 · %2 位在等</translation>
+    </message>
+    <message>
+        <source>%1 overdue</source>
+        <translation>%1 位超时</translation>
+    </message>
+</context>
+<context>
     <name>RemarkController</name>
     <message>
         <source>The remark could not be saved</source>
@@ -862,6 +1259,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Interface language</source>
         <translation>界面语言</translation>
+    </message>
+    <message>
+        <source>Show a waiting buyer as overdue after (seconds; 0 = the shop&apos;s setting)</source>
+        <translation>买家等待超过多少秒标为超时（0 = 使用店铺设置）</translation>
+    </message>
+    <message>
+        <source>Queue filter</source>
+        <translation>会话队列筛选</translation>
     </message>
 </context>
 <context>
@@ -1233,6 +1638,41 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>%1 styles</source>
         <translation>%1 个款式</translation>
+    </message>
+</context>
+<context>
+    <name>TransferBar</name>
+    <message>
+        <source>receiving</source>
+        <translation>接待中</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>挂起</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>To:</source>
+        <translation>转给：</translation>
+    </message>
+    <message>
+        <source>Note for the colleague</source>
+        <translation>给同事的留言</translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation>转接</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Choose a colleague</source>
+        <translation>请选择同事</translation>
     </message>
 </context>
 </TS>

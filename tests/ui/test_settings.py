@@ -95,7 +95,8 @@ def test_an_unreadable_version_is_treated_as_the_oldest(tmp_path):
 # declarations --------------------------------------------------------------------------
 def test_each_setting_is_declared_once_with_a_title():
     options = Settings.options()
-    assert [o.name for o in options] == ["server_url", "login", "remember", "identity", "language"]
+    assert [o.name for o in options] == ["server_url", "login", "remember", "identity", "language",
+                                         "overdue_after_s", "queue_view"]
     keys = [o.key for o in options]
     assert len(set(keys)) == len(keys)
     assert all(o.title and o.label() == o.title for o in options)  # English: the source text
@@ -137,10 +138,38 @@ def test_hand_edited_bad_values_read_as_defaults(tmp_path):
     raw.setValue("auth/identity", "{not json")
     raw.setValue("ui/language", "fr")
     raw.sync()
+    raw.setValue("chat/overdue_after_s", "-5")
+    raw.setValue("chat/queue_view", "everything")
+    raw.sync()
     s = Settings(path)
     assert (s.remember, s.identity, s.language) == (False, None, "")
+    assert (s.overdue_after_s, s.queue_view) == (0, "open")
     s.language = "klingon"
     assert s.language == ""
+    with pytest.raises(ValueError):
+        s.overdue_after_s = -1  # refused, nothing written
+    assert _raw(path).value("chat/overdue_after_s") == "-5"
+
+
+def test_the_overdue_threshold_is_the_agents_own_else_the_shops(tmp_path):
+    s = Settings(tmp_path / "s.ini")
+    assert s.overdue_threshold_s() == 100  # nobody signed in yet: the protocol's default
+    s.identity = AgentIdentity(1, "amy", "李小美", "2048", 7, "棉麻小铺", overdue_after_s=180)
+    assert s.overdue_threshold_s() == 180
+    s.overdue_after_s = 45
+    assert Settings(tmp_path / "s.ini").overdue_threshold_s() == 45
+    s.overdue_after_s = 0  # back to the shop's
+    assert s.overdue_threshold_s() == 180
+
+
+def test_an_identity_stored_before_issue_9_reads_with_the_shop_default(tmp_path):
+    path = tmp_path / "old.ini"
+    raw = _raw(path)
+    raw.setValue(VERSION_KEY, SETTINGS_VERSION)
+    raw.setValue("auth/identity", '{"id": 1, "login": "amy", "display_name": "李小美", "agent_no": "2048", '
+                                  '"shop_id": 7, "shop_name": "棉麻小铺"}')
+    raw.sync()
+    assert Settings(path).identity.overdue_after_s == 100
 
 
 def test_window_state_is_not_kept_in_the_settings_file():

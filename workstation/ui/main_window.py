@@ -1,16 +1,20 @@
-"""The main window: composes the panes, nothing more. Built to host three areas
-(queue | conversation | context, DESIGN.md); for now the context area fills it. The context
-area is a tab widget (Orders | Stock | …): `add_context_tab` adds a pane to it; the agent
-menu sits in its corner so it stays reachable on every tab."""
+"""The main window: composes the panes, nothing more. Three resizable areas in one splitter
+(queue | conversation | context, DESIGN.md), remembered between runs (`window_state.py`).
+The context area is a tab widget (Orders | Stock | Buyer | Waiting to send): `add_context_tab`
+adds a pane to it; the agent menu sits in its corner so it stays reachable on every tab."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QInputDialog, QMainWindow, QMenu, QSplitter, QTabWidget, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from workstation.settings import AgentIdentity, Settings
+from workstation.ui.buyer_orders_pane import BuyerOrdersPane
+from workstation.ui.conversation_pane import ConversationPane
 from workstation.ui.order_lookup import OrderLookupPane
 from workstation.ui.outbox_pane import OutboxPane
+from workstation.ui.queue_pane import QueuePane
 from workstation.ui.status_pane import StatusPane
 from workstation.ui.stock_pane import StockPane
 
@@ -23,6 +27,8 @@ class MainWindow(QMainWindow):
     sync_now_requested = Signal()  # the agent asked to sync now (status pane or agent menu)
 
     AREAS = ("queue", "conversation", "context")
+    AREA_SIZES = (340, 460, 480)  # first run at 1280 px; then the agent's own, remembered
+    NEXT_WAITING_SHORTCUT = "Ctrl+Shift+N"
 
     def __init__(self, settings: Settings, *, lookup: OrderLookupPane | None = None,
                  stock: StockPane | None = None, language: str | None = None,
@@ -33,7 +39,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self._language = language
         self.setObjectName("mainWindow")
-        self.resize(1280, 780)
+        self.resize(1280, 720)
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -45,6 +51,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._areas: dict[str, QWidget] = {}
 
+        self.queue = QueuePane(self, overdue_after_s=settings.overdue_threshold_s(), view=settings.queue_view)
+        self.queue.view_changed.connect(self._remember_queue_view)
+        self.add_area("queue", self.queue)
+        self.conversation = ConversationPane(self)
+        self.add_area("conversation", self.conversation)
+        self.queue.conversation_selected.connect(self.conversation.open_conversation)
+
         self.context_tabs = QTabWidget(self)
         self.context_tabs.setObjectName("contextTabs")
         self.context_tabs.setDocumentMode(True)
@@ -54,6 +67,10 @@ class MainWindow(QMainWindow):
         self.stock = stock or StockPane(self)
         self.add_context_tab(self.stock, self.tr("Stock (Ctrl+Shift+S)"))
         self.stock.activation_requested.connect(lambda: self.show_context_tab(self.stock))
+        self.buyer = BuyerOrdersPane(self)
+        self.add_context_tab(self.buyer, self.tr("Buyer"))
+        self.conversation.buyer_changed.connect(self._show_buyer)
+        self.buyer.order_requested.connect(self._open_order)
         self.outbox = OutboxPane(self)
         self.outbox.setObjectName("outboxPane")
         self.add_context_tab(self.outbox, self.tr("Waiting to send"))
@@ -75,6 +92,14 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self.set_identity(None)
+        self.workspace.setStretchFactor(0, 0)
+        self.workspace.setStretchFactor(1, 1)
+        self.workspace.setStretchFactor(2, 1)
+        self.workspace.setSizes(list(self.AREA_SIZES))
+        # The chat areas fold away (drag them shut) for an agent who works the order list
+        # alone at 1280 px; the context area never does.
+        self.workspace.setChildrenCollapsible(True)
+        self.workspace.setCollapsible(self.AREAS.index("context"), False)
 
     # composition ------------------------------------------------------------------
     def add_area(self, name: str, widget: QWidget) -> None:
@@ -95,6 +120,35 @@ class MainWindow(QMainWindow):
     def show_context_tab(self, pane: QWidget) -> None:
         self.context_tabs.setCurrentWidget(pane)
 
+    def _show_buyer(self, buyer_id) -> None:
+        self.buyer.show_buyer(buyer_id)
+        if buyer_id is not None and self.context_tabs.currentWidget() is not self.stock:
+            self.show_context_tab(self.buyer)
+
+    def _open_order(self, order_id: int) -> None:
+        """An order of the buyer: its detail (with the remark editor) in the order tab."""
+        self.lookup.open_order(order_id)
+        self.show_context_tab(self.lookup)
+
+    def _remember_queue_view(self, view: str) -> None:
+        self.settings.queue_view = view
+        self.settings.sync()
+
+    def apply_overdue_threshold(self) -> None:
+        """The threshold in force (the agent's override, else the shop's) to the queue."""
+        self.queue.set_overdue_after(self.settings.overdue_threshold_s())
+
+    def ask_overdue_threshold(self) -> None:
+        seconds, ok = QInputDialog.getInt(
+            self, self.tr("Overdue after"),
+            self.tr("Show a waiting buyer as overdue after how many seconds? (0 = the shop's setting, %1 s)")
+            .replace("%1", str(self.settings.identity.overdue_after_s if self.settings.identity else 100)),
+            self.settings.overdue_after_s, 0, 24 * 3600, 10)
+        if ok:
+            self.settings.overdue_after_s = seconds
+            self.settings.sync()
+            self.apply_overdue_threshold()
+
     def set_identity(self, identity: AgentIdentity | None) -> None:
         # Qt adds the application display name to the title itself ("shop — Workstation").
         if identity is None:
@@ -105,6 +159,7 @@ class MainWindow(QMainWindow):
                                   .replace("%2", identity.agent_no or "?") + " ▾")
         self.agent_button.setToolTip(identity.shop_name)
         self.setWindowTitle(identity.shop_name)
+        self.apply_overdue_threshold()
 
     def _ticked_language(self) -> str:
         """The menu entry to tick: the setting when it is what is in force ("follow the
@@ -135,7 +190,14 @@ class MainWindow(QMainWindow):
         self.closing.emit()
         self.lookup.shutdown()
         self.stock.shutdown()
+        self.queue.shutdown()
+        self.conversation.shutdown()
+        self.buyer.shutdown()
         super().closeEvent(event)
+
+    def _next_waiting(self) -> None:
+        if self.queue.open_next_waiting() is not None:
+            self.conversation.focus_reply()
 
     def _find_order(self) -> None:
         self.show_context_tab(self.lookup)
@@ -154,8 +216,20 @@ class MainWindow(QMainWindow):
         self.find_action.triggered.connect(self._find_order)
         self.addAction(self.find_action)
         self.stock_action = self.stock.install_shortcut(self)  # Ctrl+Shift+S
+        self.next_waiting_action = QAction(self.tr("Next waiting buyer"), self)
+        self.next_waiting_action.setShortcut(QKeySequence(self.NEXT_WAITING_SHORTCUT))
+        self.next_waiting_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.next_waiting_action.setToolTip(self.tr("Open the buyer waiting longest (%1)").replace(
+            "%1", QKeySequence(self.NEXT_WAITING_SHORTCUT).toString(QKeySequence.SequenceFormat.NativeText)))
+        self.next_waiting_action.triggered.connect(self._next_waiting)
+        self.addAction(self.next_waiting_action)
+        self.queue.set_hint(self.next_waiting_action.toolTip())
 
         menu = QMenu(self)
+        menu.addAction(self.next_waiting_action)
+        self.overdue_action = menu.addAction(self.tr("Overdue after…"))
+        self.overdue_action.triggered.connect(self.ask_overdue_threshold)
+        menu.addSeparator()
         self.sync_now_action = menu.addAction(self.tr("Sync now"))
         self.sync_now_action.setShortcut(QKeySequence("F5"))
         self.sync_now_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)

@@ -29,6 +29,7 @@ from workstation.ui.events import CacheEvents
 from workstation.ui.sign_in import SignInDialog, SignInResult, default_authenticate
 from workstation.ui.sync_worker import SyncWorker
 from workstation.ui.tasks import TaskRunner
+from workstation.ui.writes import WriteSubmitter
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,34 @@ class SessionController(QObject):
         self._count_timer.setSingleShot(True)
         self._count_timer.timeout.connect(self._refresh_stats)
         self._shutting_down = False
+        # The panes' writes (replies, claim, …): on the cache writer, then sync is woken.
+        self.submit_write = WriteSubmitter(self.runner, self._writer, after=self.sync_now,
+                                           report=lambda text: self.message.emit(text, True))
+        self._presence_client = None  # (server_url, token, StoreClient)
+
+    def _writer(self):
+        return self.cache.writer if self.cache is not None else None
+
+    @property
+    def agent_no(self) -> str:
+        return self.session.identity.agent_no if self.session is not None else ""
+
+    def presence_client(self):
+        """A StoreClient for presence calls (one worker uses it at a time), or None while
+        not online: presence is best effort and never waits for a connection."""
+        session = self.session
+        if session is None or not session.token or self.state not in ("online", "syncing"):
+            return None
+        held = self._presence_client
+        if held is not None and held[:2] == (session.server_url, session.token):
+            return held[2]
+        from workstation.sync.client import StoreClient  # noqa: PLC0415 (loaded by sync already)
+
+        if held is not None:
+            held[2].close()
+        client = StoreClient(session.server_url, token=session.token, timeout=(2.0, 3.0))
+        self._presence_client = (session.server_url, session.token, client)
+        return client
 
     # start-up ---------------------------------------------------------------------
     def start(self, *, direct: tuple[str, str, str] | None = None) -> None:
@@ -417,6 +446,9 @@ class SessionController(QObject):
         self._stop_sync()
         self.runner.shutdown()
         self.events.detach()
+        held, self._presence_client = self._presence_client, None
+        if held is not None:
+            held[2].abort()
         cache, self.cache = self.cache, None
         if cache is not None:
             cache.close()

@@ -16,7 +16,7 @@ from workstation.userdirs import config_dir
 
 # Bump when the main window's docks/toolbars change shape: an old saved state is then
 # ignored instead of restoring a layout that no longer fits.
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: three areas (queue | conversation | context), issue 9
 
 
 _path_override: Path | None = None

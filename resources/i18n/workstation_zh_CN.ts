@@ -435,8 +435,16 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>订单 (Ctrl+F)</translation>
     </message>
     <message>
+        <source>Orders</source>
+        <translation>订单</translation>
+    </message>
+    <message>
         <source>Stock (Ctrl+Shift+S)</source>
         <translation>库存 (Ctrl+Shift+S)</translation>
+    </message>
+    <message>
+        <source>Stock</source>
+        <translation>库存</translation>
     </message>
     <message>
         <source>Buyer</source>

@@ -31,7 +31,7 @@ def window(qtbot, tmp_path, data_dir):
 
 def test_the_stock_tab_sits_beside_the_orders(window):
     tabs = window.context_tabs
-    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Orders (Ctrl+F)", "Stock (Ctrl+Shift+S)", "Buyer",
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Orders", "Stock", "Buyer",
                                                          "Waiting to send"]
     assert window.area("context") is tabs
     assert tabs.cornerWidget(Qt.Corner.TopRightCorner) is window.agent_button  # on every tab

@@ -176,6 +176,20 @@ def local_time(value: datetime | None, *, seconds: bool = False) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
+def chat_time(value: datetime | None, now: datetime | None = None) -> str:
+    """A message's time in the history (local time): 14:02:31 today, 11-30 14:02 on another
+    day of this year, 2025-11-30 14:02 before that."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    local = value.astimezone()
+    today = (now or datetime.now(timezone.utc)).astimezone()
+    if local.date() == today.date():
+        return local.strftime("%H:%M:%S")
+    return freshness(value, now)
+
+
 def freshness(value: datetime | None, now: datetime | None = None) -> str:
     """For "as of …" / "Synced …": 14:02 today, 11-30 14:02 on another day of this year,
     2025-11-30 14:02 before that (local time)."""

@@ -63,9 +63,9 @@ class MainWindow(QMainWindow):
         self.context_tabs.setDocumentMode(True)
         self.add_area("context", self.context_tabs)
         self.lookup = lookup or OrderLookupPane(self)
-        self.add_context_tab(self.lookup, self.tr("Orders (Ctrl+F)"))
+        self.add_context_tab(self.lookup, self.tr("Orders"), self.tr("Orders (Ctrl+F)"))
         self.stock = stock or StockPane(self)
-        self.add_context_tab(self.stock, self.tr("Stock (Ctrl+Shift+S)"))
+        self.add_context_tab(self.stock, self.tr("Stock"), self.tr("Stock (Ctrl+Shift+S)"))
         self.stock.activation_requested.connect(lambda: self.show_context_tab(self.stock))
         self.buyer = BuyerOrdersPane(self)
         self.add_context_tab(self.buyer, self.tr("Buyer"))
@@ -113,9 +113,12 @@ class MainWindow(QMainWindow):
     def area(self, name: str) -> QWidget | None:
         return self._areas.get(name)
 
-    def add_context_tab(self, pane: QWidget, title: str) -> None:
-        """A pane as a tab of the context area (beside the order lookup)."""
-        self.context_tabs.addTab(pane, title)
+    def add_context_tab(self, pane: QWidget, title: str, tooltip: str | None = None) -> None:
+        """A pane as a tab of the context area (beside the order lookup). Titles stay short
+        (four tabs fit at 1280 px beside the chat); the shortcut is in the tooltip."""
+        index = self.context_tabs.addTab(pane, title)
+        if tooltip:
+            self.context_tabs.setTabToolTip(index, tooltip)
 
     def show_context_tab(self, pane: QWidget) -> None:
         self.context_tabs.setCurrentWidget(pane)

@@ -156,7 +156,7 @@ class MessageModel(QAbstractListModel):
         if role == MATCH_ROLE:
             return m.message_id in self._matches
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            head = f"{self.sender_label(m)}  {fmt.local_time(m.at, seconds=True) if m.at else ''}".rstrip()
+            head = f"{self.sender_label(m)}  {fmt.chat_time(m.at) if m.at else ''}".rstrip()
             if own:
                 head += "  · " + state_text(m.status, m.error, m.held_reason)
             return f"{head}\n{m.text}"

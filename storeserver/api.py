@@ -1,13 +1,15 @@
 """The HTTP API of docs/PROTOCOL.md (FastAPI). `create_app(engine_or_url)` builds it.
 
-Endpoints are sync (`def`, run in the threadpool) except the long poll, which sleeps on the
-event loop between cheap head reads so waiting clients hold no thread. Pages are built with
+Endpoints are sync (`def`, run in the threadpool) except the long polls, which wait on the
+event loop for the notifier (storeserver.notify) so waiting clients hold no thread and cost
+the database nothing until their shop changes. Pages are built with
 Core selects (storeserver.streams) and serialized with orjson straight into the response;
 the pydantic models below only document the shapes in /openapi.json.
 """
 # No `from __future__ import annotations`: FastAPI must see the Annotated aliases made in create_app.
 
 import asyncio
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
@@ -22,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from sqlalchemy import Engine, delete, insert, select, update
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import auth, cursors, limits, mutations, streams
+from . import auth, cursors, limits, mutations, notify, streams
 from .edge import EdgeMiddleware, echo, error_body
 from .db import make_engine, write_txn
 from .models import Agent, AuthSession, Shop
@@ -31,7 +33,6 @@ from .ops import utcnow
 
 _sessions, _agents, _shops = AuthSession.__table__, Agent.__table__, Shop.__table__
 _JSON_OPTS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
-WAIT_POLL_SECONDS = 0.2
 
 
 def dumps(obj: Any) -> bytes:
@@ -191,24 +192,33 @@ class Caller:
 
 def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(hours=12),
                login_guard: limits.LoginGuard | None = None, hash_slots: int | None = None,
-               hash_queue: int = 8,
+               hash_queue: int = 8, notifier: "notify.Notifier | None" = None,
                refusal_delay_s: float = 1.0) -> FastAPI:
     """`login_guard` holds the sign-in budgets (default: the documented policy, in this
     process); `hash_slots` (default: half the cores, 1 to 4) and `hash_queue` bound
     concurrent password hashing; a refused sign-in
     is answered after `refusal_delay_s` (at most its Retry-After) so a client that ignores
-    Retry-After cannot spin on 429s."""
+    Retry-After cannot spin on 429s. `notifier` carries live events (default: the database's,
+    `notify.for_engine`)."""
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     # A database error's message must not carry the request's values into a log.
     engine.hide_parameters = True
     read_opts = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
+    @asynccontextmanager
+    async def lifespan(_app):
+        yield
+        await _app.state.notifier.aclose()  # the listener connection goes with the process
+
     app = FastAPI(title="Store backend", version="1", summary="Reference store back office (sync protocol v1)",
-                  responses=COMMON_RESPONSES)
+                  responses=COMMON_RESPONSES, lifespan=lifespan)
     app.state.engine = engine
     app.state.token_ttl = token_ttl
     app.state.login_guard = login_guard or limits.InProcessLoginGuard()
     app.state.refusal_delay_s = refusal_delay_s
     app.state.hash_pool = hash_pool = limits.HashPool(hash_slots, hash_queue)
+    if notifier is not None:
+        notify.install(engine, notifier)
+    app.state.notifier = notifier = notify.for_engine(engine)
     app.add_middleware(EdgeMiddleware)
     _install_error_handlers(app)
     bearer = HTTPBearer(auto_error=False, description="the token from /api/v1/auth/login")
@@ -313,17 +323,31 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     def head(who: Auth):
         return json_response(_head(who.shop_id))
 
+    async def await_change(shop_id: int, timeout: float, changed, read):
+        """The long-poll core (also for the relay's wait): `read()` (in the threadpool) until
+        `changed(result)` or the timeout. Subscribes BEFORE the first read, so a commit
+        between the read and the wait still wakes it; each wake-up re-reads once (it may be
+        spurious: the notifier wakes everyone after a reconnect). Idle waiting reads nothing."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        async with notifier.subscribe(shop_id) as waiter:
+            result = await run_in_threadpool(read)
+            while not changed(result):
+                left = deadline - loop.time()
+                if left <= 0 or not await waiter.wait(left):
+                    break
+                result = await run_in_threadpool(read)
+        return result
+
+    app.state.await_change = await_change
+
     @app.get("/api/v1/sync/wait", response_model=HeadOut, tags=["sync"], responses=AUTH_RESPONSES)
     async def wait(who: Auth, after: Annotated[int, Query(ge=0, le=limits.MAX_INT64)],
                    timeout: Annotated[float, Query(ge=0, le=30, allow_inf_nan=False)] = 25.0):
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            h = await run_in_threadpool(_head, who.shop_id)
-            # after > seq means the client is from another history: answer now, it will resync.
-            if h["seq"] != after or loop.time() >= deadline:
-                return json_response(h)
-            await asyncio.sleep(min(WAIT_POLL_SECONDS, max(0.0, deadline - loop.time())))
+        # after > seq means the client is from another history: answer now, it will resync.
+        h = await await_change(who.shop_id, timeout, lambda h: h["seq"] != after,
+                               lambda: _head(who.shop_id))
+        return json_response(h)
 
     @app.post("/api/v1/mutations", response_model=MutationsOut, tags=["writes"],
               responses=AUTH_RESPONSES)

@@ -1,9 +1,10 @@
-"""`storeserver` command line: serve, seed, create-agent, migrate."""
+"""`storeserver` command line: serve, simulate, seed, create-agent, migrate."""
 from __future__ import annotations
 
 import argparse
 import getpass
 import logging
+import os
 import sys
 
 from sqlalchemy import func, select
@@ -45,13 +46,48 @@ def cmd_create_agent(args) -> int:
     return 0
 
 
+def _server_class():
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None):
+            await super().startup(sockets)
+            if self.servers:  # tell whoever launched us where we are (port 0 = any free port)
+                host, port = self.servers[0].sockets[0].getsockname()[:2]
+                print(f"storeserver listening on http://{host}:{port}", flush=True)
+    return Server
+
+
+ENV_LOGIN_CONCURRENCY = "STORESERVER_LOGIN_CONCURRENCY"
+
+
+def worker_app():
+    """The app factory of `serve --workers N` (uvicorn imports it in each worker process):
+    each worker makes its own engine, notifier listener and sign-in hash pool."""
+    from .api import create_app
+
+    slots = os.environ.get(ENV_LOGIN_CONCURRENCY)
+    return create_app(make_engine(os.environ[ENV_URL]), hash_slots=int(slots) if slots else None)
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
     from .api import create_app
+    from .db import is_sqlite
+    from .limits import UVICORN_OPTIONS
     from .models import Shop
 
+    if args.workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
+        return 2
+    url = args.database_url or default_database_url()
     engine = _engine(args)
+    if args.workers > 1 and is_sqlite(engine):
+        print("--workers > 1 needs PostgreSQL: SQLite (the embedded default) has one writer at a "
+              "time and its live events wake only the process that wrote; serve it with one "
+              "process, or pass --database-url postgresql://...", file=sys.stderr)
+        return 2
     with engine.connect() as conn:
         shops = conn.execute(select(func.count()).select_from(Shop.__table__)).scalar_one()
         first = conn.execute(select(func.min(Shop.__table__.c.id))).scalar_one()
@@ -65,24 +101,37 @@ def cmd_serve(args) -> int:
 
         simulator = Simulator(engine, first).start()
 
-    class _Server(uvicorn.Server):
-        async def startup(self, sockets=None):
-            await super().startup(sockets)
-            if self.servers:  # tell whoever launched us where we are (port 0 = any free port)
-                host, port = self.servers[0].sockets[0].getsockname()[:2]
-                print(f"storeserver listening on http://{host}:{port}", flush=True)
-
-    from .limits import UVICORN_OPTIONS
-
-    app = create_app(engine, hash_slots=args.login_concurrency)
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
-                            timeout_graceful_shutdown=3, lifespan="off", **UVICORN_OPTIONS)
+    options = dict(host=args.host, port=args.port, log_level=args.log_level,
+                   timeout_graceful_shutdown=3, **UVICORN_OPTIONS)
     try:
-        _Server(config).run()
+        if args.workers == 1:
+            app = create_app(engine, hash_slots=args.login_concurrency)
+            _server_class()(uvicorn.Config(app, lifespan="on", **options)).run()
+        else:
+            _serve_workers(args, url, options)
     finally:
         if simulator:
             simulator.stop()
     return 0
+
+
+def _serve_workers(args, url: str, options: dict) -> None:
+    """N uvicorn worker processes on one listening socket (bound here, so port 0 works)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ[ENV_URL] = url  # the workers (spawned) read their settings from the environment
+    if args.login_concurrency:
+        os.environ[ENV_LOGIN_CONCURRENCY] = str(args.login_concurrency)
+    config = uvicorn.Config("storeserver.cli:worker_app", factory=True, workers=args.workers,
+                            lifespan="on", **options)
+    sock = config.bind_socket()
+    host, port = sock.getsockname()[:2]
+    # The same line as one process (launchers parse it); connections made before the workers
+    # are up wait in the socket's backlog.
+    print(f"storeserver: {args.workers} worker processes", flush=True)
+    print(f"storeserver listening on http://{host}:{port}", flush=True)
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seed the demo shop with N orders when the database has no shop yet")
     s.add_argument("--simulate", action="store_true", help="make live changes every few seconds")
     s.add_argument("--log-level", default="warning")
+    s.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="server processes over one database (PostgreSQL only for N > 1; live "
+                        "events reach every process through LISTEN/NOTIFY)")
     s.add_argument("--login-concurrency", type=int, default=None, metavar="N",
                    help="password checks run at once (each takes 64 MiB and ~0.1 s of CPU; "
                         "default: half the CPU cores, 1 to 4)")

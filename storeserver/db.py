@@ -77,11 +77,22 @@ def _sqlite_setup(engine: Engine) -> None:
 
 @contextmanager
 def write_txn(engine: Engine) -> Iterator[Connection]:
-    """One write transaction: `with write_txn(engine) as conn: ...` commits on success."""
+    """One write transaction: `with write_txn(engine) as conn: ...` commits on success.
+
+    It also frames the live events of the transaction (storeserver.notify): the shops whose
+    seq moved are published at most once each, and in-process waiters wake after the commit."""
+    from . import notify
+
     with engine.connect() as conn:
         conn.execution_options(sqlite_begin="IMMEDIATE")
-        with conn.begin():
-            yield conn
+        notify.begin(conn)
+        try:
+            with conn.begin():
+                yield conn
+        except BaseException:
+            notify.finish(conn, committed=False)
+            raise
+        notify.finish(conn, committed=True)
 
 
 def migrations_dir() -> Path:

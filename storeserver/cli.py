@@ -126,6 +126,7 @@ def _serve_workers(args, url: str, options: dict) -> None:
     config = uvicorn.Config("storeserver.cli:worker_app", factory=True, workers=args.workers,
                             lifespan="on", **options)
     sock = config.bind_socket()
+    sock.listen(config.backlog)  # accept connections now; the workers take them once up
     host, port = sock.getsockname()[:2]
     # The same line as one process (launchers parse it); connections made before the workers
     # are up wait in the socket's backlog.

@@ -135,6 +135,42 @@ def _serve_workers(args, url: str, options: dict) -> None:
     Multiprocess(config, sockets=[sock]).run()
 
 
+def cmd_simulate(args) -> int:
+    from sqlalchemy.engine import make_url
+
+    from .buyer_sim import BuyerSimulator, load_buyers
+    from .models import Shop
+
+    if make_url(args.url).host not in ("127.0.0.1", "localhost", "::1") and not args.any_host:
+        print("simulate talks to loopback servers only (pass --any-host to allow others)", file=sys.stderr)
+        return 2
+    if args.buyers < 1 or args.rate <= 0 or args.duration <= 0:
+        print("--buyers, --rate and --duration must be positive", file=sys.stderr)
+        return 2
+    engine = make_engine(args.database_url or default_database_url())
+    try:
+        with engine.connect() as conn:
+            shop_id = args.shop_id or conn.execute(select(func.min(Shop.__table__.c.id))).scalar_one()
+        buyers = load_buyers(engine, shop_id, args.buyers, args.seed) if shop_id else []
+    finally:
+        engine.dispose()
+    if not buyers:
+        print("no buyers with orders in that database: seed it first (storeserver seed)", file=sys.stderr)
+        return 2
+    sim = BuyerSimulator(args.url, args.relay_key, buyers, rate=args.rate, duration=args.duration,
+                         seed=args.seed, log=(lambda line: print(line, flush=True)) if args.verbose else None)
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sim.stop())
+    try:
+        summary = sim.run()
+    except KeyboardInterrupt:
+        sim.stop()
+        summary = sim.summary
+    print(summary.line(), flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="storeserver", description="Reference store backend")
     sub = p.add_subparsers(dest="command", required=True)
@@ -158,6 +194,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="password checks run at once (each takes 64 MiB and ~0.1 s of CPU; "
                         "default: half the CPU cores, 1 to 4)")
     s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("simulate", help="simulated buyers chatting through the relay of a running server",
+                       description="Buyers of the shop (picked from the database, with their own "
+                                   "orders) ask in Chinese what buyers ask (bargaining, ship faster, "
+                                   "arrival, logistics, size and stock, address changes, cash on "
+                                   "delivery), wait for replies and answer them, for a bounded time; "
+                                   "then a summary line.")
+    s.add_argument("--url", default="http://127.0.0.1:8000", help="the running server (loopback)")
+    s.add_argument("--relay-key", default="demo-relay-key", help="the shop's relay key")
+    db_arg(s)
+    s.add_argument("--shop-id", type=int, default=None, help="default: the first shop")
+    s.add_argument("--buyers", type=int, default=20, help="how many buyers take part")
+    s.add_argument("--rate", type=float, default=0.2, help="new questions per second (all buyers together)")
+    s.add_argument("--duration", type=float, default=60.0, help="seconds, then it stops")
+    s.add_argument("--seed", type=int, default=1, help="who asks what (deterministic per seed)")
+    s.add_argument("--verbose", action="store_true", help="print every buyer message")
+    s.add_argument("--any-host", action="store_true", help=argparse.SUPPRESS)
+    s.set_defaults(func=cmd_simulate)
 
     s = sub.add_parser("seed", help="create the demo shop")
     db_arg(s)

@@ -327,9 +327,11 @@ class BuyerSimulator:
                                  name=f"buyer-{buyer.buyer_id}")
             t.start()
             self._threads = [x for x in self._threads if x.is_alive()] + [t]
+        # Chats end by `ends` by themselves (their waits are cut to it); stop() cuts them short.
+        grace = time.monotonic() + (2.0 if time.monotonic() < ends else 10.0)
         self._stop.set()
         for t in self._threads:
-            t.join(WAIT_S + 15)
+            t.join(max(0.0, grace - time.monotonic()))
         return self.summary
 
     def _chat(self, buyer: BuyerProfile, book: Phrasebook, ends: float) -> None:

@@ -15,10 +15,10 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from sqlalchemy import Engine, delete, insert, select, update
@@ -32,6 +32,8 @@ from .streams import STREAM_NAMES as STREAMS
 from .ops import utcnow
 
 _sessions, _agents, _shops = AuthSession.__table__, Agent.__table__, Shop.__table__
+SSE_KEEPALIVE_S = 15.0  # a comment line this often keeps proxies from closing an idle stream
+SSE_MAX_S = 300.0       # then the stream ends (the client reconnects; the token is checked again)
 _JSON_OPTS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
 
 
@@ -348,6 +350,42 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         h = await await_change(who.shop_id, timeout, lambda h: h["seq"] != after,
                                lambda: _head(who.shop_id))
         return json_response(h)
+
+    @app.get("/api/v1/sync/events", tags=["sync"], responses=AUTH_RESPONSES | {
+        200: {"description": "text/event-stream: `event: head` with `id: <seq>` and the Head as "
+                             "`data`, each time the shop's head moves; `: keep-alive` comments",
+              "content": {"text/event-stream": {"schema": {"type": "string"}}}}})
+    async def events(who: Auth, request: Request,
+                     after: Annotated[int | None, Query(ge=0, le=limits.MAX_INT64)] = None,
+                     last_event_id: Annotated[str | None, Header(max_length=20)] = None):
+        """Server-sent events beside the long poll: the head now (unless it is `after`, or
+        the `Last-Event-ID` a reconnecting EventSource sends), then each time it moves. The
+        stream ends after SSE_MAX_S so the token is checked again; clients reconnect."""
+        if after is None and last_event_id is not None and last_event_id.isdigit():
+            after = min(int(last_event_id), limits.MAX_INT64)
+        loop = asyncio.get_running_loop()
+
+        async def stream():
+            sent = after
+            ends = loop.time() + SSE_MAX_S
+            async with notifier.subscribe(who.shop_id) as waiter:
+                head_now = await run_in_threadpool(_head, who.shop_id)
+                while True:
+                    if head_now["seq"] != sent:
+                        sent = head_now["seq"]
+                        yield b"id: %d\nevent: head\ndata: %s\n\n" % (sent, dumps(head_now))
+                    left = ends - loop.time()
+                    if left <= 0:
+                        return
+                    if await waiter.wait(min(SSE_KEEPALIVE_S, left)):
+                        head_now = await run_in_threadpool(_head, who.shop_id)
+                    elif not await request.is_disconnected():
+                        yield b": keep-alive\n\n"
+                    else:
+                        return
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     @app.post("/api/v1/mutations", response_model=MutationsOut, tags=["writes"],
               responses=AUTH_RESPONSES)

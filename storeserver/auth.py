@@ -45,3 +45,8 @@ def new_token() -> str:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def relay_key_digest(key: str) -> str:
+    """A shop's relay key is stored as its SHA-256 (like tokens)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()

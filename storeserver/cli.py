@@ -27,8 +27,9 @@ def cmd_migrate(args) -> int:
 def cmd_seed(args) -> int:
     from .seed import seed_demo
 
-    shop_id = seed_demo(_engine(args), args.orders, seed=args.seed)
-    print(f"seeded demo shop {shop_id} with {args.orders} orders (login demo / demo)")
+    shop_id = seed_demo(_engine(args), args.orders, seed=args.seed, second_agent=True)
+    print(f"seeded demo shop {shop_id} with {args.orders} orders (logins demo / demo and "
+          f"demo2 / demo2, relay key demo-relay-key)")
     return 0
 
 
@@ -94,7 +95,7 @@ def cmd_serve(args) -> int:
     if args.seed_demo and not shops:
         from .seed import seed_demo
 
-        first = seed_demo(engine, args.seed_demo)
+        first = seed_demo(engine, args.seed_demo, second_agent=True)
     simulator = None
     if args.simulate and first is not None:
         from .simulate import Simulator

@@ -1,8 +1,9 @@
 """Typed SQLAlchemy models of the store backend.
 
-Stream tables (warehouses, products, stock, buyers, orders) carry `shop_id` and `seq`: the
-shop-wide change number of the row's last change (see ops.reserve_seq). `(shop_id, seq)`
-is unique per table and indexed, which is what the change feed scans. Times are naive UTC.
+Stream tables (warehouses, products, stock, buyers, orders, remark_history, agents,
+conversations, messages) carry `shop_id` and `seq`: the shop-wide change number of the
+row's last change (see ops.reserve_seq). `(shop_id, seq)` is unique per table and indexed,
+which is what the change feed scans. Times are naive UTC.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index,
-                        Integer, MetaData, String, Text, UniqueConstraint)
+                        Integer, MetaData, String, Text, UniqueConstraint, text)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -21,6 +22,11 @@ JsonDoc = JSON().with_variant(JSONB(), "postgresql")
 STATUSES = ("unpaid", "paid", "documents_made", "shipped", "completed", "closed", "refunding", "refunded")
 PAYMENT_METHODS = ("online", "cod")
 MEMBER_LEVELS = ("normal", "member", "vip")
+AGENT_ROLES = ("agent", "manager")
+AGENT_STATUSES = ("receiving", "paused", "offline")
+CONVERSATION_STATUSES = ("open", "closed")
+SENDERS = ("buyer", "agent", "auto", "system")
+PRESENCE_STATES = ("viewing", "typing")
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -41,6 +47,7 @@ class Base(DeclarativeBase):
 
 class Shop(Base):
     __tablename__ = "shops"
+    __table_args__ = (Index("uq_shops_relay_key_sha256", "relay_key_sha256", unique=True),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -49,11 +56,28 @@ class Shop(Base):
     epoch: Mapped[int] = mapped_column(Integer, default=1)
     purged_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The buyer relay's key (docs/PROTOCOL.md "Buyer relay"), only its SHA-256; None: no relay.
+    relay_key_sha256: Mapped[str | None] = mapped_column(String(64))
+    overdue_after_s: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+
+
+def _stream_table_args(table: str, *extra: Any) -> tuple:
+    return (
+        Index(f"uq_{table}_shop_seq", "shop_id", "seq", unique=True),
+        Index(f"ix_{table}_shop_id_desc", "shop_id", "id"),
+        *extra,
+    )
 
 
 class Agent(Base):
+    """The shop's staff; also a stream (`agents`) whose wire fields leave out the login, the
+    password hash and the bookkeeping columns (see streams.py)."""
     __tablename__ = "agents"
-    __table_args__ = (UniqueConstraint("shop_id", "agent_no"),)
+    __table_args__ = _stream_table_args(
+        "agents", UniqueConstraint("shop_id", "agent_no"),
+        CheckConstraint(_in("role", AGENT_ROLES), name="role"),
+        CheckConstraint(_in("status", AGENT_STATUSES), name="status"),
+        CheckConstraint("capacity >= 0", name="capacity"))
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     login: Mapped[str] = mapped_column(String(64), unique=True)
@@ -62,6 +86,14 @@ class Agent(Base):
     agent_no: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    role: Mapped[str] = mapped_column(String(8), default="agent", server_default="agent")
+    status: Mapped[str] = mapped_column(String(10), default="receiving", server_default="receiving")
+    capacity: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    # Bookkeeping, never on the wire: the last authenticated request (written at most every
+    # 30 s) and the shop seq of the last conversation assigned to the agent (round robin).
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_assigned_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class AuthSession(Base):
@@ -71,14 +103,6 @@ class AuthSession(Base):
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
-
-
-def _stream_table_args(table: str, *extra: Any) -> tuple:
-    return (
-        Index(f"uq_{table}_shop_seq", "shop_id", "seq", unique=True),
-        Index(f"ix_{table}_shop_id_desc", "shop_id", "id"),
-        *extra,
-    )
 
 
 class Warehouse(Base):
@@ -239,3 +263,77 @@ class Mutation(Base):
     payload_sha256: Mapped[str] = mapped_column(String(64))
     result: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+_OPEN = text("status = 'open'")
+
+
+class Conversation(Base):
+    """A buyer's chat with the shop (a stream). At most one open per buyer (a partial unique
+    index). `waiting_since`, `unread` and `last_message_*` are kept in step with the messages
+    by the writes in chat.py, in the same transaction."""
+    __tablename__ = "conversations"
+    __table_args__ = _stream_table_args(
+        "conversations",
+        Index("uq_conversations_open_buyer", "shop_id", "buyer_id", unique=True,
+              sqlite_where=_OPEN, postgresql_where=_OPEN),
+        Index("ix_conversations_shop_buyer", "shop_id", "buyer_id"),
+        # Assignment: open conversations per agent, and the unassigned ones by longest wait.
+        Index("ix_conversations_assignment", "shop_id", "status", "assigned_agent_no", "waiting_since"),
+        CheckConstraint(_in("status", CONVERSATION_STATUSES), name="status"),
+        CheckConstraint(_in("last_message_sender", SENDERS), name="last_message_sender"),
+        CheckConstraint("version >= 1", name="version"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id", ondelete="RESTRICT"))
+    buyer_nick: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    assigned_agent_no: Mapped[str | None] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    waiting_since: Mapped[datetime | None] = mapped_column(DateTime)
+    last_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_message_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_message_sender: Mapped[str | None] = mapped_column(String(8))
+    last_message_preview: Mapped[str] = mapped_column(String(60), default="")
+    unread: Mapped[int] = mapped_column(Integer, default=0)
+    read_upto_message_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    product_id: Mapped[int | None] = mapped_column(BigInteger)
+    transfer_note: Mapped[str | None] = mapped_column(String(200))
+    transferred_by: Mapped[str | None] = mapped_column(String(16))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Message(Base):
+    """One chat message (a stream; immutable, append-only). `client_id` is the idempotency
+    key it came with (the relay's client id, an agent reply's mutation id): unique per shop."""
+    __tablename__ = "messages"
+    __table_args__ = _stream_table_args(
+        "messages",
+        Index("ix_messages_conversation_id", "conversation_id", "id"),
+        Index("uq_messages_shop_client_id", "shop_id", "client_id", unique=True),
+        CheckConstraint(_in("sender", SENDERS), name="sender"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    sender: Mapped[str] = mapped_column(String(8))
+    agent_no: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    client_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class Presence(Base):
+    """Who is viewing or typing in a conversation (not a stream; rows live until `until`)."""
+    __tablename__ = "presence"
+    __table_args__ = (CheckConstraint(_in("state", PRESENCE_STATES), name="state"),)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(8))
+    since: Mapped[datetime] = mapped_column(DateTime)
+    until: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -73,12 +73,15 @@ def create_shop(engine: Engine, name: str) -> int:
 
 
 def create_agent(engine: Engine, shop_id: int, login: str, password: str, display_name: str,
-                 agent_no: str) -> int:
+                 agent_no: str, *, role: str = "agent", capacity: int = 5) -> int:
+    """A new agent (`receiving`): an `agents` entity with its own seq."""
     pw_hash = auth.hash_password(password)  # slow on purpose: outside the transaction
     with write_txn(engine) as conn:
+        seq = reserve_seq(conn, shop_id)
         return conn.execute(insert(_agents).values(
-            shop_id=shop_id, login=login, password_hash=pw_hash, display_name=display_name,
-            agent_no=agent_no, active=True, created_at=utcnow()).returning(_agents.c.id)).scalar_one()
+            shop_id=shop_id, seq=seq, login=login, password_hash=pw_hash, display_name=display_name,
+            agent_no=agent_no, active=True, created_at=utcnow(), role=role, capacity=capacity,
+            status="receiving").returning(_agents.c.id)).scalar_one()
 
 
 def shop_id_by_name(engine: Engine, name: str) -> int | None:

@@ -2,7 +2,8 @@
 
 Rows stream from the generator in chunks (memory stays flat) and go in with Core
 `executemany`; on PostgreSQL with COPY, which is several times faster. Everything is one
-transaction, so a failed seed leaves nothing behind. Ids are shifted past existing rows,
+transaction, so a failed seed leaves nothing behind. The demo conversations go in last,
+through the real chat writes (storeserver.demochat). Ids are shifted past existing rows,
 so a second demo shop can live in the same database (tests of shop scoping).
 """
 from __future__ import annotations
@@ -16,33 +17,43 @@ from sqlalchemy import Connection, DateTime, Engine, func, insert, select, text,
 
 from . import auth
 from .db import write_txn
+from .demochat import seed_conversations
 from .demodata import DemoShop, generate
 from .models import (Agent, Buyer, Order, OrderLine, Product, RemarkHistory, Shop, Sku, Stock,
                      Warehouse)
-from .ops import utcnow
+from .ops import reserve_seq, utcnow
 
 CHUNK = 5000
 DEMO_LOGIN, DEMO_PASSWORD, DEMO_NAME, DEMO_AGENT_NO = "demo", "demo", "演示客服", "1024"
+SECOND_AGENT = ("demo2", "demo2", "演示客服二号", "2048")  # login, password, name, agent no
+DEMO_RELAY_KEY = "demo-relay-key"
+DEMO_OVERDUE_AFTER_S = 100
 _TABLES = {t.__tablename__: t.__table__ for t in (Warehouse, Product, Sku, Stock, Buyer, Order, OrderLine)}
 
 
-def seed_demo(engine: Engine, n_orders: int, seed: int = 1, end: datetime | None = None) -> int:
-    """Create the demo shop (agent `demo` / `demo`) with `n_orders` orders; returns its id."""
-    return seed_shop(engine, generate(n_orders, seed, end))
+def seed_demo(engine: Engine, n_orders: int, seed: int = 1, end: datetime | None = None, *,
+              second_agent: bool = False) -> int:
+    """Create the demo shop (agent `demo` / `demo`, relay key `demo-relay-key`) with
+    `n_orders` orders and its conversations; returns its id. `second_agent` adds demo2 /
+    demo2 (agent 2048), as `storeserver seed` and `serve --seed-demo` do."""
+    return seed_shop(engine, generate(n_orders, seed, end), relay_key=DEMO_RELAY_KEY,
+                     more_agents=(SECOND_AGENT,) if second_agent else ())
 
 
 def seed_shop(engine: Engine, demo: DemoShop, *, shop_name: str | None = None,
               login: str = DEMO_LOGIN, password: str = DEMO_PASSWORD,
-              display_name: str = DEMO_NAME, agent_no: str = DEMO_AGENT_NO) -> int:
-    pw_hash = auth.hash_password(password)
+              display_name: str = DEMO_NAME, agent_no: str = DEMO_AGENT_NO,
+              relay_key: str | None = None,
+              more_agents: tuple[tuple[str, str, str, str], ...] = ()) -> int:
+    """`more_agents`: (login, password, display name, agent no) of further agents."""
+    agents = ((login, password, display_name, agent_no), *more_agents)
+    hashes = [auth.hash_password(a[1]) for a in agents]
     now = utcnow()
     with write_txn(engine) as conn:
         shop_id = conn.execute(insert(Shop.__table__).values(
-            name=shop_name or demo.shop_name, seq=0, epoch=1, purged_seq=0, created_at=now)
-            .returning(Shop.__table__.c.id)).scalar_one()
-        conn.execute(insert(Agent.__table__).values(
-            shop_id=shop_id, login=login, password_hash=pw_hash, display_name=display_name,
-            agent_no=agent_no, active=True, created_at=now))
+            name=shop_name or demo.shop_name, seq=0, epoch=1, purged_seq=0, created_at=now,
+            relay_key_sha256=auth.relay_key_digest(relay_key) if relay_key else None,
+            overdue_after_s=DEMO_OVERDUE_AFTER_S).returning(Shop.__table__.c.id)).scalar_one()
         off = {name: conn.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one()
                for name, t in _TABLES.items()}
         load = _copy_rows if conn.dialect.name == "postgresql" else _insert_rows
@@ -61,6 +72,13 @@ def seed_shop(engine: Engine, demo: DemoShop, *, shop_name: str | None = None,
         last = _history_of_seeded_remarks(conn, shop_id, demo.last_seq)
         conn.execute(update(Shop.__table__).where(Shop.__table__.c.id == shop_id)
                      .values(seq=last))
+        # Numbered after the bulk load, through the one seq writer like any later change.
+        for (a_login, _, a_name, a_no), pw_hash in zip(agents, hashes):
+            conn.execute(insert(Agent.__table__).values(
+                shop_id=shop_id, seq=reserve_seq(conn, shop_id), login=a_login, password_hash=pw_hash,
+                display_name=a_name, agent_no=a_no, active=True, created_at=now))
+        seed_conversations(conn, shop_id, shop_name or demo.shop_name, seed=demo.seed, now=now,
+                           agent_nos=tuple(a[3] for a in agents))
         if conn.dialect.name == "postgresql":
             _reset_pg_sequences(conn)
     if engine.dialect.name == "postgresql":

@@ -2,7 +2,9 @@
 
 A stream is one `ServerStream` below: its table and, when entities carry child rows (a
 product's SKUs, an order's lines), the child table. The wire fields are the tables' columns
-minus the shop scoping and the parent key, in column order (docs/PROTOCOL.md lists the same).
+minus the shop scoping and the parent key, in column order (docs/PROTOCOL.md lists the same),
+unless the stream names them (`wire`): `agents` does, so the login, the password hash and
+the bookkeeping columns never leave the server.
 The workstation declares its side once per layer too (`workstation/models/streams.py`,
 `workstation/sync/wire.py`); a test checks that the three agree.
 
@@ -17,8 +19,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Table, func, select
 
-from .models import (Buyer, Order, OrderLine, Product, RemarkHistory, Sku, Stock, Tombstone,
-                     Warehouse)
+from .models import (Agent, Buyer, Conversation, Message, Order, OrderLine, Product,
+                     RemarkHistory, Sku, Stock, Tombstone, Warehouse)
 
 _tombs = Tombstone.__table__
 
@@ -39,14 +41,26 @@ class ServerStream:
     name: str
     table: Table
     child: ServerChild | None = None
+    wire: tuple[str, ...] | None = None  # the wire fields, when not every column goes out
+
+    def __post_init__(self) -> None:
+        unknown = set(self.wire or ()) - set(self.table.columns.keys())
+        if unknown or (self.wire is not None and not {"id", "seq"} <= set(self.wire)):
+            raise ValueError(f"stream {self.name}: bad wire fields {sorted(unknown) or self.wire}")
 
     @property
     def fields(self) -> tuple[str, ...]:
         """Wire fields (children are attached separately)."""
+        if self.wire is not None:
+            return self.wire
         return tuple(c.name for c in self.table.columns if c.name != "shop_id")
 
 
 _DECLARED = (
+    ServerStream("conversations", Conversation.__table__),
+    ServerStream("messages", Message.__table__),
+    ServerStream("agents", Agent.__table__, wire=("id", "seq", "agent_no", "display_name", "role",
+                                                  "status", "capacity", "active")),
     ServerStream("warehouses", Warehouse.__table__),
     ServerStream("products", Product.__table__, ServerChild(Sku.__table__, "skus", "product_id")),
     ServerStream("stock", Stock.__table__),

@@ -77,3 +77,34 @@ def upsert(item: dict) -> dict:
 
 def delete(id: int, seq: int) -> dict:
     return {"seq": seq, "op": "delete", "id": id}
+
+
+def make_conversation(id: int, seq: int | None = None, **over) -> dict:
+    """An open conversation with a buyer waiting since minute `id` (docs/PROTOCOL.md)."""
+    conv = {
+        "id": id, "seq": seq if seq is not None else id, "buyer_id": 1000 + id, "buyer_nick": f"买家{id}",
+        "status": "open", "assigned_agent_no": None, "version": 1,
+        "created_at": f"2026-11-11T02:{id % 60:02d}:00Z", "waiting_since": f"2026-11-11T02:{id % 60:02d}:00Z",
+        "last_message_id": None, "last_message_at": f"2026-11-11T02:{id % 60:02d}:00Z",
+        "last_message_sender": "buyer", "last_message_preview": "亲，在吗", "unread": 1,
+        "read_upto_message_id": 0, "product_id": None, "transfer_note": None, "transferred_by": None,
+        "closed_at": None,
+    }
+    conv.update(over)
+    return conv
+
+
+def make_message(id: int, conversation_id: int, seq: int | None = None, **over) -> dict:
+    msg = {"id": id, "seq": seq if seq is not None else id, "conversation_id": conversation_id,
+           "sender": "buyer", "agent_no": None, "text": f"消息{id}",
+           "created_at": f"2026-11-11T03:{id % 60:02d}:00Z", "client_id": None}
+    msg.update(over)
+    return msg
+
+
+def make_agent(id: int, agent_no: str, seq: int | None = None, **over) -> dict:
+    agent = {"id": id, "seq": seq if seq is not None else id, "agent_no": agent_no,
+             "display_name": f"客服{agent_no}", "role": "agent", "status": "receiving", "capacity": 5,
+             "active": True}
+    agent.update(over)
+    return agent

@@ -55,7 +55,7 @@ def test_migrate_create_agent_and_seed(tmp_path, capsys):
     engine = make_engine(url)
     with engine.connect() as conn:
         assert set(conn.execute(select(Shop.name)).scalars()) >= {"测试小店"}
-        assert conn.execute(select(Agent.login)).scalars().all() == ["demo", "xiaomei"]
+        assert conn.execute(select(Agent.login)).scalars().all() == ["demo", "demo2", "xiaomei"]
     with serve_in_thread(create_app(engine)) as base:
         r = requests.post(base + "/api/v1/auth/login", json={"login": "xiaomei", "password": "s3cret"}, timeout=10)
         assert r.status_code == 200 and r.json()["agent"]["agent_no"] == "1050"

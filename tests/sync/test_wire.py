@@ -110,3 +110,54 @@ def test_login_and_head():
     assert wire.parse_head(b'{"seq": 0, "epoch": 1}').seq == 0
     with pytest.raises(PayloadError):
         wire.parse_login(b'{"token": "", "expires_at": "2026-11-11T02:13:00Z", "agent": {}}')
+
+
+# ---- the chat streams (issue 9) -----------------------------------------------------------
+
+CONVERSATION = {"id": 3, "seq": 90, "buyer_id": 5, "buyer_nick": "小王", "status": "open",
+                "assigned_agent_no": None, "version": 1, "created_at": "2026-11-11T02:13:00Z",
+                "waiting_since": "2026-11-11T02:13:00Z", "last_message_id": 9,
+                "last_message_at": "2026-11-11T02:13:00Z", "last_message_sender": "buyer",
+                "last_message_preview": "亲，在吗", "unread": 1, "read_upto_message_id": 0, "product_id": None,
+                "transfer_note": None, "transferred_by": None, "closed_at": None}
+MESSAGE = {"id": 9, "seq": 89, "conversation_id": 3, "sender": "buyer", "agent_no": None,
+           "text": "亲，在吗\n😊", "created_at": "2026-11-11T02:13:00Z", "client_id": None}
+AGENT = {"id": 1, "seq": 3, "agent_no": "1024", "display_name": "演示客服", "role": "agent",
+         "status": "receiving", "capacity": 5, "active": True}
+
+
+@pytest.mark.parametrize("stream, item, mutate", [
+    ("conversations", CONVERSATION, lambda c: c.update(status="pending")),
+    ("conversations", CONVERSATION, lambda c: c.update(version=0)),
+    ("conversations", CONVERSATION, lambda c: c.update(last_message_sender="bot")),
+    ("conversations", CONVERSATION, lambda c: c.update(last_message_preview="长" * 61)),
+    ("conversations", CONVERSATION, lambda c: c.update(unread=-1)),
+    ("messages", MESSAGE, lambda m: m.update(sender="shop")),
+    ("messages", MESSAGE, lambda m: m.update(text="长" * 2001)),
+    ("messages", MESSAGE, lambda m: m.pop("client_id")),
+    ("agents", AGENT, lambda a: a.update(status="busy")),
+    ("agents", AGENT, lambda a: a.update(active=1)),
+])
+def test_chat_entities_are_validated_strictly(stream, item, mutate):
+    assert wire.parse_snapshot_page(stream, page([item], stream=stream)).items == [item]
+    broken = copy.deepcopy(item)
+    mutate(broken)
+    with pytest.raises(PayloadError):
+        wire.parse_snapshot_page(stream, page([broken], stream=stream))
+
+
+def test_agent_overdue_threshold_defaults_for_older_servers():
+    agent = {"id": 1, "login": "demo", "display_name": "演示", "agent_no": "1024", "shop_id": 1, "shop_name": "店"}
+    assert wire.parse_agent(orjson.dumps(agent)).overdue_after_s == 100
+    assert wire.parse_agent(orjson.dumps({**agent, "overdue_after_s": 45})).overdue_after_s == 45
+    with pytest.raises(PayloadError):
+        wire.parse_agent(orjson.dumps({**agent, "overdue_after_s": 0}))
+
+
+def test_presence():
+    body = {"others": [{"agent_no": "2048", "display_name": "同事", "state": "typing",
+                        "since": "2026-11-11T02:13:00Z"}]}
+    (p,) = wire.parse_presence(orjson.dumps(body))
+    assert (p.agent_no, p.state) == ("2048", "typing")
+    with pytest.raises(PayloadError):
+        wire.parse_presence(orjson.dumps({"others": [{**body["others"][0], "state": "sleeping"}]}))

@@ -61,6 +61,19 @@ class Kind:
     stream: str               # the cached stream of its entities
     fields: tuple[str, ...]   # the columns its writes overlay
     version_field: str        # the server's version of those fields (the `base_version`)
+    # Kinds that overlay the same row share one server state (`outbox_shadow`) and the same
+    # `fields` (e.g. claim, close, transfer of a conversation); default: the kind alone.
+    overlay: str = ""
+    # The entity's fields in an answer's `state` (default: `state` is them; a create kind's
+    # answer may carry another entity, e.g. a reply's new message).
+    answer_state: Callable[[str, dict], dict | None] | None = None
+    # Run by `hold_stale` before a batch is taken: parks writes the cache already shows to
+    # be stale (status `conflict`, without sending); returns (entity ids, mutation ids).
+    hold: Callable[[sqlite3.Cursor, str], tuple[set[int], set[str]]] | None = None
+
+    @property
+    def group(self) -> str:
+        return self.overlay or self.name
 
 
 REMARK = Kind("order.remark", "orders", ("remark", "remark_flag", "remark_by", "remark_at"),
@@ -68,8 +81,24 @@ REMARK = Kind("order.remark", "orders", ("remark", "remark_flag", "remark_by", "
 KINDS: dict[str, Kind] = {k.name: k for k in (REMARK,)}
 
 
+def register(*kinds: Kind) -> None:
+    """Declare write kinds kept in their own modules (`models.conversations`); imported at
+    the end of this module, so every user of the outbox knows every kind."""
+    for k in kinds:
+        KINDS[k.name] = k
+
+
 def _kinds_of(stream: str) -> list[Kind]:
-    return [k for k in KINDS.values() if k.stream == stream]
+    """One kind per overlay group (its kinds share the shadow and the fields)."""
+    groups: dict[str, Kind] = {}
+    for k in KINDS.values():
+        if k.stream == stream:
+            groups.setdefault(k.group, k)
+    return list(groups.values())
+
+
+def _group_kinds(kind: Kind) -> list[str]:
+    return [k.name for k in KINDS.values() if k.group == kind.group]
 
 
 # ---- the memo format (docs/PROTOCOL.md, "Remark memo"; the server composes the same) -------
@@ -201,14 +230,14 @@ def _read_fields(cur: sqlite3.Cursor, kind: Kind, entity_id: int) -> dict | None
 
 def _shadow(cur: sqlite3.Cursor, kind: Kind, entity_id: int) -> dict | None:
     row = cur.execute("SELECT state FROM outbox_shadow WHERE kind = ? AND entity_id = ?",
-                      (kind.name, entity_id)).fetchone()
+                      (kind.group, entity_id)).fetchone()
     return None if row is None else json.loads(row[0])
 
 
 def _save_shadow(cur: sqlite3.Cursor, kind: Kind, entity_id: int, state: dict) -> None:
     cur.execute("INSERT INTO outbox_shadow (kind, entity_id, state) VALUES (?, ?, ?) "
                 "ON CONFLICT(kind, entity_id) DO UPDATE SET state = excluded.state",
-                (kind.name, entity_id, _dump(state)))
+                (kind.group, entity_id, _dump(state)))
 
 
 def _server_state(cur: sqlite3.Cursor, kind: Kind, entity_id: int) -> dict | None:
@@ -234,8 +263,9 @@ def _learn(cur: sqlite3.Cursor, kind: Kind, entity_id: int, server: dict | None)
 
 
 def _waiting(cur: sqlite3.Cursor, kind: Kind, entity_id: int) -> list[OutboxEntry]:
-    return _rows(cur, "kind = ? AND entity_id = ? AND status IN ('pending', 'inflight', 'conflict')",
-                 (kind.name, entity_id))
+    names = _group_kinds(kind)
+    return _rows(cur, f"kind IN ({', '.join('?' * len(names))}) AND entity_id = ? "
+                 "AND status IN ('pending', 'inflight', 'conflict')", (*names, entity_id))
 
 
 def _write_fields(cur: sqlite3.Cursor, kind: Kind, entity_id: int, state: dict) -> None:
@@ -262,7 +292,7 @@ def _recompute(cur: sqlite3.Cursor, kind: Kind, entity_id: int) -> None:
     state[kind.version_field] = shadow.get(kind.version_field, 0)  # always the server's version
     _write_fields(cur, kind, entity_id, state)
     if not waiting:
-        cur.execute("DELETE FROM outbox_shadow WHERE kind = ? AND entity_id = ?", (kind.name, entity_id))
+        cur.execute("DELETE FROM outbox_shadow WHERE kind = ? AND entity_id = ?", (kind.group, entity_id))
 
 
 def reapply(cur: sqlite3.Cursor, stream: str, ids: frozenset[int] | set[int]) -> None:
@@ -274,7 +304,7 @@ def reapply(cur: sqlite3.Cursor, stream: str, ids: frozenset[int] | set[int]) ->
     for kind in _kinds_of(stream):
         shadowed = [i for (i,) in cur.execute(
             "SELECT entity_id FROM outbox_shadow WHERE kind = ? AND entity_id IN "
-            "(SELECT value FROM json_each(?))", (kind.name, orjson.dumps(sorted(ids))))]
+            "(SELECT value FROM json_each(?))", (kind.group, orjson.dumps(sorted(ids))))]
         for entity_id in shadowed:
             fresh = _read_fields(cur, kind, entity_id)
             known = _shadow(cur, kind, entity_id) or {}
@@ -297,35 +327,65 @@ def record(engine: Engine, kind_name: str, entity_id: int, payload: dict, local_
     """Apply a write to the cache and queue it, in one transaction. `local_state` is what the
     write sets in the entity's row (the kind's fields). Returns the change set naming the
     entity and the new outbox row (`ChangeSet.outbox`)."""
+    kind = get_kind(kind_name)
+    with _txn(engine, "save the change") as cur:
+        mutation_id = record_in(cur, kind, entity_id, payload, local_state, now=now,
+                                mutation_id=mutation_id, base_version=base_version)
+    return _changed(kind, {entity_id}, {mutation_id}, initiator)
+
+
+def get_kind(kind_name: str) -> Kind:
     kind = KINDS.get(kind_name)
     if kind is None:
         raise OutboxError(f"unknown write kind {kind_name!r}")
+    return kind
+
+
+def record_in(cur: sqlite3.Cursor, kind: Kind, entity_id: int, payload: dict, local_state: dict, *,
+              now: datetime | None = None, mutation_id: str | None = None,
+              base_version: int | None = None) -> str:
+    """`record` inside the caller's transaction; returns the new mutation id."""
     mutation_id = mutation_id or str(uuid.uuid4())
     stamp = _now_text(now)
-    with _txn(engine, "save the change") as cur:
-        base = _server_state(cur, kind, entity_id)
-        if base is None:
-            raise OutboxError(f"no {kind.stream} row {entity_id} in the cache")
-        earlier = _rows(cur, "entity = ? AND entity_id = ? AND status IN ('pending', 'inflight', 'conflict')",
-                        (kind.stream, entity_id))
-        # Based on the server's version when nothing of ours waits; else on the write before
-        # it (filled in when that one is applied).
-        # `base_version` from the caller: the version the agent started editing from. A
-        # colleague's change that arrived while the agent typed then makes the server answer
-        # "conflict" instead of the agent's save overwriting it.
-        if earlier:
-            base_version = None
-        elif base_version is None:
-            base_version = base.get(kind.version_field, 0)
-        ordinal = cur.execute("SELECT coalesce(max(ordinal), 0) + 1 FROM outbox").fetchone()[0]
-        cur.execute(
-            "INSERT INTO outbox (mutation_id, kind, entity, entity_id, base_version, payload, status, "
-            "attempts, created_at, updated_at, ordinal, local_state, base_state) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)",
-            (mutation_id, kind.name, kind.stream, entity_id, base_version, _dump(payload), stamp, stamp,
-             ordinal, _dump(local_state), _dump(base)))
-        _recompute(cur, kind, entity_id)
-    return _changed(kind, {entity_id}, {mutation_id}, initiator)
+    base = _server_state(cur, kind, entity_id)
+    if base is None:
+        raise OutboxError(f"no {kind.stream} row {entity_id} in the cache")
+    earlier = _rows(cur, "entity = ? AND entity_id = ? AND status IN ('pending', 'inflight', 'conflict')",
+                    (kind.stream, entity_id))
+    # Based on the server's version when nothing of ours waits; else on the write before
+    # it (filled in when that one is applied).
+    # `base_version` from the caller: the version the agent started editing from. A
+    # colleague's change that arrived while the agent typed then makes the server answer
+    # "conflict" instead of the agent's save overwriting it.
+    if earlier:
+        base_version = None
+    elif base_version is None:
+        base_version = base.get(kind.version_field, 0)
+    ordinal = cur.execute("SELECT coalesce(max(ordinal), 0) + 1 FROM outbox").fetchone()[0]
+    cur.execute(
+        "INSERT INTO outbox (mutation_id, kind, entity, entity_id, base_version, payload, status, "
+        "attempts, created_at, updated_at, ordinal, local_state, base_state) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)",
+        (mutation_id, kind.name, kind.stream, entity_id, base_version, _dump(payload), stamp, stamp,
+         ordinal, _dump(local_state), _dump(base)))
+    _recompute(cur, kind, entity_id)
+    return mutation_id
+
+
+def server_state(cur: sqlite3.Cursor, kind: Kind, entity_id: int) -> dict | None:
+    """The server's state of the kind's fields as the cache knows it (under any overlay)."""
+    return _server_state(cur, kind, entity_id)
+
+
+def recompute(cur: sqlite3.Cursor, kind: Kind, entity_id: int) -> None:
+    """Show the entity's row again as server state + waiting writes (after a change made
+    to the outbox rows inside the caller's transaction)."""
+    _recompute(cur, kind, entity_id)
+
+
+def rows(cur: sqlite3.Cursor, where: str, args: tuple = ()) -> list[OutboxEntry]:
+    """Outbox entries matching `where`, in the order written (inside a transaction)."""
+    return _rows(cur, where, args)
 
 
 def save_remark(engine: Engine, order_id: int, *, text: str, flag: int, reason: str, agent_no: str,
@@ -350,6 +410,24 @@ def recover_inflight(engine: Engine) -> ChangeSet:
         ids = [m for (m,) in cur.execute("SELECT mutation_id FROM outbox WHERE status = 'inflight'")]
         cur.execute("UPDATE outbox SET status = 'pending' WHERE status = 'inflight'")
     return ChangeSet.of(outbox=ids)
+
+
+def hold_stale(engine: Engine, *, now: datetime | None = None) -> ChangeSet:
+    """Before a batch is taken: each kind's `hold` parks the writes the cache already shows
+    to be stale (a reply over a buyer message the agent has not seen), without sending."""
+    stamp = _now_text(now)
+    hooks = [k for k in KINDS.values() if k.hold is not None]
+    if not hooks:
+        return ChangeSet()
+    changes: list[StreamChange] = []
+    held: set[str] = set()
+    with _txn(engine, "hold stale writes") as cur:
+        for kind in hooks:
+            entity_ids, mutation_ids = kind.hold(cur, stamp)  # type: ignore[misc]
+            if entity_ids:
+                changes.append(StreamChange(kind.stream, upserted=frozenset(entity_ids)))
+            held |= mutation_ids
+    return ChangeSet.of(*changes, outbox=held)
 
 
 def take_batch(engine: Engine, *, now: datetime | None = None, limit: int = MAX_BATCH,
@@ -479,6 +557,8 @@ def _answer(cur: sqlite3.Cursor, e: OutboxEntry, a: dict, stamp: str) -> None:
                     "updated_at = ? WHERE mutation_id = ?", (_dump(a), reason[:500], code, stamp, e.mutation_id))
         _pass_base_on(cur, e, e.base_version)
     if kind is not None:
+        if state is not None and kind.answer_state is not None:
+            state = kind.answer_state(str(status), state)
         if state is not None:
             _learn(cur, kind, e.entity_id, state)
         _recompute(cur, kind, e.entity_id)
@@ -688,3 +768,8 @@ def remark_history(engine: Engine, order_id: int) -> list[RemarkEntry]:
         out.sort(key=lambda e: (e.at, e.version or 0), reverse=True)
         return out
     return _read(engine, read)
+
+
+# Kinds declared in their own modules register themselves (see `register`); importing them
+# here means no user of the outbox can miss one. (At the end: they import this module.)
+from workstation.models import conversations as _conversations  # noqa: E402,F401

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Computed, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Computed, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -181,6 +181,71 @@ class OrderLine(Base):
     outer_id: Mapped[str] = mapped_column(Text)
     qty: Mapped[int] = mapped_column(Integer)
     unit_price_cents: Mapped[int] = mapped_column(Integer)
+
+
+class Conversation(Base):
+    """A buyer's chat with the shop (the `conversations` stream, 0006). `version` changes on
+    claim, transfer, close and reopen only; `seq` on every change (a buyer message too)."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        # the queue: open conversations, longest waiting first
+        Index("ix_conversations_queue", "status", "waiting_since"),
+        Index("ix_conversations_assigned", "assigned_agent_no", "status"),
+        Index("ix_conversations_buyer", "buyer_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    buyer_id: Mapped[int] = mapped_column(Integer)
+    buyer_nick: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)  # "open" | "closed"
+    assigned_agent_no: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    waiting_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_message_id: Mapped[int | None] = mapped_column(Integer)
+    last_message_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_message_sender: Mapped[str | None] = mapped_column(Text)
+    last_message_preview: Mapped[str] = mapped_column(Text)
+    unread: Mapped[int] = mapped_column(Integer)
+    read_upto_message_id: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int | None] = mapped_column(Integer)
+    transfer_note: Mapped[str | None] = mapped_column(Text)
+    transferred_by: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Message(Base):
+    """One chat message (the `messages` stream, 0006): immutable, append-only."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_conversation", "conversation_id", "id"),  # a history, in order
+        Index("ix_messages_client_id", "client_id"),  # a queued reply's message has arrived
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    conversation_id: Mapped[int] = mapped_column(Integer)
+    sender: Mapped[str] = mapped_column(Text)  # "buyer" | "agent" | "auto" | "system"
+    agent_no: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    client_id: Mapped[str | None] = mapped_column(Text)
+
+
+class ShopAgent(Base):
+    """A member of the shop's staff (the `agents` stream, 0006)."""
+
+    __tablename__ = "agents"
+    __table_args__ = (Index("ix_agents_agent_no", "agent_no"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    agent_no: Mapped[str] = mapped_column(Text)
+    display_name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text)  # "agent" | "manager"
+    status: Mapped[str] = mapped_column(Text)  # "receiving" | "paused" | "offline"
+    capacity: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean)
 
 
 class SyncState(Base):

@@ -316,6 +316,11 @@ def search_page(engine: Engine, query: str, limit: int = 50, before: int | None 
             cur.close()
 
 
+def order_rows(cur: sqlite3.Cursor, ids: list[int]) -> list[OrderRow]:
+    """The list's rows of these orders, in the order of `ids` (for other modules' lists)."""
+    return _load_rows(cur, ids)
+
+
 def search_orders(engine: Engine, query: str, limit: int = 50) -> list[OrderRow]:
     """Orders matching what the agent typed: exact numbers first, then newest first."""
     return search_page(engine, query, limit).rows

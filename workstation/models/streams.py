@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workstation.models.schema import (Base, Buyer, Order, OrderLine, Product, RemarkHistory, Sku,
-                                       Stock, Warehouse)
+from workstation.models.schema import (Base, Buyer, Conversation, Message, Order, OrderLine, Product,
+                                       RemarkHistory, ShopAgent, Sku, Stock, Warehouse)
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,17 @@ class CacheStream:
 
 
 _DECLARED = (
+    # The chat first: an agent's queue is there before the order history (docs/PROTOCOL.md).
+    CacheStream("conversations", Conversation, priority=1, weight=0.01),
+    CacheStream("messages", Message, priority=2, weight=0.02),
+    CacheStream("agents", ShopAgent, priority=3, weight=0.001),
     CacheStream("warehouses", Warehouse, priority=10, weight=0.005),
     CacheStream("products", Product, priority=20, weight=0.03,
                 child=Child(Sku, "skus", "product_id")),
     CacheStream("stock", Stock, priority=30, weight=0.065),
     CacheStream("remarks", RemarkHistory, priority=35, weight=0.01),
     CacheStream("buyers", Buyer, priority=40, weight=0.15),
-    CacheStream("orders", Order, priority=50, weight=0.74,
+    CacheStream("orders", Order, priority=50, weight=0.709,
                 child=Child(OrderLine, "lines", "order_id"), searchable=True),
 )
 

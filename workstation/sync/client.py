@@ -145,6 +145,24 @@ class StoreClient:
                              headers={"Content-Type": "application/json"})
         return wire.parse_mutation_results(resp.content, [m["mutation_id"] for m in mutations])
 
+    # ---- presence (best effort: quick, never retried, lost when offline) ----------------
+
+    def set_presence(self, conversation_id: int, state: str, *, timeout: float = 2.0) -> None:
+        """Tell colleagues this agent is viewing / typing in a conversation (`idle` ends it).
+        One quick try: a failure raises the usual SyncError and is not worth retrying (the
+        next renewal, a few seconds later, says it again)."""
+        if state not in PRESENCE_STATES:
+            raise ValueError(f"unknown presence state {state!r}; expected one of {', '.join(PRESENCE_STATES)}")
+        self._request("PUT", f"/conversations/{_conversation_id(conversation_id)}/presence",
+                      data=orjson.dumps({"state": state}), headers={"Content-Type": "application/json"},
+                      timeout=(timeout, timeout), session=self._probe_session)
+
+    def presence(self, conversation_id: int, *, timeout: float = 2.0) -> list[wire.Presence]:
+        """The colleagues viewing or typing in a conversation now (the caller left out)."""
+        resp = self._request("GET", f"/conversations/{_conversation_id(conversation_id)}/presence",
+                             timeout=(timeout, timeout), session=self._probe_session)
+        return wire.parse_presence(resp.content)
+
     def head(self) -> wire.Head:
         return wire.parse_head(self._get("/sync/head").content)
 
@@ -279,6 +297,15 @@ class StoreClient:
                 raise _BodyCut() from ServerUnreachable(f"{method} {path}: empty answer")
             raise ServerUnreachable(f"{method} {path}: the connection dropped before the answer")
         return resp
+
+
+PRESENCE_STATES = ("viewing", "typing", "idle")
+
+
+def _conversation_id(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"not a conversation id: {value!r}")
+    return value
 
 
 class _BodyCut(Exception):

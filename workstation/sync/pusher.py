@@ -56,6 +56,7 @@ class Pusher:
             self.writer.run(outbox.make_due)
         summary = PushSummary()
         while summary.rounds < MAX_ROUNDS:
+            self.writer.run(outbox.hold_stale)  # a reply the cache shows to be stale is held, not sent
             batch = self.writer.run(outbox.take_batch)
             if not batch:
                 break

@@ -166,9 +166,63 @@ class Order(TypedDict):
     lines: list[OrderLine]
 
 
+Sender = Literal["buyer", "agent", "auto", "system"]
+ChatText = Annotated[str, StringConstraints(max_length=2000)]  # a message (PROTOCOL: 1..2000)
+
+
+class Conversation(TypedDict):
+    """A buyer's chat with the shop (docs/PROTOCOL.md, "Conversations (buyer chat)")."""
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: Id
+    seq: Seq
+    buyer_id: Id
+    buyer_nick: str
+    status: Literal["open", "closed"]
+    assigned_agent_no: str | None
+    version: Annotated[int, Field(ge=1)]
+    created_at: WireTime
+    waiting_since: WireTime | None
+    last_message_id: Id | None
+    last_message_at: WireTime | None
+    last_message_sender: Sender | None
+    last_message_preview: Annotated[str, StringConstraints(max_length=60)]
+    unread: Count
+    read_upto_message_id: Count
+    product_id: Id | None
+    transfer_note: Annotated[str, StringConstraints(max_length=200)] | None
+    transferred_by: str | None
+    closed_at: WireTime | None
+
+
+class Message(TypedDict):
+    """One chat message: immutable; `client_id` = the idempotency key it was sent with."""
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: Id
+    seq: Seq
+    conversation_id: Id
+    sender: Sender
+    agent_no: str | None
+    text: ChatText
+    created_at: WireTime
+    client_id: Annotated[str, StringConstraints(max_length=64)] | None
+
+
+class ShopAgent(TypedDict):
+    """A member of the shop's staff (never the login or the password hash)."""
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: Id
+    seq: Seq
+    agent_no: str
+    display_name: str
+    role: Literal["agent", "manager"]
+    status: Literal["receiving", "paused", "offline"]
+    capacity: Count
+    active: bool
+
+
 ENTITY_TYPES: dict[str, type] = {
     "warehouses": Warehouse, "products": Product, "stock": Stock, "remarks": Remark, "buyers": Buyer,
-    "orders": Order,
+    "orders": Order, "conversations": Conversation, "messages": Message, "agents": ShopAgent,
 }
 
 ItemT = TypeVar("ItemT")
@@ -201,6 +255,9 @@ class AgentInfo(_Envelope):
     agent_no: str
     shop_id: Id
     shop_name: str
+    # The shop's overdue threshold for a waiting buyer (issue 9); servers before it do not
+    # send it, and marketplace workbenches nag after 100 s.
+    overdue_after_s: Annotated[int, Field(ge=1)] = 100
 
 
 class LoginResponse(_Envelope):
@@ -273,6 +330,21 @@ class MutationResults(_Envelope):
     results: list[MutationResult]
 
 
+PresenceState = Literal["viewing", "typing", "idle"]
+
+
+class Presence(_Envelope):
+    """A colleague looking at (or typing in) a conversation (docs/PROTOCOL.md, "Presence")."""
+    agent_no: str
+    display_name: str
+    state: PresenceState
+    since: WireTime
+
+
+class PresenceList(_Envelope):
+    others: Annotated[list[Presence], Field(max_length=100)]
+
+
 class ErrorBody(BaseModel):
     """`{"detail", "code"}`; lenient on purpose, it is only read to pick an exception."""
 
@@ -296,6 +368,7 @@ _HEAD = TypeAdapter(Head)
 _MUTATION_RESULTS = TypeAdapter(MutationResults)
 _LOGIN = TypeAdapter(LoginResponse)
 _AGENT = TypeAdapter(AgentInfo)
+_PRESENCE = TypeAdapter(PresenceList)
 
 
 def _entity_type(stream: str) -> type:
@@ -340,6 +413,10 @@ def parse_login(body: bytes) -> LoginResponse:
 
 def parse_agent(body: bytes) -> AgentInfo:
     return _validate(_AGENT, body, "agent")
+
+
+def parse_presence(body: bytes) -> list[Presence]:
+    return _validate(_PRESENCE, body, "presence").others
 
 
 def parse_error_body(body: bytes) -> ErrorBody:

@@ -208,6 +208,9 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     read_opts = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
     @asynccontextmanager
     async def lifespan(_app):
+        # A served process listens from the start (without a lifespan, e.g. the tests'
+        # in-thread servers, the first long poll starts it).
+        await _app.state.notifier.ensure_listening()
         yield
         await _app.state.notifier.aclose()  # the listener connection goes with the process
 
@@ -325,14 +328,15 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     def head(who: Auth):
         return json_response(_head(who.shop_id))
 
-    async def await_change(shop_id: int, timeout: float, changed, read):
+    async def await_change(shop_id: int, timeout: float, changed, read, *, buyer_id: int | None = None):
         """The long-poll core (also for the relay's wait): `read()` (in the threadpool) until
         `changed(result)` or the timeout. Subscribes BEFORE the first read, so a commit
         between the read and the wait still wakes it; each wake-up re-reads once (it may be
-        spurious: the notifier wakes everyone after a reconnect). Idle waiting reads nothing."""
+        spurious: the notifier wakes everyone after a reconnect). Idle waiting reads nothing.
+        With `buyer_id` it wakes only for messages of that buyer's conversations."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        async with notifier.subscribe(shop_id) as waiter:
+        async with notifier.subscribe(shop_id, buyer_id=buyer_id) as waiter:
             result = await run_in_threadpool(read)
             while not changed(result):
                 left = deadline - loop.time()

@@ -80,7 +80,7 @@ def write_txn(engine: Engine) -> Iterator[Connection]:
     """One write transaction: `with write_txn(engine) as conn: ...` commits on success.
 
     It also frames the live events of the transaction (storeserver.notify): the shops whose
-    seq moved are published at most once each, and in-process waiters wake after the commit."""
+    seq moved are published once each at its end, and in-process waiters wake after the commit."""
     from . import notify
 
     with engine.connect() as conn:
@@ -89,6 +89,7 @@ def write_txn(engine: Engine) -> Iterator[Connection]:
         try:
             with conn.begin():
                 yield conn
+                notify.flush(conn)  # inside the transaction: PostgreSQL delivers it at commit
         except BaseException:
             notify.finish(conn, committed=False)
             raise

@@ -3,17 +3,22 @@
 One small interface, `Notifier`, with two sides:
 
 - **publish** (sync, inside the write transaction): `ops.reserve_seq`, the one place a shop's
-  seq moves, calls `publish(conn, shop_id)`. At most once per shop per transaction (the
-  transaction's set of published shops lives in `conn.info`, opened by `db.write_txn`).
+  seq moves, calls `publish(conn, shop_id)`; a write that adds a message to a buyer's
+  conversation also names the buyer (`publish(conn, shop_id, buyer_id=...)`), so a buyer's
+  relay wait wakes for its own conversation only, not for every change of the shop. What a
+  transaction published is collected in `conn.info` (framed by `db.write_txn`) and sent as
+  ONE notification per shop just before the commit (`flush`): "shop 5", or "shop 5, and
+  buyers 12 and 34".
 - **subscribe** (async, per server process): a long poll does
-  `async with notifier.subscribe(shop_id) as sub:` BEFORE it reads the head, then
-  `await sub.wait(timeout)`; a wake-up means "re-read the head once" (it may be spurious).
+  `async with notifier.subscribe(shop_id) as sub:` (or `subscribe(shop_id, buyer_id=b)`)
+  BEFORE it reads, then `await sub.wait(timeout)`; a wake-up means "read again once" (it
+  may be spurious). A shop subscription wakes on every change of the shop; a buyer's only
+  when a message of that buyer's conversations was written.
 
 Implementations:
 
-- `PgNotifier` (PostgreSQL): publish = `SELECT pg_notify('storeserver_changes', '<shop>')`
-  in the transaction: delivered at commit and only if it commits, and PostgreSQL folds
-  identical notifications of a transaction. ONE listener connection per process (psycopg 3,
+- `PgNotifier` (PostgreSQL): `SELECT pg_notify('storeserver_changes', '<shop>[ <buyers>]')`
+  at the end of the transaction: delivered at commit and only if it commits. ONE listener connection per process (psycopg 3,
   `LISTEN`), started on the first subscription, fans out to that process's waiters; it
   reconnects with backoff when the connection drops (a database restart, a terminated
   backend) and wakes every waiter each time it is (re)listening, so a change made while it
@@ -24,7 +29,7 @@ Implementations:
   refuses SQLite with N > 1.
 
 Another broker (Redis pub/sub, NATS) is one more subclass: publish after the commit in
-`committed`, listen like `PgNotifier._listen` and call `self.fanout.wake(shop_id)`.
+`committed`, listen like `PgNotifier._listen` and call `self.fanout.deliver(...)`.
 """
 from __future__ import annotations
 
@@ -32,7 +37,7 @@ import asyncio
 import logging
 import threading
 import weakref
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -71,40 +76,51 @@ class Waiter:
         return True
 
 
+ALL_BUYERS = "*"
+Buyers = frozenset[int] | str  # buyer ids, or ALL_BUYERS
+
+
 class Fanout:
-    """shop id -> the waiters of this process (thread-safe; waiters may live on any loop)."""
+    """(shop id, buyer id or None) -> the waiters of this process (thread-safe; waiters may
+    live on any loop). Key (shop, None) waits for any change of the shop; (shop, buyer) for
+    a message of that buyer."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_shop: dict[int, set[Waiter]] = {}
+        self._by_key: dict[tuple[int, int | None], set[Waiter]] = {}
 
-    def add(self, shop_id: int, waiter: Waiter) -> None:
+    def add(self, key: tuple[int, int | None], waiter: Waiter) -> None:
         with self._lock:
-            self._by_shop.setdefault(shop_id, set()).add(waiter)
+            self._by_key.setdefault(key, set()).add(waiter)
 
-    def remove(self, shop_id: int, waiter: Waiter) -> None:
+    def remove(self, key: tuple[int, int | None], waiter: Waiter) -> None:
         with self._lock:
-            waiters = self._by_shop.get(shop_id)
+            waiters = self._by_key.get(key)
             if waiters is not None:
                 waiters.discard(waiter)
                 if not waiters:
-                    del self._by_shop[shop_id]
+                    del self._by_key[key]
 
-    def wake(self, shop_id: int) -> None:
+    def deliver(self, shop_id: int, buyers: Buyers = frozenset()) -> None:
+        """Shop `shop_id` changed; messages of `buyers` among the changes."""
         with self._lock:
-            waiters = list(self._by_shop.get(shop_id, ()))
+            if buyers == ALL_BUYERS:
+                keys = [k for k in self._by_key if k[0] == shop_id]
+            else:
+                keys = [(shop_id, None), *((shop_id, b) for b in buyers)]
+            waiters = [w for k in keys for w in self._by_key.get(k, ())]
         for w in waiters:
             w.set()
 
     def wake_all(self) -> None:
         with self._lock:
-            waiters = [w for ws in self._by_shop.values() for w in ws]
+            waiters = [w for ws in self._by_key.values() for w in ws]
         for w in waiters:
             w.set()
 
     def count(self) -> int:
         with self._lock:
-            return sum(len(ws) for ws in self._by_shop.values())
+            return sum(len(ws) for ws in self._by_key.values())
 
 
 # ---- the interface -------------------------------------------------------------------------
@@ -118,25 +134,25 @@ class Notifier:
         self.fanout = Fanout()
 
     # publish side (sync, in the writer's thread)
-    def publish(self, conn: Connection, shop_id: int) -> None:
-        """Called inside the write transaction that moved the shop's seq."""
+    def send(self, conn: Connection, shop_id: int, buyers: Buyers) -> None:
+        """Called at the end of the write transaction (before its commit), once per shop."""
 
-    def committed(self, shop_ids: Iterable[int]) -> None:
-        """Called after that transaction committed, with the shops it published."""
+    def committed(self, published: dict[int, Buyers]) -> None:
+        """Called after that transaction committed, with what it published."""
 
     # listen side (async, in the server's event loop)
     async def ensure_listening(self) -> None:
         """Start whatever delivers other processes' changes (idempotent)."""
 
     @asynccontextmanager
-    async def subscribe(self, shop_id: int) -> AsyncIterator[Waiter]:
+    async def subscribe(self, shop_id: int, *, buyer_id: int | None = None) -> AsyncIterator[Waiter]:
         await self.ensure_listening()
-        waiter = Waiter()
-        self.fanout.add(shop_id, waiter)
+        waiter, key = Waiter(), (shop_id, buyer_id)
+        self.fanout.add(key, waiter)
         try:
             yield waiter
         finally:
-            self.fanout.remove(shop_id, waiter)
+            self.fanout.remove(key, waiter)
 
     async def aclose(self) -> None:
         """Stop listening (the server shuts down)."""
@@ -147,9 +163,9 @@ class LocalNotifier(Notifier):
 
     kind = "local"
 
-    def committed(self, shop_ids: Iterable[int]) -> None:
-        for shop_id in shop_ids:
-            self.fanout.wake(shop_id)
+    def committed(self, published: dict[int, Buyers]) -> None:
+        for shop_id, buyers in published.items():
+            self.fanout.deliver(shop_id, buyers)
 
 
 class PgNotifier(Notifier):
@@ -169,9 +185,9 @@ class PgNotifier(Notifier):
         self.backend_pid: int | None = None  # the listener's backend (tests terminate it)
         self.connects = 0                    # times LISTEN was (re)established
 
-    def publish(self, conn: Connection, shop_id: int) -> None:
+    def send(self, conn: Connection, shop_id: int, buyers: Buyers) -> None:
         conn.execute(text("SELECT pg_notify(:channel, :payload)"),
-                     {"channel": CHANNEL, "payload": str(shop_id)})
+                     {"channel": CHANNEL, "payload": encode_payload(shop_id, buyers)})
 
     async def ensure_listening(self) -> None:
         loop = asyncio.get_running_loop()
@@ -236,11 +252,11 @@ class PgNotifier(Notifier):
 
     def _deliver(self, payload: str) -> None:
         try:
-            shop_id = int(payload)
+            shop_id, buyers = decode_payload(payload)
         except ValueError:
             log.warning("live events: ignored a notification with payload %r", payload[:32])
             return
-        self.fanout.wake(shop_id)
+        self.fanout.deliver(shop_id, buyers)
 
     async def aclose(self) -> None:
         task, self._task = self._task, None
@@ -250,6 +266,26 @@ class PgNotifier(Notifier):
                 await task
             except (asyncio.CancelledError, Exception):  # noqa: BLE001
                 pass
+
+
+MAX_PAYLOAD = 7000  # PostgreSQL takes up to 8000 bytes; beyond this, "every buyer of the shop"
+
+
+def encode_payload(shop_id: int, buyers: Buyers) -> str:
+    """`5` (shop 5 changed), `5 12,34` (and messages of buyers 12 and 34), `5 *` (of any)."""
+    if buyers == ALL_BUYERS:
+        return f"{shop_id} *"
+    if not buyers:
+        return str(shop_id)
+    text_ = f"{shop_id} {','.join(str(b) for b in sorted(buyers))}"
+    return text_ if len(text_) <= MAX_PAYLOAD else f"{shop_id} *"
+
+
+def decode_payload(payload: str) -> tuple[int, Buyers]:
+    shop, _, rest = payload.partition(" ")
+    if rest == ALL_BUYERS:
+        return int(shop), ALL_BUYERS
+    return int(shop), frozenset(int(b) for b in rest.split(",")) if rest else frozenset()
 
 
 def _psycopg_conninfo(url: str) -> str:
@@ -295,23 +331,36 @@ def _default_for(engine: Engine) -> Notifier:
 # ---- the transaction hooks (db.write_txn, ops.reserve_seq) -------------------------------
 
 def begin(conn: Connection) -> None:
-    conn.info[_TXN_KEY] = set()
+    conn.info[_TXN_KEY] = {}
 
 
-def publish(conn: Connection, shop_id: int) -> None:
-    """The shop's seq moved in this transaction: tell the notifier (once per transaction)."""
-    published: set[int] | None = conn.info.get(_TXN_KEY)
-    if published is not None:
-        if shop_id in published:
-            return
-        published.add(shop_id)
-    for_engine(conn.engine).publish(conn, shop_id)
+def publish(conn: Connection, shop_id: int, *, buyer_id: int | None = None) -> None:
+    """The shop changed in this transaction (and, with `buyer_id`, a message of that buyer's
+    conversation was written). Inside `db.write_txn` it is collected and sent once per shop
+    at the end; outside it, sent at once (PostgreSQL only: in-process wake-ups need the
+    commit hook of `write_txn`)."""
+    published: dict[int, set[int]] | None = conn.info.get(_TXN_KEY)
+    if published is None:
+        for_engine(conn.engine).send(conn, shop_id, frozenset(() if buyer_id is None else (buyer_id,)))
+        return
+    buyers = published.setdefault(shop_id, set())
+    if buyer_id is not None:
+        buyers.add(buyer_id)
+
+
+def flush(conn: Connection) -> None:
+    """At the end of the write transaction, before its commit: one notification per shop."""
+    published: dict[int, set[int]] = conn.info.get(_TXN_KEY) or {}
+    if published:
+        notifier = for_engine(conn.engine)
+        for shop_id, buyers in published.items():
+            notifier.send(conn, shop_id, frozenset(buyers))
 
 
 def finish(conn: Connection, committed: bool) -> None:
-    published: set[int] = conn.info.pop(_TXN_KEY, None) or set()
+    published: dict[int, set[int]] = conn.info.pop(_TXN_KEY, None) or {}
     if committed and published:
-        for_engine(conn.engine).committed(published)
+        for_engine(conn.engine).committed({s: frozenset(b) for s, b in published.items()})
 
 
 def stats(notifier: Notifier) -> dict[str, Any]:

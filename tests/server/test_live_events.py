@@ -112,8 +112,6 @@ def test_a_write_through_one_process_wakes_a_waiter_on_another(pg_shop):
         a, b = servers
         token = sign_in(a)  # a token is a database row: it works on every process
         head = get(b, "/sync/head", token)["seq"]
-        for base in servers:  # the first wait starts each process's listener
-            assert get(base, "/sync/wait", token, after=head, timeout=0)["seq"] == head
         until(lambda: listeners(engine) == 2, "one listener connection per process")
 
         waiting = Waiting(b, token, head)
@@ -127,10 +125,7 @@ def test_serve_workers_2_serves_and_wakes_a_waiter(pg_shop):
     try:
         token = sign_in(base)
         head = get(base, "/sync/head", token)["seq"]
-        # Requests spread over the workers; each one's first wait starts its listener.
-        for _ in range(8):
-            get(base, "/sync/wait", token, after=head, timeout=0)
-        until(lambda: listeners(engine) == 2, "a listener in each of the 2 workers")
+        until(lambda: listeners(engine) == 2, "a listener in each of the 2 workers (from start-up)")
         waiters = [Waiting(base, token, head) for _ in range(4)]
         seq = ops.set_stock_qty(engine, shop_id, 1, 9)  # the back office, a third process's write
         assert [w.join()["seq"] for w in waiters] == [seq] * 4
@@ -228,3 +223,64 @@ def test_sqlite_wakes_waiters_of_every_server_on_the_file_in_this_process(store_
             assert waiting.join()["seq"] == seq > head
     finally:
         other.dispose()
+
+
+def test_one_notification_per_shop_per_transaction_naming_the_buyers(server_engine):
+    """What travels: at most one notification per shop per transaction, sent only if it
+    commits; a message written for a buyer names that buyer (so only their relay wait wakes)."""
+    from storeserver import notify
+    from storeserver.db import write_txn
+
+    sent: list[tuple[int, object]] = []
+    woken: list[dict] = []
+
+    class Recording(notify.Notifier):
+        def send(self, conn, shop_id, buyers):
+            sent.append((shop_id, buyers))
+
+        def committed(self, published):
+            woken.append(published)
+
+    notify.install(server_engine, Recording())
+    shop = ops.create_shop(server_engine, "小店")
+    sent.clear(), woken.clear()
+    with write_txn(server_engine) as conn:
+        ops.reserve_seq(conn, shop, 2)
+        ops.reserve_seq(conn, shop)
+        notify.publish(conn, shop, buyer_id=12)
+        notify.publish(conn, shop, buyer_id=34)
+        ops.reserve_seq(conn, shop, 0)  # the lock alone: no change
+    assert sent == [(shop, frozenset({12, 34}))]
+    assert woken == [{shop: frozenset({12, 34})}]
+    sent.clear(), woken.clear()
+    with pytest.raises(RuntimeError), write_txn(server_engine) as conn:
+        ops.reserve_seq(conn, shop)
+        raise RuntimeError("rolled back")
+    assert sent == [] and woken == []
+    with write_txn(server_engine) as conn:
+        ops.reserve_seq(conn, shop, 0)
+    assert sent == [] and woken == []
+    assert notify.decode_payload(notify.encode_payload(5, frozenset({12, 34}))) == (5, frozenset({12, 34}))
+    assert notify.decode_payload(notify.encode_payload(5, frozenset())) == (5, frozenset())
+    assert notify.encode_payload(5, frozenset(range(10**6, 10**6 + 2000))) == "5 *"  # stays small
+
+
+def test_a_buyer_waits_for_its_own_messages_a_shop_waiter_for_every_change():
+    import asyncio
+
+    from storeserver import notify
+
+    async def scenario():
+        n = notify.LocalNotifier()
+        async with n.subscribe(5) as shop, n.subscribe(5, buyer_id=12) as buyer12, \
+                n.subscribe(5, buyer_id=34) as buyer34, n.subscribe(6) as other_shop:
+            n.committed({5: frozenset()})  # a stock count: no buyer's message
+            assert await shop.wait(2) and not await buyer12.wait(0.05)
+            n.committed({5: frozenset({12})})  # an agent answered buyer 12
+            assert await shop.wait(2) and await buyer12.wait(2)
+            assert not await buyer34.wait(0.05) and not await other_shop.wait(0.05)
+            n.fanout.wake_all()  # e.g. the listener reconnected: everyone reads again
+            assert all([await w.wait(2) for w in (shop, buyer12, buyer34, other_shop)])
+        assert n.fanout.count() == 0
+
+    asyncio.run(scenario())

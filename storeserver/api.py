@@ -9,32 +9,35 @@ the pydantic models below only document the shapes in /openapi.json.
 # No `from __future__ import annotations`: FastAPI must see the Annotated aliases made in create_app.
 
 import asyncio
+import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import auth, cursors, limits, mutations, notify, streams
+from . import auth, chat, cursors, limits, mutations, notify, presence, streams
 from .edge import EdgeMiddleware, echo, error_body
 from .db import make_engine, write_txn
-from .models import Agent, AuthSession, Shop
+from .models import Agent, AuthSession, Buyer, Message, Shop
 from .streams import STREAM_NAMES as STREAMS
-from .ops import utcnow
+from .ops import NotFound, utcnow
 
 _sessions, _agents, _shops = AuthSession.__table__, Agent.__table__, Shop.__table__
 SSE_KEEPALIVE_S = 15.0  # a comment line this often keeps proxies from closing an idle stream
 SSE_MAX_S = 300.0       # then the stream ends (the client reconnects; the token is checked again)
 _JSON_OPTS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
+SEEN_EVERY_S = 30.0      # an agent's "last seen" is written at most this often (per process)
+RELAY_PAGE = 100
 
 
 def dumps(obj: Any) -> bytes:
@@ -74,6 +77,7 @@ class AgentOut(BaseModel):
     agent_no: str
     shop_id: int
     shop_name: str
+    overdue_after_s: Annotated[int, Field(description="the shop's overdue threshold for a waiting buyer")]
 
 
 class LoginOut(BaseModel):
@@ -136,6 +140,55 @@ class MutationsOut(BaseModel):
     results: list[MutationResultOut]
 
 
+class MessageOut(BaseModel):
+    id: int
+    seq: int
+    conversation_id: int
+    sender: Annotated[str, Field(json_schema_extra={"enum": ["buyer", "agent", "auto", "system"]})]
+    agent_no: str | None
+    text: str
+    created_at: str
+    client_id: str | None
+
+
+CHAT_TEXT = Annotated[StrictStr, Field(min_length=1, max_length=chat.MAX_TEXT_CHARS, pattern=NO_NUL)]
+
+
+class RelayMessageIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+    client_id: Annotated[StrictStr, Field(pattern=UUID_PATTERN, description="made by the relay; the idempotency key")]
+    buyer_id: Annotated[StrictInt, Field(ge=1, le=limits.MAX_INT64)]
+    text: CHAT_TEXT
+    product_id: Annotated[StrictInt | None, Field(ge=1, le=limits.MAX_INT64,
+                                                  description="the product page the buyer is on")] = None
+
+
+class RelayPostOut(BaseModel):
+    message: MessageOut
+    conversation_id: int
+    duplicate: bool
+
+
+class RelayMessagesOut(BaseModel):
+    messages: list[MessageOut]
+
+
+class PresenceIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+    state: Literal["viewing", "typing", "idle"]
+
+
+class PresenceOther(BaseModel):
+    agent_no: str
+    display_name: str
+    state: Annotated[str, Field(json_schema_extra={"enum": ["viewing", "typing"]})]
+    since: str
+
+
+class PresenceOut(BaseModel):
+    others: list[PresenceOther]
+
+
 class ErrorOut(BaseModel):
     detail: str
     code: str
@@ -170,6 +223,9 @@ COMMON_RESPONSES = {
 AUTH_RESPONSES = {401: _error(ErrorOut, "missing_token / bad_token / token_expired")}
 CURSOR_RESPONSES = {400: _error(ErrorOut, "bad_cursor"), 404: _error(ErrorOut, "unknown_stream"),
                     410: _error(ErrorOut, "cursor_gone")}
+RELAY_RESPONSES = {401: _error(ErrorOut, "bad_relay_key: send Authorization: Relay <the shop's relay key>"),
+                   404: _error(ErrorOut, "not_found: no such buyer (or product) in the shop")}
+NOT_FOUND_RESPONSES = {404: _error(ErrorOut, "not_found: no such conversation in the caller's shop")}
 LOGIN_RESPONSES = {
     401: _error(ErrorOut, "bad_credentials"),
     429: _error(TooManyOut, "too_many_attempts: sign-in refused for now (rate limit, lockout or busy)",
@@ -185,11 +241,13 @@ class Caller:
     agent_no: str
     shop_id: int
     shop_name: str
+    overdue_after_s: int
     token_sha256: str
 
     def wire(self) -> dict:
         return {"id": self.agent_id, "login": self.login, "display_name": self.display_name,
-                "agent_no": self.agent_no, "shop_id": self.shop_id, "shop_name": self.shop_name}
+                "agent_no": self.agent_no, "shop_id": self.shop_id, "shop_name": self.shop_name,
+                "overdue_after_s": self.overdue_after_s}
 
 
 def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(hours=12),
@@ -227,6 +285,21 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     app.add_middleware(EdgeMiddleware)
     _install_error_handlers(app)
     bearer = HTTPBearer(auto_error=False, description="the token from /api/v1/auth/login")
+    relay_header = APIKeyHeader(name="Authorization", auto_error=False, scheme_name="RelayKey",
+                                description="`Relay <key>`: the shop's relay key (the buyer relay only)")
+    seen_at: dict[int, float] = {}  # agent id -> monotonic time of the last "seen" write here
+
+    def _record_seen(agent_id: int, conn=None) -> None:
+        """At most one write per agent per SEEN_EVERY_S in this process (most requests: none)."""
+        t = time.monotonic()
+        if t - seen_at.get(agent_id, -SEEN_EVERY_S) < SEEN_EVERY_S:
+            return
+        seen_at[agent_id] = t
+        if conn is not None:
+            chat.mark_seen(conn, agent_id, utcnow())
+            return
+        with write_txn(engine) as c:
+            chat.mark_seen(c, agent_id, utcnow())
 
     def reader():
         """A read transaction: one consistent view of the database for the whole request."""
@@ -239,7 +312,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         digest = auth.token_digest(token)
         q = (select(_sessions.c.expires_at, _agents.c.id, _agents.c.login, _agents.c.display_name,
                     _agents.c.agent_no, _agents.c.active, _shops.c.id.label("shop_id"),
-                    _shops.c.name.label("shop_name"))
+                    _shops.c.name.label("shop_name"), _shops.c.overdue_after_s)
              .join(_agents, _agents.c.id == _sessions.c.agent_id)
              .join(_shops, _shops.c.id == _agents.c.shop_id)
              .where(_sessions.c.token_sha256 == digest))
@@ -257,15 +330,33 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
             with write_txn(engine) as conn:
                 conn.execute(update(_sessions).where(_sessions.c.token_sha256 == digest)
                              .values(expires_at=now + ttl))
-        return Caller(row.id, row.login, row.display_name, row.agent_no, row.shop_id, row.shop_name, digest)
+        _record_seen(row.id)
+        return Caller(row.id, row.login, row.display_name, row.agent_no, row.shop_id, row.shop_name,
+                      row.overdue_after_s, digest)
 
     Auth = Annotated[Caller, Depends(caller)]
+
+    def relay_shop(value: Annotated[str | None, Depends(relay_header)]) -> int:
+        """The shop whose relay key the request carries (`Authorization: Relay <key>`)."""
+        scheme, _, key = (value or "").strip().partition(" ")
+        key = key.strip()
+        shop_id = None
+        if scheme.lower() == "relay" and key:
+            with engine.connect() as conn:
+                shop_id = conn.execute(select(_shops.c.id).where(
+                    _shops.c.relay_key_sha256 == auth.relay_key_digest(key))).scalar_one_or_none()
+        if shop_id is None:
+            raise ApiError(401, "bad_relay_key", "send Authorization: Relay <the shop's relay key>",
+                           {"WWW-Authenticate": "Relay"})
+        return shop_id
+
+    RelayShop = Annotated[int, Depends(relay_shop)]
 
     def _credentials_ok(login: str, password: str):
         """The agent row when login and password match, else None (runs in the hash pool)."""
         with engine.connect() as conn:
             row = conn.execute(
-                select(_agents, _shops.c.name.label("shop_name"))
+                select(_agents, _shops.c.name.label("shop_name"), _shops.c.overdue_after_s)
                 .join(_shops, _shops.c.id == _agents.c.shop_id)
                 .where(_agents.c.login == login, _agents.c.active.is_(True))).one_or_none()
         # Same work and same answer for an unknown login and a wrong password.
@@ -280,7 +371,9 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                                                  _sessions.c.expires_at < now))
             conn.execute(insert(_sessions).values(token_sha256=auth.token_digest(token),
                                                   agent_id=row.id, created_at=now, expires_at=expires))
-        agent = Caller(row.id, row.login, row.display_name, row.agent_no, row.shop_id, row.shop_name, "")
+            _record_seen(row.id, conn)
+        agent = Caller(row.id, row.login, row.display_name, row.agent_no, row.shop_id, row.shop_name,
+                       row.overdue_after_s, "")
         return {"token": token, "expires_at": expires, "agent": agent.wire()}
 
     async def _refuse(exc: limits.TooManyAttempts) -> ApiError:
@@ -395,10 +488,75 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
               responses=AUTH_RESPONSES)
     def post_mutations(who: Auth, body: MutationsIn):
         batch = [{**m.model_dump(), "mutation_id": m.mutation_id.lower()} for m in body.mutations]
-        ctx = mutations.Context(who.shop_id, who.agent_no, utcnow())
+        ctx = mutations.Context(who.shop_id, who.agent_no, utcnow(), who.agent_id)
         with write_txn(engine) as conn:
             results = mutations.apply_batch(conn, ctx, batch)
         return json_response({"results": results})
+
+    # ---- the buyer relay (docs/PROTOCOL.md, "Buyer relay") ---------------------------------
+    _buyers, _msgs = Buyer.__table__, Message.__table__
+    Id = Annotated[int, Path(ge=1, le=limits.MAX_INT64)]
+
+    @app.post("/api/v1/relay/messages", response_model=RelayPostOut, tags=["relay"],
+              responses=RELAY_RESPONSES | {409: _error(ErrorOut, "client_id_reused: the client id "
+                                                                 "names another message")})
+    def relay_post(shop_id: RelayShop, body: RelayMessageIn):
+        with write_txn(engine) as conn:
+            try:
+                got = chat.buyer_message(conn, shop_id, body.buyer_id, body.text,
+                                         client_id=body.client_id.lower(), product_id=body.product_id,
+                                         now=utcnow())
+            except NotFound as exc:
+                raise ApiError(404, "not_found", f"no {exc} in this shop") from None
+            except chat.ClientIdReused as exc:
+                raise ApiError(409, "client_id_reused", str(exc)) from None
+        return json_response({"message": got.message, "conversation_id": got.conversation_id,
+                              "duplicate": got.duplicate})
+
+    def _buyer_messages(shop_id: int, buyer_id: int, after: int) -> tuple[list[dict], int, bool]:
+        """(messages after `after`, the shop seq they are as of, whether `after` is beyond
+        every message of the shop: a cursor from another history, answered at once)."""
+        with reader() as conn:
+            seq = streams.shop_state(conn, shop_id).seq
+            if conn.execute(select(_buyers.c.id).where(_buyers.c.id == buyer_id,
+                                                       _buyers.c.shop_id == shop_id)).first() is None:
+                raise ApiError(404, "not_found", f"no buyer {buyer_id} in this shop")
+            items = chat.buyer_messages(conn, shop_id, buyer_id, after, RELAY_PAGE)
+            newest = conn.execute(select(func.max(_msgs.c.id)).where(_msgs.c.shop_id == shop_id)).scalar()
+        return items, seq, after > (newest or 0)
+
+    @app.get("/api/v1/relay/buyers/{buyer_id}/messages", response_model=RelayMessagesOut,
+             tags=["relay"], responses=RELAY_RESPONSES)
+    async def relay_messages(shop_id: RelayShop, buyer_id: Id,
+                             after: Annotated[int, Query(ge=0, le=limits.MAX_INT64)] = 0,
+                             timeout: Annotated[float, Query(ge=0, le=30, allow_inf_nan=False)] = 0.0):
+        # Woken only by messages of this buyer's conversations (the notifier names the buyer).
+        items, _, _ = await await_change(shop_id, timeout, lambda got: bool(got[0]) or got[2],
+                                         lambda: _buyer_messages(shop_id, buyer_id, after),
+                                         buyer_id=buyer_id)
+        return json_response({"messages": items})
+
+    # ---- presence (docs/PROTOCOL.md, "Presence") -----------------------------------------------
+
+    def _not_found(fn, *args):
+        try:
+            return fn(*args)
+        except NotFound as exc:
+            raise ApiError(404, "not_found", f"no {exc} in this shop") from None
+
+    @app.put("/api/v1/conversations/{conversation_id}/presence", status_code=204, tags=["chat"],
+             responses=AUTH_RESPONSES | NOT_FOUND_RESPONSES)
+    def put_presence(who: Auth, conversation_id: Id, body: PresenceIn):
+        with write_txn(engine) as conn:
+            _not_found(presence.put, conn, who.shop_id, conversation_id, who.agent_id, body.state, utcnow())
+        return Response(status_code=204)
+
+    @app.get("/api/v1/conversations/{conversation_id}/presence", response_model=PresenceOut,
+             tags=["chat"], responses=AUTH_RESPONSES | NOT_FOUND_RESPONSES)
+    def get_presence(who: Auth, conversation_id: Id):
+        with reader() as conn:
+            others = _not_found(presence.others, conn, who.shop_id, conversation_id, who.agent_id, utcnow())
+        return json_response({"others": others})
 
     # Documented as an enum; any other name is answered 404 unknown_stream (not 422).
     StreamName = Annotated[str, Path(description=f"one of {', '.join(STREAMS)}",

@@ -361,3 +361,12 @@ def set_status(conn: Connection, shop_id: int, agent_id: int, status: str) -> di
 def mark_seen(conn: Connection, agent_id: int, now: datetime) -> None:
     """An authenticated request from the agent (bookkeeping: no seq, not on the wire)."""
     conn.execute(update(_agents).where(_agents.c.id == agent_id).values(last_seen_at=now))
+
+
+def buyer_messages(conn: Connection, shop_id: int, buyer_id: int, after: int, limit: int) -> list[dict]:
+    """The buyer's messages (all their conversations) with id > after, oldest first."""
+    rows = conn.execute(select(*(_msgs.c[f] for f in FIELDS["messages"]))
+                        .join(_convs, _convs.c.id == _msgs.c.conversation_id)
+                        .where(_convs.c.shop_id == shop_id, _convs.c.buyer_id == buyer_id, _msgs.c.id > after)
+                        .order_by(_msgs.c.id).limit(limit)).all()
+    return [dict(zip(FIELDS["messages"], r)) for r in rows]

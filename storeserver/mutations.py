@@ -7,7 +7,9 @@ gets its ORIGINAL answer back (`duplicate`), with another payload `rejected
 mutation_id_reused`; otherwise the kind's handler runs and its answer is recorded in the
 same transaction as its effect. A crash before the commit leaves neither; after it, both.
 
-Kinds are registered in `KINDS`; the first is `order.remark`.
+Kinds are registered in `KINDS`: `order.remark`, and the chat's (`message.reply`,
+`conversation.claim/transfer/close/reopen/read`, `agent.status`; the domain is chat.py).
+Every payload is a strict pydantic model (no extra keys, no coercion).
 """
 from __future__ import annotations
 
@@ -17,13 +19,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic import (BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError,
+                      field_validator)
 from sqlalchemy import Connection, insert, select, update
 
+from . import chat
+from .limits import MAX_INT64
 from .models import Mutation, Order, RemarkHistory
-from .ops import reserve_seq
+from .ops import NotFound, reserve_seq
 
 _orders, _history, _mutations = Order.__table__, RemarkHistory.__table__, Mutation.__table__
 
@@ -119,13 +124,19 @@ def write_remark(conn: Connection, shop_id: int, order_id: int, *, text: str, fl
     return {"status": "applied", "version": version, "state": state, "seq": last}
 
 
-def _order_remark(conn: Connection, ctx: "Context", m: dict) -> dict:
+def parse_payload(model: type[BaseModel], payload: Any, *, too_long_code: str = "invalid_payload"):
+    """The payload as `model`, or Rejected naming the first bad field (never its value)."""
     try:
-        p = RemarkPayload.model_validate(m["payload"])
+        return model.model_validate(payload)
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(x) for x in first.get("loc", ()))
-        raise Rejected("invalid_payload", f"payload.{where}: {first.get('msg')}"[:200]) from None
+        code = too_long_code if first.get("type") == "string_too_long" else "invalid_payload"
+        raise Rejected(code, f"payload.{where}: {first.get('msg')}"[:200]) from None
+
+
+def _order_remark(conn: Connection, ctx: "Context", m: dict) -> dict:
+    p = parse_payload(RemarkPayload, m["payload"])
     return write_remark(conn, ctx.shop_id, m["entity_id"], text=p.text, flag=p.flag,
                         reason=p.reason, agent_no=ctx.agent_no, now=ctx.now,
                         base_version=m["base_version"], mutation_id=m["mutation_id"])
@@ -136,9 +147,118 @@ class Context:
     shop_id: int
     agent_no: str
     now: datetime
+    agent_id: int = 0
 
 
-KINDS: dict[str, Callable[[Connection, Context, dict], dict]] = {"order.remark": _order_remark}
+# ---- the chat's kinds (docs/PROTOCOL.md, "Agent writes") ------------------------------------
+
+_NO_NUL = r"^[^\x00]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ReplyPayload(_Strict):
+    text: Annotated[StrictStr, Field(min_length=1, max_length=chat.MAX_TEXT_CHARS, pattern=_NO_NUL)]
+    after_message_id: Annotated[StrictInt, Field(ge=0, le=MAX_INT64)]
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("a reply needs some text (not only spaces or new lines)")
+        return v
+
+
+class NoPayload(_Strict):
+    pass
+
+
+class TransferPayload(_Strict):
+    to_agent_no: Annotated[StrictStr, Field(min_length=1, max_length=16, pattern=r"^[^\x00\s]+$")]
+    note: Annotated[StrictStr, Field(max_length=chat.MAX_NOTE_CHARS, pattern=_NO_NUL)] = ""
+
+
+class ReadPayload(_Strict):
+    upto_message_id: Annotated[StrictInt, Field(ge=0, le=MAX_INT64)]
+
+
+class StatusPayload(_Strict):
+    status: Literal["receiving", "paused", "offline"]
+
+
+def _chat(fn: Callable[..., dict]) -> Callable[[Connection, Context, dict], dict]:
+    """A chat kind: the domain's refusals become the mutation's `rejected` answer."""
+    def handler(conn: Connection, ctx: Context, m: dict) -> dict:
+        try:
+            return fn(conn, ctx, m)
+        except NotFound as exc:
+            raise Rejected("not_found", f"no {exc} in this shop") from None
+        except chat.Refused as exc:
+            raise Rejected(exc.code, exc.reason) from None
+    return handler
+
+
+@_chat
+def _reply(conn: Connection, ctx: Context, m: dict) -> dict:
+    p = parse_payload(ReplyPayload, m["payload"], too_long_code="too_long")
+    return chat.reply(conn, ctx.shop_id, m["entity_id"], agent_no=ctx.agent_no, text=p.text,
+                      after_message_id=p.after_message_id, base_version=m["base_version"],
+                      mutation_id=m["mutation_id"], now=ctx.now)
+
+
+@_chat
+def _claim(conn: Connection, ctx: Context, m: dict) -> dict:
+    parse_payload(NoPayload, m["payload"])
+    return chat.claim(conn, ctx.shop_id, m["entity_id"], agent_no=ctx.agent_no,
+                      base_version=m["base_version"])
+
+
+@_chat
+def _transfer(conn: Connection, ctx: Context, m: dict) -> dict:
+    p = parse_payload(TransferPayload, m["payload"], too_long_code="too_long")
+    return chat.transfer(conn, ctx.shop_id, m["entity_id"], agent_no=ctx.agent_no,
+                         base_version=m["base_version"], to_agent_no=p.to_agent_no, note=p.note,
+                         now=ctx.now)
+
+
+@_chat
+def _close(conn: Connection, ctx: Context, m: dict) -> dict:
+    parse_payload(NoPayload, m["payload"])
+    return chat.close(conn, ctx.shop_id, m["entity_id"], base_version=m["base_version"], now=ctx.now)
+
+
+@_chat
+def _reopen(conn: Connection, ctx: Context, m: dict) -> dict:
+    parse_payload(NoPayload, m["payload"])
+    return chat.reopen(conn, ctx.shop_id, m["entity_id"], base_version=m["base_version"])
+
+
+@_chat
+def _read(conn: Connection, ctx: Context, m: dict) -> dict:
+    p = parse_payload(ReadPayload, m["payload"])
+    return chat.mark_read(conn, ctx.shop_id, m["entity_id"], upto_message_id=p.upto_message_id)
+
+
+@_chat
+def _agent_status(conn: Connection, ctx: Context, m: dict) -> dict:
+    p = parse_payload(StatusPayload, m["payload"])
+    if m["entity_id"] != ctx.agent_id:  # only one's own status; any other id is "not found"
+        raise NotFound(f"agent {m['entity_id']}")
+    return chat.set_status(conn, ctx.shop_id, ctx.agent_id, p.status)
+
+
+KINDS: dict[str, Callable[[Connection, Context, dict], dict]] = {
+    "order.remark": _order_remark,
+    "message.reply": _reply,
+    "conversation.claim": _claim,
+    "conversation.transfer": _transfer,
+    "conversation.close": _close,
+    "conversation.reopen": _reopen,
+    "conversation.read": _read,
+    "agent.status": _agent_status,
+}
 
 
 # ---- the batch ---------------------------------------------------------------------------

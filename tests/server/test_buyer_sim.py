@@ -6,7 +6,7 @@ import random
 import re
 from collections import Counter
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storeserver.buyer_sim import TOPICS, Phrasebook, load_buyers
 from storeserver.models import Order
@@ -68,3 +68,58 @@ def test_buyers_answer_with_thanks_or_a_follow_up(store):
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in text) for text, _ in answers)
     # After the last turn a buyer only thanks (a chat ends).
     assert all(not Phrasebook(random.Random(i)).answer("bargain", buyer, turn=3)[1] for i in range(30))
+
+
+def test_simulated_buyers_chat_through_the_relay_and_answer_replies(store):
+    """A few seconds of `storeserver simulate`'s buyers against a live server, with an agent
+    answering every waiting buyer: questions arrive as buyer messages, the buyers see the
+    replies (through the relay's wait) and answer them."""
+    import threading
+    import time
+    import uuid
+
+    import requests
+
+    from storeserver.buyer_sim import BuyerSimulator
+    from storeserver.models import Conversation, Message
+
+    buyers = load_buyers(store.engine, store.shop_id, 3, seed=4)
+    sim = BuyerSimulator(store.url, "demo-relay-key", buyers, rate=3.0, duration=7.0, seed=4, patience_s=7.0)
+    token = requests.post(store.url + "/api/v1/auth/login", json={"login": "demo", "password": "demo"},
+                          timeout=10).json()["token"]
+    ids = [b.buyer_id for b in buyers]
+    answered: set[int] = set()
+
+    def agent() -> None:  # answers each buyer message once, through POST /mutations
+        while not sim._stop.is_set():
+            with store.engine.connect() as conn:
+                waiting = conn.execute(select(Conversation.id, Conversation.version, Conversation.last_message_id)
+                                       .where(Conversation.buyer_id.in_(ids), Conversation.status == "open",
+                                              Conversation.last_message_sender == "buyer")).all()
+            for conv_id, version, last in waiting:
+                if last in answered:
+                    continue
+                answered.add(last)
+                requests.post(store.url + "/api/v1/mutations", timeout=10,
+                              headers={"Authorization": f"Bearer {token}"},
+                              json={"mutations": [{"mutation_id": str(uuid.uuid4()), "kind": "message.reply",
+                                                   "entity_id": conv_id, "base_version": version,
+                                                   "payload": {"text": "亲，马上为您处理", "after_message_id": last}}]})
+            time.sleep(0.1)
+
+    with store.engine.connect() as conn:
+        started = conn.execute(select(func.max(Message.id))).scalar() or 0
+    helper = threading.Thread(target=agent, daemon=True)
+    helper.start()
+    summary = sim.run()
+    helper.join(5)
+    assert summary.errors == Counter() and summary.questions >= 1
+    assert summary.replies_seen >= 1 and summary.answered_chats >= 1
+    with store.engine.connect() as conn:
+        said = conn.execute(select(Message.sender, Message.text).join(Conversation)
+                            .where(Message.id > started, Conversation.buyer_id.in_(ids))
+                            .order_by(Message.id)).all()
+    from_buyers = [t for s, t in said if s == "buyer"]
+    assert len(from_buyers) == summary.messages_sent
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in t) for t in from_buyers)
+    assert summary.messages_sent > summary.questions  # buyers answered the replies they saw

@@ -284,3 +284,59 @@ def test_a_buyer_waits_for_its_own_messages_a_shop_waiter_for_every_change():
         assert n.fanout.count() == 0
 
     asyncio.run(scenario())
+
+
+def relay_post(base: str, buyer_id: int, text_: str) -> dict:
+    import uuid
+
+    r = requests.post(base + "/api/v1/relay/messages", timeout=10, headers={"Authorization": "Relay demo-relay-key"},
+                      json={"client_id": str(uuid.uuid4()), "buyer_id": buyer_id, "text": text_, "product_id": None})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def agent_reply(base: str, token: str, engine, conversation_id: int, after_message_id: int, text_: str) -> dict:
+    import uuid
+
+    from storeserver.models import Conversation
+
+    with engine.connect() as conn:
+        version = conn.execute(select(Conversation.version).where(Conversation.id == conversation_id)).scalar_one()
+    r = requests.post(base + "/api/v1/mutations", timeout=10, headers={"Authorization": f"Bearer {token}"},
+                      json={"mutations": [{"mutation_id": str(uuid.uuid4()), "kind": "message.reply",
+                                           "entity_id": conversation_id, "base_version": version,
+                                           "payload": {"text": text_, "after_message_id": after_message_id}}]})
+    result = r.json()["results"][0]
+    assert r.status_code == 200 and result["status"] == "applied", r.text
+    return result["state"]
+
+
+def test_an_agent_reply_through_one_process_wakes_the_buyer_waiting_on_another(pg_shop):
+    from storeserver.models import Buyer
+
+    engine, shop_id = pg_shop
+    with engine.connect() as conn:
+        buyer_id = conn.execute(select(Buyer.id).where(Buyer.shop_id == shop_id).order_by(Buyer.id)).scalars().first()
+    with ExitStack() as stack:
+        servers = []
+        for _ in range(2):
+            proc, base = start_server(db_url(engine), seed_demo=0)
+            stack.callback(stop_server, proc)
+            servers.append(base)
+        a, b = servers
+        until(lambda: listeners(engine) == 2, "one listener connection per process")
+        sent = relay_post(b, buyer_id, "亲，今天能发货吗？")
+        box: dict = {}
+
+        def buyer_waits() -> None:  # server timeout 30 s, client 15 s: only an early answer passes
+            r = requests.get(f"{b}/api/v1/relay/buyers/{buyer_id}/messages", timeout=(3, 15),
+                             params={"after": sent["message"]["id"], "timeout": 30},
+                             headers={"Authorization": "Relay demo-relay-key"})
+            box["r"] = r
+
+        t = threading.Thread(target=buyer_waits)
+        t.start()
+        reply = agent_reply(a, sign_in(a), engine, sent["conversation_id"], sent["message"]["id"], "亲，今天下午就发")
+        t.join(20)
+        assert box["r"].status_code == 200, box["r"].text
+        assert [m["id"] for m in box["r"].json()["messages"]] == [reply["id"]]

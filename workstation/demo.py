@@ -145,7 +145,7 @@ def start_buyers(url: str, demo_dir: Path, interval_s: float) -> subprocess.Pope
         assert proc.stdout is not None
         for line in proc.stdout:
             if line.strip():
-                print(f"  buyer {line.rstrip()}", flush=True)
+                print(f"  chat {line.rstrip()}", flush=True)
 
     threading.Thread(target=pump, name="buyers-output", daemon=True).start()
     return proc

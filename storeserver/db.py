@@ -46,8 +46,11 @@ def make_engine(url: str, **kw) -> Engine:
         engine = create_engine(url, **kw)
         _sqlite_setup(engine)
         return engine
-    kw.setdefault("pool_size", 10)
-    kw.setdefault("max_overflow", 20)
+    # Connections kept, not made and dropped per burst: overflow connections are closed on
+    # return, and under load (dozens of agents pulling at once) that churn of new backends
+    # cost more than the queries. The same 30 at most per process as before.
+    kw.setdefault("pool_size", 25)
+    kw.setdefault("max_overflow", 5)
     kw.setdefault("pool_pre_ping", True)  # survive a database restart (one cheap round trip)
     return create_engine(url, **kw)
 

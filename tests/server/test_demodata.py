@@ -131,3 +131,58 @@ def test_empty_and_tiny_shops():
     assert list(generate(0).orders()) == [] and list(generate(0).buyers()) == []
     one = generate(1)
     assert len(list(one.orders())) == 1 and len(list(one.buyers())) == 1
+
+
+def _chat_of(tmp_path, name: str, **kw):
+    from sqlalchemy import select
+
+    from storeserver.db import make_engine, upgrade
+    from storeserver.models import Agent, Conversation, Message, Order
+    from storeserver.seed import seed_demo
+
+    engine = make_engine(f"sqlite:///{tmp_path / name}")
+    upgrade(engine)
+    shop_id = seed_demo(engine, 120, seed=4, **kw)
+    with engine.connect() as conn:
+        convs = conn.execute(select(Conversation.__table__).order_by(Conversation.id)).all()
+        msgs = conn.execute(select(Message.__table__).order_by(Message.id)).all()
+        orders = conn.execute(select(Order.buyer_id, Order.order_no, Order.tracking_no)
+                              .where(Order.shop_id == shop_id)).all()
+        agents = conn.execute(select(Agent.agent_no).order_by(Agent.id)).scalars().all()
+    engine.dispose()
+    return convs, msgs, orders, agents
+
+
+def test_demo_conversations_are_deterministic_and_about_the_buyers_own_orders(tmp_path):
+    convs, msgs, orders, agents = _chat_of(tmp_path, "a.sqlite3")
+    again = _chat_of(tmp_path, "b.sqlite3")
+    shape = lambda cs, ms: ([(c.buyer_id, c.status, c.assigned_agent_no, c.unread) for c in cs],
+                            [(m.conversation_id, m.sender, m.agent_no, m.text) for m in ms])
+    assert shape(convs, msgs) == shape(again[0], again[1])
+    assert agents == ["1024"]
+    open_ = [c for c in convs if c.status == "open"]
+    waiting = [c for c in open_ if c.waiting_since is not None]
+    assert {c.assigned_agent_no for c in waiting} == {None, "1024"}
+    assert sum(c.assigned_agent_no is None for c in waiting) >= 2 and len(waiting) >= 4
+    assert sum(c.status == "closed" for c in convs) >= 4
+    assert len({c.buyer_id for c in open_}) == len(open_)  # one open conversation per buyer
+    assert all(CJK_TEXT.search(m.text) for m in msgs)
+    # Buyers name their own order numbers and tracking numbers, never someone else's.
+    own = {}
+    for buyer_id, order_no, tracking in orders:
+        own.setdefault(buyer_id, set()).update({order_no, tracking} - {None})
+    by_conv = {c.id: c.buyer_id for c in convs}
+    quoted = [(m, ref) for m in msgs for ref in re.findall(r"[0-9A-Z]{11,18}", m.text)]
+    assert quoted and all(ref in own[by_conv[m.conversation_id]] for m, ref in quoted)
+    # At least one buyer is already past the 100 s threshold when the demo starts.
+    now = max(m.created_at for m in msgs)
+    assert any((now - c.waiting_since).total_seconds() > 100 for c in waiting)
+
+
+def test_the_demo_with_a_second_agent_gives_it_a_buyer(tmp_path):
+    convs, _, _, agents = _chat_of(tmp_path, "c.sqlite3", second_agent=True)
+    assert agents == ["1024", "2048"]
+    assert any(c.assigned_agent_no == "2048" and c.status == "open" for c in convs)
+
+
+CJK_TEXT = re.compile(r"[\u4e00-\u9fff]")

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
 
 from storeserver.demodata import generate
 from storeserver.limits import NoLoginLimits
-from storeserver.seed import seed_shop
+from storeserver.seed import DEMO_RELAY_KEY, seed_shop
 
 from .conftest import ALL_STREAMS, Api
 
@@ -47,7 +47,7 @@ class Target:
         self.http = requests.Session()
         live.app.state.login_guard = NoLoginLimits()  # the fuzzer signs in hundreds of times
         seed_shop(live.engine, generate(15, seed=7), shop_name="隔壁小店", login=OTHER_LOGIN,
-                  password=OTHER_PASSWORD, display_name="隔壁客服", agent_no="2001")
+                  password=OTHER_PASSWORD, display_name="隔壁客服", agent_no="2001", relay_key="other-relay-key")
         me, other = Api(live.url), Api(live.url)
         me.login()
         other_agent = other.login(OTHER_LOGIN, OTHER_PASSWORD)["agent"]
@@ -84,7 +84,11 @@ def target(store_factory, request) -> Target:
 OPERATIONS = [("POST", "/api/v1/auth/login"), ("GET", "/api/v1/me"), ("GET", "/api/v1/sync/head"),
               ("GET", "/api/v1/sync/wait"), ("GET", "/api/v1/sync/{stream}/snapshot"),
               ("GET", "/api/v1/sync/{stream}/changes"), ("POST", "/api/v1/mutations"),
+              ("POST", "/api/v1/relay/messages"), ("GET", "/api/v1/relay/buyers/{buyer_id}/messages"),
+              ("PUT", "/api/v1/conversations/{conversation_id}/presence"),
+              ("GET", "/api/v1/conversations/{conversation_id}/presence"),
               ("POST", "/api/v1/auth/logout")]
+RELAY_WAIT_CAP_S = 0.5  # the relay's long poll, bounded so the run stays short
 
 
 @pytest.mark.slow
@@ -143,6 +147,11 @@ def _checks_for(case) -> list:
 
 def _call(target: Target, case, path: str):
     headers = {"Authorization": f"Bearer {target.token}"}
+    if path.startswith("/api/v1/relay/"):
+        headers = {"Authorization": f"Relay {DEMO_RELAY_KEY}"}
+        timeout = (case.query or {}).get("timeout")
+        if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > RELAY_WAIT_CAP_S:
+            case.query["timeout"] = RELAY_WAIT_CAP_S
     if path == "/api/v1/auth/logout":
         # Signing the fuzzer's own token out would leave every later case unauthenticated.
         headers = {"Authorization": "Bearer not-a-token"}
@@ -152,6 +161,10 @@ def _call(target: Target, case, path: str):
 def _assert_isolated(target: Target, path: str, response) -> None:
     if response.status_code == 200 and path == "/api/v1/me":
         assert response.json()["shop_id"] == target.shop_id
+    if response.status_code == 200 and path.startswith("/api/v1/relay/"):
+        body = response.json()
+        ids = {m["id"] for m in body.get("messages", [])} | ({body["message"]["id"]} if "message" in body else set())
+        assert not ids & target.other_ids["messages"], "another shop's message leaked"
     if response.status_code != 200 or not path.startswith("/api/v1/sync/{stream}"):
         return
     body: dict[str, Any] = response.json()

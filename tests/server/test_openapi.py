@@ -8,7 +8,10 @@ def test_openapi_is_served(store):
     doc = requests.get(store.url + "/openapi.json", timeout=10).json()
     paths = set(doc["paths"])
     assert {"/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/me", "/api/v1/sync/head",
-            "/api/v1/sync/wait", "/api/v1/sync/{stream}/snapshot", "/api/v1/sync/{stream}/changes"} <= paths
+            "/api/v1/sync/wait", "/api/v1/sync/{stream}/snapshot", "/api/v1/sync/{stream}/changes",
+            "/api/v1/relay/messages", "/api/v1/relay/buyers/{buyer_id}/messages",
+            "/api/v1/conversations/{conversation_id}/presence"} <= paths
+    assert doc["components"]["securitySchemes"]["RelayKey"]["name"] == "Authorization"
     params = {p["name"] for p in doc["paths"]["/api/v1/sync/{stream}/changes"]["get"]["parameters"]}
     assert {"stream", "cursor", "limit"} <= params
 

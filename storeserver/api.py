@@ -1,7 +1,8 @@
 """The HTTP API of docs/PROTOCOL.md (FastAPI). `create_app(engine_or_url)` builds it.
 
-Endpoints are sync (`def`, run in the threadpool) except the long poll, which sleeps on the
-event loop between cheap head reads so waiting clients hold no thread. Pages are built with
+Endpoints are sync (`def`, run in the threadpool) except the long polls, which wait on the
+event loop for the notifier (storeserver.notify) so waiting clients hold no thread and cost
+the database nothing until their shop changes. Pages are built with
 Core selects (storeserver.streams) and serialized with orjson straight into the response;
 the pydantic models below only document the shapes in /openapi.json.
 """
@@ -9,21 +10,22 @@ the pydantic models below only document the shapes in /openapi.json.
 
 import asyncio
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from sqlalchemy import Engine, delete, func, insert, select, update
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import auth, chat, cursors, limits, mutations, presence, streams
+from . import auth, chat, cursors, limits, mutations, notify, presence, streams
 from .edge import EdgeMiddleware, echo, error_body
 from .db import make_engine, write_txn
 from .models import Agent, AuthSession, Buyer, Message, Shop
@@ -31,8 +33,9 @@ from .streams import STREAM_NAMES as STREAMS
 from .ops import NotFound, utcnow
 
 _sessions, _agents, _shops = AuthSession.__table__, Agent.__table__, Shop.__table__
+SSE_KEEPALIVE_S = 15.0  # a comment line this often keeps proxies from closing an idle stream
+SSE_MAX_S = 300.0       # then the stream ends (the client reconnects; the token is checked again)
 _JSON_OPTS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
-WAIT_POLL_SECONDS = 0.2
 SEEN_EVERY_S = 30.0      # an agent's "last seen" is written at most this often (per process)
 RELAY_PAGE = 100
 
@@ -249,24 +252,36 @@ class Caller:
 
 def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(hours=12),
                login_guard: limits.LoginGuard | None = None, hash_slots: int | None = None,
-               hash_queue: int = 8,
+               hash_queue: int = 8, notifier: "notify.Notifier | None" = None,
                refusal_delay_s: float = 1.0) -> FastAPI:
     """`login_guard` holds the sign-in budgets (default: the documented policy, in this
     process); `hash_slots` (default: half the cores, 1 to 4) and `hash_queue` bound
     concurrent password hashing; a refused sign-in
     is answered after `refusal_delay_s` (at most its Retry-After) so a client that ignores
-    Retry-After cannot spin on 429s."""
+    Retry-After cannot spin on 429s. `notifier` carries live events (default: the database's,
+    `notify.for_engine`)."""
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     # A database error's message must not carry the request's values into a log.
     engine.hide_parameters = True
     read_opts = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
+    @asynccontextmanager
+    async def lifespan(_app):
+        # A served process listens from the start (without a lifespan, e.g. the tests'
+        # in-thread servers, the first long poll starts it).
+        await _app.state.notifier.ensure_listening()
+        yield
+        await _app.state.notifier.aclose()  # the listener connection goes with the process
+
     app = FastAPI(title="Store backend", version="1", summary="Reference store back office (sync protocol v1)",
-                  responses=COMMON_RESPONSES)
+                  responses=COMMON_RESPONSES, lifespan=lifespan)
     app.state.engine = engine
     app.state.token_ttl = token_ttl
     app.state.login_guard = login_guard or limits.InProcessLoginGuard()
     app.state.refusal_delay_s = refusal_delay_s
     app.state.hash_pool = hash_pool = limits.HashPool(hash_slots, hash_queue)
+    if notifier is not None:
+        notify.install(engine, notifier)
+    app.state.notifier = notifier = notify.for_engine(engine)
     app.add_middleware(EdgeMiddleware)
     _install_error_handlers(app)
     bearer = HTTPBearer(auto_error=False, description="the token from /api/v1/auth/login")
@@ -406,27 +421,68 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     def head(who: Auth):
         return json_response(_head(who.shop_id))
 
+    async def await_change(shop_id: int, timeout: float, changed, read, *, buyer_id: int | None = None):
+        """The long-poll core (also for the relay's wait): `read()` (in the threadpool) until
+        `changed(result)` or the timeout. Subscribes BEFORE the first read, so a commit
+        between the read and the wait still wakes it; each wake-up re-reads once (it may be
+        spurious: the notifier wakes everyone after a reconnect). Idle waiting reads nothing.
+        With `buyer_id` it wakes only for messages of that buyer's conversations."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        async with notifier.subscribe(shop_id, buyer_id=buyer_id) as waiter:
+            result = await run_in_threadpool(read)
+            while not changed(result):
+                left = deadline - loop.time()
+                if left <= 0 or not await waiter.wait(left):
+                    break
+                result = await run_in_threadpool(read)
+        return result
+
+    app.state.await_change = await_change
+
     @app.get("/api/v1/sync/wait", response_model=HeadOut, tags=["sync"], responses=AUTH_RESPONSES)
     async def wait(who: Auth, after: Annotated[int, Query(ge=0, le=limits.MAX_INT64)],
                    timeout: Annotated[float, Query(ge=0, le=30, allow_inf_nan=False)] = 25.0):
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            h = await run_in_threadpool(_head, who.shop_id)
-            # after > seq means the client is from another history: answer now, it will resync.
-            if h["seq"] != after or loop.time() >= deadline:
-                return json_response(h)
-            await asyncio.sleep(min(WAIT_POLL_SECONDS, max(0.0, deadline - loop.time())))
+        # after > seq means the client is from another history: answer now, it will resync.
+        h = await await_change(who.shop_id, timeout, lambda h: h["seq"] != after,
+                               lambda: _head(who.shop_id))
+        return json_response(h)
 
-    async def _await_shop_change(shop_id: int, seen_seq: int, timeout: float) -> None:
-        """Return once the shop's seq is no longer `seen_seq`, or after `timeout` seconds.
-        (Polls like /sync/wait for now; the live-events notifier replaces both.)"""
+    @app.get("/api/v1/sync/events", tags=["sync"], responses=AUTH_RESPONSES | {
+        200: {"description": "text/event-stream: `event: head` with `id: <seq>` and the Head as "
+                             "`data`, each time the shop's head moves; `: keep-alive` comments",
+              "content": {"text/event-stream": {"schema": {"type": "string"}}}}})
+    async def events(who: Auth, request: Request,
+                     after: Annotated[int | None, Query(ge=0, le=limits.MAX_INT64)] = None,
+                     last_event_id: Annotated[str | None, Header(max_length=20)] = None):
+        """Server-sent events beside the long poll: the head now (unless it is `after`, or
+        the `Last-Event-ID` a reconnecting EventSource sends), then each time it moves. The
+        stream ends after SSE_MAX_S so the token is checked again; clients reconnect."""
+        if after is None and last_event_id is not None and last_event_id.isdigit():
+            after = min(int(last_event_id), limits.MAX_INT64)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while loop.time() < deadline:
-            await asyncio.sleep(min(WAIT_POLL_SECONDS, max(0.0, deadline - loop.time())))
-            if (await run_in_threadpool(_head, shop_id))["seq"] != seen_seq:
-                return
+
+        async def stream():
+            sent = after
+            ends = loop.time() + SSE_MAX_S
+            async with notifier.subscribe(who.shop_id) as waiter:
+                head_now = await run_in_threadpool(_head, who.shop_id)
+                while True:
+                    if head_now["seq"] != sent:
+                        sent = head_now["seq"]
+                        yield b"id: %d\nevent: head\ndata: %s\n\n" % (sent, dumps(head_now))
+                    left = ends - loop.time()
+                    if left <= 0:
+                        return
+                    if await waiter.wait(min(SSE_KEEPALIVE_S, left)):
+                        head_now = await run_in_threadpool(_head, who.shop_id)
+                    elif not await request.is_disconnected():
+                        yield b": keep-alive\n\n"
+                    else:
+                        return
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     @app.post("/api/v1/mutations", response_model=MutationsOut, tags=["writes"],
               responses=AUTH_RESPONSES)
@@ -474,14 +530,11 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     async def relay_messages(shop_id: RelayShop, buyer_id: Id,
                              after: Annotated[int, Query(ge=0, le=limits.MAX_INT64)] = 0,
                              timeout: Annotated[float, Query(ge=0, le=30, allow_inf_nan=False)] = 0.0):
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            items, seq, beyond = await run_in_threadpool(_buyer_messages, shop_id, buyer_id, after)
-            left = deadline - loop.time()
-            if items or beyond or left <= 0:
-                return json_response({"messages": items})
-            await _await_shop_change(shop_id, seq, left)
+        # Woken only by messages of this buyer's conversations (the notifier names the buyer).
+        items, _, _ = await await_change(shop_id, timeout, lambda got: bool(got[0]) or got[2],
+                                         lambda: _buyer_messages(shop_id, buyer_id, after),
+                                         buyer_id=buyer_id)
+        return json_response({"messages": items})
 
     # ---- presence (docs/PROTOCOL.md, "Presence") -----------------------------------------------
 

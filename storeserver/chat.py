@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
+from . import notify
 from .models import Agent, Buyer, Conversation, Message, Product
 from .ops import NotFound, reserve_seq
 from .streams import FIELDS
@@ -89,8 +90,10 @@ def _append(conn: Connection, shop_id: int, conv: Any, *, sender: str, text: str
             agent_no: str | None, client_id: str | None, now: datetime,
             extra: dict | None = None) -> tuple[int, int]:
     """Insert a message and move its conversation along (two new seqs: the message's, then
-    the conversation's). Returns (message id, message seq)."""
+    the conversation's). Returns (message id, message seq). The live event names the buyer,
+    so the buyer's relay wait wakes (storeserver.notify)."""
     first = reserve_seq(conn, shop_id, 2)
+    notify.publish(conn, shop_id, buyer_id=conv.buyer_id)
     message_id = conn.execute(insert(_msgs).values(
         shop_id=shop_id, seq=first, conversation_id=conv.id, sender=sender, agent_no=agent_no,
         text=text, created_at=now, client_id=client_id).returning(_msgs.c.id)).scalar_one()

@@ -1,9 +1,10 @@
-"""`storeserver` command line: serve, seed, create-agent, migrate."""
+"""`storeserver` command line: serve, simulate, seed, create-agent, migrate."""
 from __future__ import annotations
 
 import argparse
 import getpass
 import logging
+import os
 import sys
 
 from sqlalchemy import func, select
@@ -46,13 +47,48 @@ def cmd_create_agent(args) -> int:
     return 0
 
 
+def _server_class():
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None):
+            await super().startup(sockets)
+            if self.servers:  # tell whoever launched us where we are (port 0 = any free port)
+                host, port = self.servers[0].sockets[0].getsockname()[:2]
+                print(f"storeserver listening on http://{host}:{port}", flush=True)
+    return Server
+
+
+ENV_LOGIN_CONCURRENCY = "STORESERVER_LOGIN_CONCURRENCY"
+
+
+def worker_app():
+    """The app factory of `serve --workers N` (uvicorn imports it in each worker process):
+    each worker makes its own engine, notifier listener and sign-in hash pool."""
+    from .api import create_app
+
+    slots = os.environ.get(ENV_LOGIN_CONCURRENCY)
+    return create_app(make_engine(os.environ[ENV_URL]), hash_slots=int(slots) if slots else None)
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
     from .api import create_app
+    from .db import is_sqlite
+    from .limits import UVICORN_OPTIONS
     from .models import Shop
 
+    if args.workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
+        return 2
+    url = args.database_url or default_database_url()
     engine = _engine(args)
+    if args.workers > 1 and is_sqlite(engine):
+        print("--workers > 1 needs PostgreSQL: SQLite (the embedded default) has one writer at a "
+              "time and its live events wake only the process that wrote; serve it with one "
+              "process, or pass --database-url postgresql://...", file=sys.stderr)
+        return 2
     with engine.connect() as conn:
         shops = conn.execute(select(func.count()).select_from(Shop.__table__)).scalar_one()
         first = conn.execute(select(func.min(Shop.__table__.c.id))).scalar_one()
@@ -66,23 +102,89 @@ def cmd_serve(args) -> int:
 
         simulator = Simulator(engine, first).start()
 
-    class _Server(uvicorn.Server):
-        async def startup(self, sockets=None):
-            await super().startup(sockets)
-            if self.servers:  # tell whoever launched us where we are (port 0 = any free port)
-                host, port = self.servers[0].sockets[0].getsockname()[:2]
-                print(f"storeserver listening on http://{host}:{port}", flush=True)
-
-    from .limits import UVICORN_OPTIONS
-
-    app = create_app(engine, hash_slots=args.login_concurrency)
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
-                            timeout_graceful_shutdown=3, lifespan="off", **UVICORN_OPTIONS)
+    options = dict(host=args.host, port=args.port, log_level=args.log_level,
+                   timeout_graceful_shutdown=3, **UVICORN_OPTIONS)
     try:
-        _Server(config).run()
+        if args.workers == 1:
+            app = create_app(engine, hash_slots=args.login_concurrency)
+            _server_class()(uvicorn.Config(app, lifespan="on", **options)).run()
+        else:
+            _serve_workers(args, url, options)
     finally:
         if simulator:
             simulator.stop()
+    return 0
+
+
+def _listening_socket(host: str, port: int, backlog: int):
+    """The workers' shared socket, listening at once (connections wait in the backlog until
+    a worker is up). Made with proto IPPROTO_TCP: asyncio sets TCP_NODELAY only on accepted
+    sockets whose proto says TCP, and uvicorn's own bind_socket leaves it 0, which made every
+    kept-alive answer wait ~44 ms for a delayed ACK (measured: 52 ms per /sync/head)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(backlog)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _serve_workers(args, url: str, options: dict) -> None:
+    """N uvicorn worker processes on one listening socket (bound here, so port 0 works)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ[ENV_URL] = url  # the workers (spawned) read their settings from the environment
+    if args.login_concurrency:
+        os.environ[ENV_LOGIN_CONCURRENCY] = str(args.login_concurrency)
+    config = uvicorn.Config("storeserver.cli:worker_app", factory=True, workers=args.workers,
+                            lifespan="on", **options)
+    sock = _listening_socket(args.host, args.port, config.backlog)
+    host, port = sock.getsockname()[:2]
+    # The same line as one process (launchers parse it); connections made before the workers
+    # are up wait in the socket's backlog.
+    print(f"storeserver: {args.workers} worker processes", flush=True)
+    print(f"storeserver listening on http://{host}:{port}", flush=True)
+    Multiprocess(config, sockets=[sock]).run()
+
+
+def cmd_simulate(args) -> int:
+    from sqlalchemy.engine import make_url
+
+    from .buyer_sim import BuyerSimulator, load_buyers
+    from .models import Shop
+
+    if make_url(args.url).host not in ("127.0.0.1", "localhost", "::1") and not args.any_host:
+        print("simulate talks to loopback servers only (pass --any-host to allow others)", file=sys.stderr)
+        return 2
+    if args.buyers < 1 or args.rate <= 0 or args.duration <= 0:
+        print("--buyers, --rate and --duration must be positive", file=sys.stderr)
+        return 2
+    engine = make_engine(args.database_url or default_database_url())
+    try:
+        with engine.connect() as conn:
+            shop_id = args.shop_id or conn.execute(select(func.min(Shop.__table__.c.id))).scalar_one()
+        buyers = load_buyers(engine, shop_id, args.buyers, args.seed) if shop_id else []
+    finally:
+        engine.dispose()
+    if not buyers:
+        print("no buyers with orders in that database: seed it first (storeserver seed)", file=sys.stderr)
+        return 2
+    sim = BuyerSimulator(args.url, args.relay_key, buyers, rate=args.rate, duration=args.duration,
+                         seed=args.seed, log=(lambda line: print(line, flush=True)) if args.verbose else None)
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sim.stop())
+    try:
+        summary = sim.run()
+    except KeyboardInterrupt:
+        sim.stop()
+        summary = sim.summary
+    print(summary.line(), flush=True)
     return 0
 
 
@@ -102,10 +204,31 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seed the demo shop with N orders when the database has no shop yet")
     s.add_argument("--simulate", action="store_true", help="make live changes every few seconds")
     s.add_argument("--log-level", default="warning")
+    s.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="server processes over one database (PostgreSQL only for N > 1; live "
+                        "events reach every process through LISTEN/NOTIFY)")
     s.add_argument("--login-concurrency", type=int, default=None, metavar="N",
                    help="password checks run at once (each takes 64 MiB and ~0.1 s of CPU; "
                         "default: half the CPU cores, 1 to 4)")
     s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("simulate", help="simulated buyers chatting through the relay of a running server",
+                       description="Buyers of the shop (picked from the database, with their own "
+                                   "orders) ask in Chinese what buyers ask (bargaining, ship faster, "
+                                   "arrival, logistics, size and stock, address changes, cash on "
+                                   "delivery), wait for replies and answer them, for a bounded time; "
+                                   "then a summary line.")
+    s.add_argument("--url", default="http://127.0.0.1:8000", help="the running server (loopback)")
+    s.add_argument("--relay-key", default="demo-relay-key", help="the shop's relay key")
+    db_arg(s)
+    s.add_argument("--shop-id", type=int, default=None, help="default: the first shop")
+    s.add_argument("--buyers", type=int, default=20, help="how many buyers take part")
+    s.add_argument("--rate", type=float, default=0.2, help="new questions per second (all buyers together)")
+    s.add_argument("--duration", type=float, default=60.0, help="seconds, then it stops")
+    s.add_argument("--seed", type=int, default=1, help="who asks what (deterministic per seed)")
+    s.add_argument("--verbose", action="store_true", help="print every buyer message")
+    s.add_argument("--any-host", action="store_true", help=argparse.SUPPRESS)
+    s.set_defaults(func=cmd_simulate)
 
     s = sub.add_parser("seed", help="create the demo shop")
     db_arg(s)

@@ -33,13 +33,16 @@ def child_env() -> dict[str, str]:
 
 
 def start_server(database_url: str, *, seed_demo: int, login_concurrency: int | None = None,
-                 timeout: float = 120.0) -> tuple[subprocess.Popen, str]:
+                 workers: int = 1, timeout: float = 120.0) -> tuple[subprocess.Popen, str]:
     """A server process seeded with the demo shop (passwords hashed with the production
-    profile, as the child never swaps the hasher); returns it and its base URL."""
+    profile, as the child never swaps the hasher); returns it and its base URL.
+    `workers` > 1: `serve --workers N` (PostgreSQL only)."""
     args = [sys.executable, "-m", "storeserver", "serve", "--database-url", database_url,
             "--port", "0", "--seed-demo", str(seed_demo)]
     if login_concurrency:
         args += ["--login-concurrency", str(login_concurrency)]
+    if workers != 1:
+        args += ["--workers", str(workers)]
     proc = subprocess.Popen(args, cwd=ROOT, env=child_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     found: list[str] = []
@@ -56,6 +59,17 @@ def start_server(database_url: str, *, seed_demo: int, login_concurrency: int | 
         proc.kill()
         raise RuntimeError("the storeserver process did not start")
     return proc, found[0]
+
+
+def stop_server(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM (uvicorn shuts down gracefully, workers too), then SIGKILL if it lingers."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
 
 
 @dataclass(frozen=True)

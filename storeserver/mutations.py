@@ -27,11 +27,10 @@ from sqlalchemy import Connection, insert, select, update
 
 from . import chat
 from .limits import MAX_INT64
-from .models import Mutation, Order, RemarkHistory, Shop
-from .ops import NotFound
+from .models import Mutation, Order, RemarkHistory
+from .ops import NotFound, reserve_seq
 
-_orders, _history, _mutations, _shops = (Order.__table__, RemarkHistory.__table__,
-                                         Mutation.__table__, Shop.__table__)
+_orders, _history, _mutations = Order.__table__, RemarkHistory.__table__, Mutation.__table__
 
 MAX_BATCH = 50              # mutations per request (the body stays under 16 KiB too)
 MAX_MEMO_BYTES = 1000       # the FINAL memo (text + trailer), UTF-8
@@ -112,8 +111,7 @@ def write_remark(conn: Connection, shop_id: int, order_id: int, *, text: str, fl
     if len(memo.encode("utf-8")) > MAX_MEMO_BYTES:
         raise Rejected("too_long", f"the memo would be {len(memo.encode('utf-8'))} bytes "
                                    f"(at most {MAX_MEMO_BYTES}, trailer included)")
-    last = conn.execute(update(_shops).where(_shops.c.id == shop_id)
-                        .values(seq=_shops.c.seq + 2).returning(_shops.c.seq)).scalar_one()
+    last = reserve_seq(conn, shop_id, 2) + 1
     version = row.remark_version + 1
     conn.execute(update(_orders).where(_orders.c.id == order_id).values(
         remark=memo, remark_flag=flag, remark_by=agent_no, remark_at=now, remark_version=version,
@@ -274,7 +272,7 @@ def payload_hash(m: dict) -> str:
 
 def apply_batch(conn: Connection, ctx: Context, mutations: list[dict]) -> list[dict]:
     """Every mutation of the batch in order, inside the caller's write transaction."""
-    conn.execute(update(_shops).where(_shops.c.id == ctx.shop_id).values(seq=_shops.c.seq))  # the shop lock
+    reserve_seq(conn, ctx.shop_id, 0)  # the shop lock, like every writer
     return [{"mutation_id": m["mutation_id"], **_one(conn, ctx, m)} for m in mutations]
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from . import auth
+from . import auth, notify
 from .db import write_txn
 from .demodata import order_no_for, tracking_no
 from .models import (STATUSES, Agent, Buyer, Order, OrderLine, Product, Shop, Sku, Stock,
@@ -51,11 +51,17 @@ def utcnow() -> datetime:
 
 
 def reserve_seq(conn: Connection, shop_id: int, n: int = 1) -> int:
-    """Reserve n consecutive numbers; returns the FIRST (the range is first..first+n-1)."""
+    """Reserve n consecutive numbers; returns the FIRST (the range is first..first+n-1).
+
+    The ONE place a shop's seq moves: it also publishes the live event "shop has changes"
+    (storeserver.notify; at most once per shop per transaction, delivered at commit).
+    `n = 0` only takes the shop's row lock (no change, no event)."""
     last = conn.execute(update(_shops).where(_shops.c.id == shop_id)
                         .values(seq=_shops.c.seq + n).returning(_shops.c.seq)).scalar_one_or_none()
     if last is None:
         raise NotFound(f"shop {shop_id}")
+    if n > 0:
+        notify.publish(conn, shop_id)
     return last - n + 1
 
 

@@ -2,7 +2,10 @@
 
 Starts the reference store backend (`python -m storeserver serve`) on SQLite with demo data
 on a free loopback port, then the workstation signed in as demo/demo against it (no
-dialog), and stops the server when the window closes. `--second-agent` also opens a
+dialog), and stops the server when the window closes. While it runs, the store simulates a
+busy back office (new orders, stock counts) and buyers who chat with the shop
+(`storeserver simulate`: questions in Chinese about their own orders, a message about every
+30 s, `--buyer-interval`), so the queue is alive. `--second-agent` also opens a
 second workstation signed in as another agent of the same shop (demo2 / demo2, agent no.
 2048), so two agents can edit the same order's remark and see the merge.
 """
@@ -33,7 +36,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--reset", action="store_true", help="delete the demo store and caches first")
     p.add_argument("--lang", choices=["zh_CN", "en"], help="interface language")
     p.add_argument("--data-dir", help="demo folder (default: <user data dir>/demo)")
-    p.add_argument("--no-simulate", action="store_true", help="do not simulate new orders while running")
+    p.add_argument("--no-simulate", action="store_true",
+                   help="do not simulate new orders nor buyer messages while running")
+    p.add_argument("--buyer-interval", type=float, default=30.0, metavar="S",
+                   help="simulated buyers (`storeserver simulate`) send a message about every S "
+                        "seconds and answer the agents' replies (default 30; 0 = no buyers)")
     p.add_argument("--second-agent", action="store_true",
                    help="also open a second workstation as agent demo2 (to try a remark conflict)")
     p.add_argument("--exit-after", type=float, default=None, help=argparse.SUPPRESS)  # smoke checks
@@ -119,10 +126,35 @@ def start_store(demo_dir: Path, orders: int, *, simulate: bool = True, timeout_s
     return proc, url_box[0]
 
 
-def stop_store(proc: subprocess.Popen, timeout_s: float = 10.0) -> None:
+DEMO_BUYERS = 12
+DEMO_RELAY_KEY = "demo-relay-key"  # `storeserver seed` gives the demo shop this relay key
+
+
+def start_buyers(url: str, demo_dir: Path, interval_s: float) -> subprocess.Popen:
+    """`storeserver simulate` at a gentle rate, so the demo queue is alive; each buyer
+    message is echoed to the console."""
+    cmd = [sys.executable, "-m", "storeserver", "simulate", "--url", url, "--relay-key", DEMO_RELAY_KEY,
+           "--database-url", f"sqlite:///{(demo_dir / 'store.sqlite').as_posix()}",
+           "--buyers", str(DEMO_BUYERS), "--rate", f"{1 / interval_s:.6f}", "--duration", str(12 * 3600),
+           "--seed", str(int(time.time()) % 100_000), "--verbose"]
+    say(f"simulated buyers: a message about every {interval_s:.0f} s")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            encoding="utf-8", errors="replace", bufsize=1)
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.strip():
+                print(f"  chat {line.rstrip()}", flush=True)
+
+    threading.Thread(target=pump, name="buyers-output", daemon=True).start()
+    return proc
+
+
+def stop_store(proc: subprocess.Popen, timeout_s: float = 10.0, what: str = "the store server") -> None:
     if proc.poll() is not None:
         return
-    say("stopping the store server…")
+    say(f"stopping {what}…")
     proc.terminate()  # uvicorn shuts down gracefully on SIGTERM
     try:
         proc.wait(timeout_s)
@@ -177,8 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["WORKSTATION_DATA_DIR"] = str(demo_dir / "workstation")
     proc, url = start_store(demo_dir, args.orders, simulate=not args.no_simulate)
     say(f"store server ready at {url}; opening the workstation as demo/demo")
-    second = None
+    second = buyers = None
     try:
+        if not args.no_simulate and args.buyer_interval > 0:
+            buyers = start_buyers(url, demo_dir, args.buyer_interval)
         if args.second_agent:
             ensure_second_agent(demo_dir)
             second = open_second_agent(url, demo_dir, args)
@@ -186,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if second is not None:
             second.wait()  # the store stays up while the second window is open
+        if buyers is not None:
+            stop_store(buyers, what="the simulated buyers")  # they print a summary as they go
         stop_store(proc)
 
 

@@ -50,3 +50,48 @@ def test_wait_parameters_are_checked(live, api):
         assert r.status_code == 422, params
     r = requests.get(live.url + "/api/v1/sync/wait", params={"after": 0, "timeout": 1}, timeout=5)
     assert r.status_code == 401 and r.json()["code"] == "missing_token"
+
+
+class EventReader:
+    """`head` events from a server-sent event stream as they arrive (keep-alives skipped)."""
+
+    def __init__(self, r: requests.Response):
+        self._chunks = r.iter_content(chunk_size=None)  # each chunk as soon as it arrives
+        self._buffer = ""
+
+    def next(self, n: int = 1) -> list[dict]:
+        import json
+
+        out = []
+        while len(out) < n:
+            while "\n\n" not in self._buffer:
+                chunk = next(self._chunks, None)
+                assert chunk is not None, f"the stream ended after {len(out)} events"
+                self._buffer += chunk.decode("utf-8")
+            block, self._buffer = self._buffer.split("\n\n", 1)
+            fields = dict(line.split(": ", 1) for line in block.split("\n") if not line.startswith(":"))
+            if fields.get("event") == "head":
+                out.append({**fields, "data": json.loads(fields["data"])})
+        return out
+
+
+def test_server_sent_events_tell_each_new_head(live, api):
+    head = api.ok("/sync/head")
+    auth = {"Authorization": f"Bearer {api.token}"}
+    with requests.get(api.base + "/sync/events", headers=auth, stream=True, timeout=(3, 10)) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        events = EventReader(r)
+        [now] = events.next()  # the head at once
+        assert now["data"] == head and now["id"] == str(head["seq"])
+        seq = ops.set_stock_qty(live.engine, live.shop_id, 1, 5)
+        [moved] = events.next()
+        assert moved["data"] == {"seq": seq, "epoch": 1} and moved["id"] == str(seq)
+    # A reconnecting EventSource names the last event it saw: nothing is repeated, the next
+    # change comes.
+    with requests.get(api.base + "/sync/events", headers={**auth, "Last-Event-ID": str(seq)},
+                      stream=True, timeout=(3, 10)) as r:
+        seq2 = ops.set_stock_qty(live.engine, live.shop_id, 1, 6)
+        [nxt] = EventReader(r).next()
+        assert nxt["data"]["seq"] == seq2
+    r = requests.get(live.url + "/api/v1/sync/events", timeout=5)
+    assert r.status_code == 401 and r.json()["code"] == "missing_token"

@@ -1,0 +1,327 @@
+"""Load: N agents syncing and waiting on live events plus M simulated buyers, against one
+`storeserver serve --workers 2` on PostgreSQL (a fresh database seeded here, dropped after).
+
+    .venv/bin/python bench/load.py [--agents 50] [--buyers 500] [--rate 2] [--seconds 60]
+                                   [--idle-seconds 20] [--orders 2000] [--workers 2]
+                                   [--admin-url postgresql://postgres@127.0.0.1:5432/test]
+
+Each agent (its own login, its own `workstation.sync.client.StoreClient`, one thread) signs in,
+makes a first sync (the small streams whole, a one-item snapshot page of each big one for
+its feed cursor), then loops: `/sync/wait` (25 s), and when woken pulls every stream's
+change feed to the head, as the workstation does. Buyers are `storeserver simulate`'s
+(`storeserver.buyer_sim`): questions at `--rate` per second in all, each buyer then waits
+for a reply through the relay's long poll (nobody answers here).
+
+Phases, in one run: the baseline (1 agent + the buyers), idle (N agents waiting, nothing
+happening), load (N agents + the buyers). Database transactions per second are the
+`xact_commit + xact_rollback` delta of the bench's database in `pg_stat_database`, read
+after a quiet gap of 11 s on each side (PostgreSQL flushes an idle backend's counters
+within 10 s). Latency counts every request except the long polls (sign-in and first sync
+happen before a phase starts). Errors: any failed request, of agents or buyers.
+
+Lines: one per phase, the idle figure on its own line, the ratios, then last
+`agents=… buyers=… requests=… p99_ms=… errors=… db_queries_per_s=…` (the load phase).
+Goal: 50 agents + 500 buyers, errors = 0, p99 <= 200 ms, idle agents cost ~nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import statistics
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from storeserver.loadtest import start_server, stop_server  # noqa: E402
+
+SMALL_STREAMS = {"warehouses", "agents", "conversations"}
+WAIT_S = 25.0
+QUIET_S = 11.0  # PostgreSQL's PGSTAT_IDLE_INTERVAL is 10 s
+
+
+# ---- agents ---------------------------------------------------------------------------------
+
+@dataclass
+class Tally:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: Counter = field(default_factory=Counter)
+    wakes: int = 0
+    recording: bool = False
+
+    def timed(self, fn, *args, **kw):
+        t0 = time.perf_counter()
+        out = fn(*args, **kw)
+        if self.recording:
+            with self.lock:
+                self.latencies_ms.append((time.perf_counter() - t0) * 1000)
+        return out
+
+    def error(self, what: str) -> None:
+        with self.lock:
+            self.errors[what] += 1
+
+
+class Agent(threading.Thread):
+    def __init__(self, url: str, login: str, streams: tuple[str, ...], tally: Tally, stop: threading.Event):
+        super().__init__(daemon=True, name=f"agent-{login}")
+        from workstation.sync.client import StoreClient
+
+        self.client = StoreClient(url, timeout=(3.05, 30))
+        self.login, self.streams, self.tally, self.stop_event = login, streams, tally, stop
+        self.cursors: dict[str, str] = {}
+        self.seq = 0
+        self.ready = threading.Event()
+
+    def run(self) -> None:
+        try:
+            self._sign_in_and_first_sync()
+        except Exception as exc:  # noqa: BLE001 - counted
+            self.tally.error(f"start {type(exc).__name__}")
+            self.ready.set()
+            return
+        self.ready.set()
+        while not self.stop_event.is_set():
+            try:
+                head = self.client.wait(self.seq, WAIT_S)
+                if head is None or self.stop_event.is_set():
+                    continue
+                if head.seq != self.seq:
+                    with self.tally.lock:
+                        self.tally.wakes += 1
+                    self._pull()
+                    self.seq = head.seq
+            except Exception as exc:  # noqa: BLE001 - counted, then go on like the workstation
+                if self.stop_event.is_set():
+                    break
+                self.tally.error(f"agent {type(exc).__name__}")
+                time.sleep(0.5)
+
+    def _sign_in_and_first_sync(self) -> None:
+        from workstation.sync.errors import TooManyAttempts
+
+        for _ in range(30):
+            try:
+                self.client.login(self.login, self.login)
+                break
+            except TooManyAttempts as exc:  # the sign-in hash pool is bounded: come back later
+                time.sleep(getattr(exc, "retry_after_s", 1) or 1)
+        self.seq = self.client.head().seq
+        for stream in self.streams:
+            cursor = None
+            while True:
+                page = self.client.snapshot(stream, cursor, 1000 if stream in SMALL_STREAMS else 1)
+                self.cursors[stream] = page.feed_cursor
+                if page.done or stream not in SMALL_STREAMS:
+                    break
+                cursor = page.next_cursor
+        self._pull()
+
+    def _pull(self) -> None:
+        for stream in self.streams:
+            while True:
+                page = self.tally.timed(self.client.changes, stream, self.cursors[stream], 1000)
+                self.cursors[stream] = page.next_cursor
+                if not page.has_more:
+                    break
+
+    def close(self) -> None:
+        self.client.abort()
+
+
+# ---- the database -----------------------------------------------------------------------
+
+def pg_admin(admin_url: str):
+    u = make_url(admin_url)
+    return psycopg.connect(host=u.host, port=u.port, user=u.username, dbname=u.database, autocommit=True)
+
+
+def transactions(admin_url: str, name: str) -> int:
+    with pg_admin(admin_url) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        return conn.execute("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s",
+                            (name,)).fetchone()[0]
+
+
+def create_database(admin_url: str, orders: int, agents: int) -> tuple[str, str, int]:
+    """A fresh database with the demo shop and `agents` agent logins (password = login,
+    hashed with argon2's cheapest profile: sign-in is not what this measures)."""
+    from argon2 import PasswordHasher, profiles
+
+    from storeserver import auth, ops
+    from storeserver.db import make_engine, upgrade
+    from storeserver.seed import seed_demo
+
+    name = f"bench_load_{secrets.token_hex(4)}"
+    with pg_admin(admin_url) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(admin_url).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+    auth.set_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        shop_id = seed_demo(engine, orders)
+        for i in range(1, agents + 1):
+            ops.create_agent(engine, shop_id, f"bench{i:03d}", f"bench{i:03d}", f"压测客服{i:03d}", str(5000 + i))
+    finally:
+        engine.dispose()
+    return name, url, shop_id
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    with pg_admin(admin_url) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+                     "AND pid <> pg_backend_pid()", (name,))
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+# ---- phases -------------------------------------------------------------------------------
+
+@dataclass
+class Figures:
+    name: str
+    agents: int
+    buyers: int
+    seconds: float
+    requests: int
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    db_tx_per_s: float
+    wakes: int = 0
+    questions: int = 0
+    error_kinds: dict = field(default_factory=dict)
+
+    def line(self) -> str:
+        kinds = f" {self.error_kinds}" if self.error_kinds else ""
+        return (f"{self.name}: {self.agents} agents + {self.buyers} buyers for {self.seconds:.0f} s: "
+                f"{self.requests} requests ({self.requests / self.seconds:.0f}/s; p50 {self.p50_ms:.1f} ms, "
+                f"p99 {self.p99_ms:.1f} ms), {self.errors} errors{kinds}, {self.wakes} agent wake-ups, "
+                f"{self.questions} buyer questions, db {self.db_tx_per_s:.1f} transactions/s")
+
+
+def p99(xs: list[float]) -> float:
+    if not xs:
+        return 0.0
+    return statistics.quantiles(xs, n=100)[98] if len(xs) >= 100 else max(xs)
+
+
+def start_agents(url: str, n: int, streams: tuple[str, ...], tally: Tally, stop: threading.Event) -> list[Agent]:
+    agents = [Agent(url, f"bench{i:03d}", streams, tally, stop) for i in range(1, n + 1)]
+    for a in agents:
+        a.start()
+    for a in agents:
+        a.ready.wait(120)
+    return agents
+
+
+def stop_agents(agents: list[Agent], stop: threading.Event) -> None:
+    stop.set()
+    for a in agents:
+        a.close()
+    for a in agents:
+        a.join(10)
+
+
+def run_phase(name: str, args, url: str, db: str, agents: list[Agent], tally: Tally, buyers) -> Figures:
+    from storeserver.buyer_sim import BuyerSimulator
+
+    time.sleep(QUIET_S)
+    tx0 = transactions(args.admin_url, db)
+    with tally.lock:
+        tally.latencies_ms.clear()
+        tally.errors.clear()
+        tally.wakes = 0
+    tally.recording = True
+    started = time.monotonic()
+    summary = None
+    if buyers:
+        sim = BuyerSimulator(url, "demo-relay-key", buyers, rate=args.rate, duration=args.seconds, seed=7,
+                             patience_s=args.seconds)
+        summary = sim.run()
+    else:
+        time.sleep(args.seconds)
+    elapsed = time.monotonic() - started
+    tally.recording = False
+    time.sleep(QUIET_S)
+    tx1 = transactions(args.admin_url, db)
+    with tally.lock:
+        lat = list(tally.latencies_ms) + (summary.latencies_ms if summary else [])
+        errors = Counter(tally.errors) + (summary.errors if summary else Counter())
+        wakes = tally.wakes
+    return Figures(name, len(agents), len(buyers), elapsed, len(lat),
+                   statistics.median(lat) if lat else 0.0, p99(lat), sum(errors.values()),
+                   (tx1 - tx0) / (elapsed + QUIET_S), wakes, summary.questions if summary else 0,
+                   dict(errors.most_common(5)))
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--agents", type=int, default=50)
+    p.add_argument("--buyers", type=int, default=500)
+    p.add_argument("--rate", type=float, default=2.0, help="buyer questions per second, all buyers together")
+    p.add_argument("--seconds", type=float, default=60.0, help="each measured phase")
+    p.add_argument("--idle-seconds", type=float, default=20.0)
+    p.add_argument("--orders", type=int, default=2000)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    args = p.parse_args()
+    if make_url(args.admin_url).host not in ("127.0.0.1", "localhost"):
+        print("loopback databases only", file=sys.stderr)
+        return 2
+
+    from storeserver.buyer_sim import load_buyers
+    from storeserver.db import make_engine
+    from storeserver.streams import STREAM_NAMES
+
+    db, db_url, shop_id = create_database(args.admin_url, args.orders, args.agents)
+    proc = None
+    try:
+        engine = make_engine(db_url)
+        buyers = load_buyers(engine, shop_id, args.buyers, seed=7)
+        engine.dispose()
+        proc, url = start_server(db_url, seed_demo=0, workers=args.workers)
+        print(f"PostgreSQL database {db}, {args.orders} orders, server with {args.workers} workers at {url}; "
+              f"{len(buyers)} buyers at {args.rate}/s; machine load {os.getloadavg()[0]:.1f}", flush=True)
+        streams = tuple(STREAM_NAMES)
+
+        tally, stop = Tally(), threading.Event()
+        one = start_agents(url, 1, streams, tally, stop)
+        base = run_phase("baseline", args, url, db, one, tally, buyers)
+        print(base.line(), flush=True)
+        stop_agents(one, stop)
+
+        tally, stop = Tally(), threading.Event()
+        many = start_agents(url, args.agents, streams, tally, stop)
+        idle_args = argparse.Namespace(**{**vars(args), "seconds": args.idle_seconds})
+        idle = run_phase("idle", idle_args, url, db, many, tally, [])
+        print(idle.line(), flush=True)
+        print(f"idle: {args.agents} agents waiting, no buyers: db_transactions_per_s={idle.db_tx_per_s:.1f}", flush=True)
+        load = run_phase("load", args, url, db, many, tally, buyers)
+        print(load.line(), flush=True)
+        stop_agents(many, stop)
+        print(f"vs baseline (1 agent): p99 {load.p99_ms / max(base.p99_ms, 0.001):.2f}x, "
+              f"db transactions/s {load.db_tx_per_s / max(base.db_tx_per_s, 0.001):.2f}x; "
+              f"machine load {os.getloadavg()[0]:.1f}", flush=True)
+        print(f"agents={load.agents} buyers={load.buyers} requests={load.requests} p99_ms={load.p99_ms:.1f} "
+              f"errors={load.errors} db_queries_per_s={load.db_tx_per_s:.1f}", flush=True)
+    finally:
+        if proc is not None:
+            stop_server(proc)
+        drop_database(args.admin_url, db)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

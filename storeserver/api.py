@@ -89,6 +89,8 @@ class LoginOut(BaseModel):
 class HeadOut(BaseModel):
     seq: int
     epoch: int
+    # /sync/wait only: the streams changed after `after` (None: not worked out, pull them all)
+    streams: list[str] | None = None
 
 
 class SnapshotOut(BaseModel):
@@ -446,6 +448,13 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         # after > seq means the client is from another history: answer now, it will resync.
         h = await await_change(who.shop_id, timeout, lambda h: h["seq"] != after,
                                lambda: _head(who.shop_id))
+        if h["seq"] == after:
+            h["streams"] = []
+        elif h["seq"] > after:  # what moved, so the client pulls only those streams
+            def changed() -> list[str]:
+                with reader() as conn:
+                    return streams.streams_changed_after(conn, who.shop_id, after, h["seq"])
+            h["streams"] = await run_in_threadpool(changed)
         return json_response(h)
 
     @app.get("/api/v1/sync/events", tags=["sync"], responses=AUTH_RESPONSES | {

@@ -166,3 +166,18 @@ def fetch_entities(conn: Connection, stream: str, shop_id: int, ids: list[int]) 
     t = STREAM_TABLES[stream]
     q = _entity_select(stream, shop_id).where(t.c.id.in_(ids)).order_by(t.c.id)
     return attach_children(conn, stream, _rows_as_dicts(conn.execute(q), FIELDS[stream]))
+
+
+def streams_changed_after(conn: Connection, shop_id: int, after_seq: int, upto_seq: int) -> list[str]:
+    """The streams with a change (an upsert or a tombstone) numbered in (after_seq, upto_seq]:
+    ONE statement of index probes on `(shop_id, seq)`, so a woken client pulls only those."""
+    from sqlalchemy import literal, union_all
+
+    probes = [select(literal(name).label("stream")).where(
+        select(spec.table.c.id).where(spec.table.c.shop_id == shop_id, spec.table.c.seq > after_seq,
+                                      spec.table.c.seq <= upto_seq).limit(1).exists())
+        for name, spec in STREAMS.items()]
+    probes.append(select(_tombs.c.stream.label("stream")).where(
+        _tombs.c.shop_id == shop_id, _tombs.c.seq > after_seq, _tombs.c.seq <= upto_seq).distinct())
+    found = set(conn.execute(union_all(*probes)).scalars())
+    return [name for name in STREAMS if name in found]

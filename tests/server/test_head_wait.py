@@ -17,7 +17,23 @@ def test_head_reports_sequence_and_epoch(live, api):
 
 def test_wait_returns_at_the_timeout_when_nothing_changes(live, api):
     head = api.ok("/sync/head")
-    assert api.ok("/sync/wait", after=head["seq"], timeout=0.3) == head
+    assert api.ok("/sync/wait", after=head["seq"], timeout=0.3) == {**head, "streams": []}
+
+
+def test_wait_names_the_streams_that_moved(live, api):
+    """A woken workstation pulls only these (docs/PROTOCOL.md "Head")."""
+    head = api.ok("/sync/head")["seq"]
+    ops.set_stock_qty(live.engine, live.shop_id, 1, 7)
+    assert api.ok("/sync/wait", after=head, timeout=5)["streams"] == ["stock"]
+    after_stock = api.ok("/sync/head")["seq"]
+    ops.set_remark(live.engine, live.shop_id, 1, "老客户，送优惠券", 1, "1024")
+    answer = api.ok("/sync/wait", after=after_stock, timeout=5)
+    assert answer["streams"] == ["remarks", "orders"]
+    # From further back: everything since, in stream order; the head alone says nothing.
+    assert api.ok("/sync/wait", after=head, timeout=5)["streams"] == ["stock", "remarks", "orders"]
+    assert "streams" not in api.ok("/sync/head")
+    # A client from another history (after beyond the head) is told to pull everything.
+    assert api.ok("/sync/wait", after=answer["seq"] + 100, timeout=5).get("streams") is None
 
 
 def test_wait_returns_early_after_a_change(live, api):

@@ -94,7 +94,7 @@ def test_online_live_change_offline_and_back(tmp_path, cache):
         port = server.port
         server.kill()
         rec.await_state("offline")
-        assert any(isinstance(e, ServerUnreachable) for e in rec.errors)
+        assert any(isinstance(e, ServerUnreachable) for e in rec.errors), rec.errors
 
         # A change made while the workstation was offline arrives once the server is back.
         ops.set_remark(engine, shop_id, order_id, "已改地址", 2, "1024")
@@ -151,3 +151,46 @@ def test_long_poll_answers_when_the_shop_changes(store):
         assert client.wait(head.seq, 30).seq > head.seq
     finally:
         timer.join()
+
+
+class CountingClient(StoreClient):
+    """The real client, noting which streams' change feeds it asked for."""
+
+    def __init__(self, *a, **kw) -> None:
+        super().__init__(*a, **kw)
+        self.pulled: list[str] = []
+
+    def changes(self, stream, cursor, limit):
+        self.pulled.append(stream)
+        return super().changes(stream, cursor, limit)
+
+
+def cached_stock(path, stock_id: int) -> int | None:
+    with sqlite3.connect(path) as conn:
+        row = conn.execute("SELECT qty FROM stock WHERE id = ?", (stock_id,)).fetchone()
+    return row[0] if row else None
+
+
+def test_a_live_change_pulls_only_the_streams_that_moved(store, cache):
+    """The long poll names what moved: a stock count costs a woken workstation the stock
+    page, not a request per stream (at 50 agents a buyer's message woke 450 requests)."""
+    rec = Recorder()
+    client = CountingClient(store.url)
+    client.login(store.login, store.password)
+    service, thread, result = start_service(client, cache, rec)
+    try:
+        rec.await_state("online")
+        await_true(lambda: cached_stock(cache.path, 1) is not None, "first load")
+        time.sleep(0.3)  # the first cycle's long poll is waiting
+        client.pulled.clear()
+        ops.set_stock_qty(store.engine, store.shop_id, 1, 4321)
+        await_true(lambda: cached_stock(cache.path, 1) == 4321, "live stock count")
+        assert set(client.pulled) == {"stock"}, client.pulled
+        # A wake-up (an agent's write, "Sync now") still pulls everything.
+        client.pulled.clear()
+        service.wake()
+        await_true(lambda: len(set(client.pulled)) > 1, "a full pull after wake()")
+    finally:
+        service.stop()
+        thread.join(timeout=LIMIT_S)
+    assert result == ["stopped"]

@@ -11,6 +11,8 @@ of a lower-priority stream, so small urgent streams never wait behind a big firs
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -99,18 +101,22 @@ class Puller:
         with self._urgent_lock:
             self._urgent |= set(streams) & set(self.streams)
 
-    def run_once(self) -> SyncSummary:
-        """Every stream to the server's head. Raises SyncError subclasses (nothing is half
-        applied when it does); returns a summary with `cancelled` set if asked to stop."""
+    def run_once(self, only: Iterable[str] | None = None) -> SyncSummary:
+        """Every stream to the server's head (with `only`: those streams, plus any stream
+        not past its first load: the server said nothing else changed). Raises SyncError
+        subclasses (nothing is half applied when it does); returns a summary with
+        `cancelled` set if asked to stop."""
         summary = self._summary = SyncSummary({s: StreamSummary() for s in self.streams})
         # Streams past their first load; read once per run, kept current as pages apply.
         self._live = {s for s in self.streams
                       if get_stream_state(self.engine, s).phase == "feed"}
+        wanted = set(self.streams) if only is None else (set(only) | (set(self.streams) - self._live))
         with self._urgent_lock:
-            self._urgent.clear()  # this run pulls every stream anyway
+            self._urgent.clear()  # this run pulls what is wanted anyway
         try:
             for stream in self.streams:
-                self._sync_stream(stream, summary.streams[stream])
+                if stream in wanted:
+                    self._sync_stream(stream, summary.streams[stream])
         except SyncCancelled:
             summary.cancelled = True
         return summary

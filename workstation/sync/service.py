@@ -37,6 +37,7 @@ from .errors import (AuthExpired, RequestRejected, ServerFailure, ServerUnreacha
                      SyncError)
 from .puller import Puller, SyncProgress
 from .pusher import Pusher
+from . import wire
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ class SyncService:
         self.writer = writer
         self._stop = threading.Event()
         self._wake = threading.Event()  # set by wake() and stop(): ends any wait early
+        self._hint: wire.Head | None = None  # the last long poll's answer, when it said what moved
         self._on_state = on_state or _noop
         self._on_synced = on_synced or _noop
         self._on_error = on_error or _noop
@@ -183,13 +185,16 @@ class SyncService:
         self._wake.clear()  # a wake-up from here on ends this cycle's long poll at once
         # Read the head BEFORE pulling: a change that lands during the pull moves the head past
         # `seen`, so the long poll below returns at once instead of missing it.
-        seen = self.client.head()
+        hint, self._hint = self._hint, None
+        # After a long poll that said what moved, its answer is the head read before this
+        # pull, and only those streams are pulled (every stream was at that poll's `after`).
+        seen = hint if hint is not None else self.client.head()
         if self._state != "online":
             self._set_state("syncing")  # the server answers: catching up
         # The agent's writes first: they reach colleagues sooner, and the pull that follows
         # brings their effect back.
         self._pusher.push(reconnected=self._reconnected)
-        summary = self._puller.run_once()
+        summary = self._puller.run_once(only=hint.streams if hint is not None else None)
         if summary.cancelled:
             return
         self._succeeded()
@@ -197,7 +202,10 @@ class SyncService:
         self._set_state("online")
         # A timeout without news still loops back to a (cheap) pull, which refreshes
         # "synced at" and re-checks the connection.
-        self.client.wait(seen.seq, self._poll_timeout(), interrupt=self._wake)
+        answer = self.client.wait(seen.seq, self._poll_timeout(), interrupt=self._wake)
+        if (answer is not None and answer.streams is not None and answer.epoch == seen.epoch
+                and answer.seq >= seen.seq and not self._wake.is_set()):
+            self._hint = answer
 
     def _push_between_pages(self) -> None:
         if self._push_wanted:
@@ -234,8 +242,9 @@ class SyncService:
             self._blips += 1
             log.debug("sync: retrying after %s", _reason(exc))
             return True
-        self._set_state("offline", _reason(exc))
+        # Reported first: whoever sees "offline" can already read why.
         self._report(exc, level=logging.WARNING)
+        self._set_state("offline", _reason(exc))
         return False
 
     def _is_blip(self, exc: SyncError) -> bool:

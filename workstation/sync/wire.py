@@ -269,6 +269,8 @@ class LoginResponse(_Envelope):
 class Head(_Envelope):
     seq: Count
     epoch: int
+    # From /sync/wait: the streams changed after `after` (None = unknown: pull them all).
+    streams: list[str] | None = None
 
 
 class SnapshotPage(_Envelope, Generic[ItemT]):

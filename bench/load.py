@@ -7,8 +7,8 @@
 
 Each agent (its own login, its own `workstation.sync.client.StoreClient`, one thread) signs in,
 makes a first sync (the small streams whole, a one-item snapshot page of each big one for
-its feed cursor), then loops: `/sync/wait` (25 s), and when woken pulls every stream's
-change feed to the head, as the workstation does. Buyers are `storeserver simulate`'s
+its feed cursor), then loops: `/sync/wait` (25 s), and when woken pulls the change feeds of
+the streams the answer names (`streams`) to the head, as the workstation does. Buyers are `storeserver simulate`'s
 (`storeserver.buyer_sim`): questions at `--rate` per second in all, each buyer then waits
 for a reply through the relay's long poll (nobody answers here).
 
@@ -100,7 +100,7 @@ class Agent(threading.Thread):
                 if head.seq != self.seq:
                     with self.tally.lock:
                         self.tally.wakes += 1
-                    self._pull()
+                    self._pull(head.streams)  # what moved, as the workstation does
                     self.seq = head.seq
             except Exception as exc:  # noqa: BLE001 - counted, then go on like the workstation
                 if self.stop_event.is_set():
@@ -128,8 +128,8 @@ class Agent(threading.Thread):
                 cursor = page.next_cursor
         self._pull()
 
-    def _pull(self) -> None:
-        for stream in self.streams:
+    def _pull(self, only: list[str] | None = None) -> None:
+        for stream in self.streams if only is None else [s for s in self.streams if s in only]:
             while True:
                 page = self.tally.timed(self.client.changes, stream, self.cursors[stream], 1000)
                 self.cursors[stream] = page.next_cursor

@@ -11,9 +11,8 @@ of a lower-priority stream, so small urgent streams never wait behind a big firs
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Literal

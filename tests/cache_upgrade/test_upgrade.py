@@ -3,46 +3,35 @@ style: real old files are checked in under tests/data and upgraded here)."""
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from tests.cache_upgrade.helpers import DATA, copy_of, file_rows
 from tests.data import make_cache_v0001 as v0001
 from workstation.models import db
 from workstation.models.search import search_orders
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 V0001 = DATA / "cache-v0001.sqlite"
 
 
 @pytest.fixture
 def old_cache(tmp_path) -> Path:
-    path = tmp_path / "cache.sqlite"
-    shutil.copyfile(V0001, path)
-    return path
-
-
-def _rows(path: Path, sql: str) -> list[tuple]:
-    con = sqlite3.connect(path)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    return copy_of(V0001.name, tmp_path)
 
 
 def test_checked_in_file_is_really_at_revision_0001():
-    assert _rows(V0001, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
-    assert _rows(V0001, "SELECT count(*) FROM orders") == [(3,)]
+    assert file_rows(V0001, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
+    assert file_rows(V0001, "SELECT count(*) FROM orders") == [(3,)]
     assert not (DATA / "cache-v0001.sqlite-wal").exists()
 
 
 def test_cache_from_0001_upgrades_to_head_and_keeps_everything(old_cache):
     tables = ("orders", "order_lines", "buyers", "products", "skus", "stock", "warehouses")
     # The columns 0001 had (later migrations add columns; these must keep their values).
-    columns = {t: ", ".join(r[1] for r in _rows(old_cache, f"PRAGMA table_info({t})")) for t in tables}
-    before = {t: _rows(old_cache, f"SELECT {columns[t]} FROM {t} ORDER BY 1") for t in tables}
+    columns = {t: ", ".join(r[1] for r in file_rows(old_cache, f"PRAGMA table_info({t})")) for t in tables}
+    before = {t: file_rows(old_cache, f"SELECT {columns[t]} FROM {t} ORDER BY 1") for t in tables}
     cache = db.open_cache(old_cache)
     try:
         engine = cache.engine
@@ -95,12 +84,12 @@ def test_upgrade_to_0002_sync_state_last_error(old_cache):
 
 
 def test_old_cache_is_backed_up_before_the_upgrade(old_cache):
-    original = _rows(old_cache, "SELECT * FROM outbox ORDER BY 1")
+    original = file_rows(old_cache, "SELECT * FROM outbox ORDER BY 1")
     db.open_cache(old_cache).close()
     backup = old_cache.with_name("cache.sqlite.0001_initial.bak")
     assert backup.exists()
-    assert _rows(backup, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
-    assert _rows(backup, "SELECT * FROM outbox ORDER BY 1") == original
+    assert file_rows(backup, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
+    assert file_rows(backup, "SELECT * FROM outbox ORDER BY 1") == original
     db.open_cache(old_cache).close()  # at head now: no new backup, the old one stays
     assert sorted(p.name for p in old_cache.parent.glob("*.bak")) == [backup.name]
 
@@ -133,7 +122,7 @@ def test_checked_in_file_has_the_schema_migration_0001_creates(tmp_path):
     fresh = tmp_path / "fresh.sqlite"
     v0001.migrate_to_0001(fresh)
     schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
-    assert _rows(V0001, schema) == _rows(fresh, schema)
+    assert file_rows(V0001, schema) == file_rows(fresh, schema)
 
 
 def test_upgrade_to_0003_sync_state_reload_floor(old_cache):
@@ -170,12 +159,11 @@ def test_upgrade_to_0004_remarks_outbox_stock(tmp_path):
     from tests.data import make_cache_v0003_outbox as v0003
     from workstation.models import outbox
 
-    path = tmp_path / "cache.sqlite"
-    shutil.copyfile(V0003, path)
-    assert _rows(path, "SELECT version_num FROM alembic_version") == [(v0003.REVISION,)]
-    before = {t: _rows(path, f"SELECT * FROM {t} ORDER BY 1")
+    path = copy_of(V0003.name, tmp_path)
+    assert file_rows(path, "SELECT version_num FROM alembic_version") == [(v0003.REVISION,)]
+    before = {t: file_rows(path, f"SELECT * FROM {t} ORDER BY 1")
               for t in ("orders", "order_lines", "stock", "sync_state", "outbox")}
-    order_of_writes = [m for (m,) in _rows(path, "SELECT mutation_id FROM outbox ORDER BY rowid")]
+    order_of_writes = [m for (m,) in file_rows(path, "SELECT mutation_id FROM outbox ORDER BY rowid")]
     cache = db.open_cache(path)
     try:
         with cache.engine.connect() as conn:

@@ -4,39 +4,27 @@ every row, cursor and unsent write."""
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 
+from tests.cache_upgrade.helpers import DATA, copy_of, file_rows
 from tests.data import make_cache_v0003 as v0003
 from workstation.models import db
 from workstation.models.search import count_orders, search_orders
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 V0003 = DATA / "cache-v0003.sqlite"
-
-
-def _rows(path: Path, sql: str) -> list[tuple]:
-    con = sqlite3.connect(path)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture
 def old_cache(tmp_path) -> Path:
-    path = tmp_path / "cache.sqlite"
-    shutil.copyfile(V0003, path)
-    return path
+    return copy_of(V0003.name, tmp_path)
 
 
 def test_checked_in_file_is_really_at_revision_0003():
-    assert _rows(V0003, "SELECT version_num FROM alembic_version") == [("0003_sync_state_reload_floor",)]
-    assert _rows(V0003, "SELECT count(*) FROM orders") == [(5,)]
-    assert _rows(V0003, "SELECT name FROM sqlite_master WHERE name = 'orders_short'") == [("orders_short",)]
+    assert file_rows(V0003, "SELECT version_num FROM alembic_version") == [("0003_sync_state_reload_floor",)]
+    assert file_rows(V0003, "SELECT count(*) FROM orders") == [(5,)]
+    assert file_rows(V0003, "SELECT name FROM sqlite_master WHERE name = 'orders_short'") == [("orders_short",)]
 
 
 def test_checked_in_file_has_the_schema_migrations_0001_to_0003_create(tmp_path):
@@ -44,23 +32,23 @@ def test_checked_in_file_has_the_schema_migrations_0001_to_0003_create(tmp_path)
     fresh = tmp_path / "fresh.sqlite"
     v0003.migrate_to(fresh, v0003.REVISION)
     schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
-    assert _rows(V0003, schema) == _rows(fresh, schema)
+    assert file_rows(V0003, schema) == file_rows(fresh, schema)
 
 
 def test_upgrade_to_0005_search_indexes(old_cache):
     tables = ("orders", "order_lines", "buyers", "products", "skus", "stock", "warehouses", "sync_state", "outbox")
     # The columns the 0003 file has (0004 adds some on the way; their own test covers them).
-    columns = {t: ", ".join(r[1] for r in _rows(old_cache, f"PRAGMA table_info({t})")) for t in tables}
-    before = {t: _rows(old_cache, f"SELECT {columns[t]} FROM {t} ORDER BY 1") for t in tables}
+    columns = {t: ", ".join(r[1] for r in file_rows(old_cache, f"PRAGMA table_info({t})")) for t in tables}
+    before = {t: file_rows(old_cache, f"SELECT {columns[t]} FROM {t} ORDER BY 1") for t in tables}
     progress: list[tuple[int, int]] = []
     cache = db.open_cache(old_cache, progress=lambda done, total: progress.append((done, total)))
     try:
         for table, rows in before.items():
-            assert _rows(old_cache, f"SELECT {columns[table]} FROM {table} ORDER BY 1") == rows, table
+            assert file_rows(old_cache, f"SELECT {columns[table]} FROM {table} ORDER BY 1") == rows, table
         assert progress and progress[-1] == (5, 5)
-        names = {r[0] for r in _rows(old_cache, "SELECT name FROM sqlite_master")}
+        names = {r[0] for r in file_rows(old_cache, "SELECT name FROM sqlite_master")}
         assert {"orders_fts", "orders_count"} <= names and "orders_short" not in names
-        waiting = [json.loads(p) for (p,) in _rows(
+        waiting = [json.loads(p) for (p,) in file_rows(
             old_cache, "SELECT payload FROM outbox WHERE status IN ('pending', 'inflight') ORDER BY mutation_id")]
         assert {"remark": "柠檬色缺货，换黄色", "flag": 1} in waiting
 
@@ -94,6 +82,6 @@ def test_downgrade_from_0005_restores_the_old_indexes(old_cache):
             command.downgrade(cfg, "0003_sync_state_reload_floor")
     finally:
         engine.dispose()
-    assert _rows(old_cache, "SELECT rowid FROM orders_short WHERE orders_short MATCH '\"张伟\"' ORDER BY 1") == \
+    assert file_rows(old_cache, "SELECT rowid FROM orders_short WHERE orders_short MATCH '\"张伟\"' ORDER BY 1") == \
         [(1002,), (1004,)]
-    assert _rows(old_cache, "SELECT rowid FROM orders_fts WHERE orders_fts MATCH '\"王小明\"'") == [(1003,)]
+    assert file_rows(old_cache, "SELECT rowid FROM orders_fts WHERE orders_fts MATCH '\"王小明\"'") == [(1003,)]

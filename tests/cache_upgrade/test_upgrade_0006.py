@@ -4,13 +4,12 @@ remark overlay waiting) and its sync state; the chat streams start with a snapsh
 next sync while the other streams carry on from their cursors."""
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from tests.cache.conftest import make_conversation, make_order, upsert
+from tests.cache_upgrade.helpers import DATA, copy_of, file_rows
 from tests.data import make_cache_v0005 as v0005
 from workstation.models import conversations as chat
 from workstation.models import db, outbox
@@ -18,40 +17,29 @@ from workstation.models.apply import apply_changes, apply_snapshot_page
 from workstation.models.search import get_order_detail, search_orders
 from workstation.models.state import get_stream_state
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 V0005 = DATA / "cache-v0005.sqlite"
 KEPT = ("orders", "order_lines", "buyers", "products", "skus", "stock", "warehouses", "remark_history",
         "sync_state", "outbox", "outbox_shadow", "orders_count")
 
 
-def _rows(path: Path, sql: str) -> list[tuple]:
-    con = sqlite3.connect(path)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 @pytest.fixture
 def old_cache(tmp_path) -> Path:
-    path = tmp_path / "cache.sqlite"
-    shutil.copyfile(V0005, path)
-    return path
+    return copy_of(V0005.name, tmp_path)
 
 
 def test_checked_in_file_is_really_at_revision_0005():
-    assert _rows(V0005, "SELECT version_num FROM alembic_version") == [(v0005.REVISION,)]
-    assert _rows(V0005, "SELECT name FROM sqlite_master WHERE name = 'conversations'") == []
-    assert _rows(V0005, "SELECT count(*) FROM outbox_shadow") == [(1,)]
+    assert file_rows(V0005, "SELECT version_num FROM alembic_version") == [(v0005.REVISION,)]
+    assert file_rows(V0005, "SELECT name FROM sqlite_master WHERE name = 'conversations'") == []
+    assert file_rows(V0005, "SELECT count(*) FROM outbox_shadow") == [(1,)]
 
 
 def test_upgrade_to_0006_conversations(old_cache):
-    before = {t: _rows(old_cache, f"SELECT * FROM {t} ORDER BY 1") for t in KEPT}
+    before = {t: file_rows(old_cache, f"SELECT * FROM {t} ORDER BY 1") for t in KEPT}
     cache = db.open_cache(old_cache)
     try:
         for table, rows in before.items():
-            assert _rows(old_cache, f"SELECT * FROM {table} ORDER BY 1") == rows, table
-        assert _rows(old_cache, "SELECT version_num FROM alembic_version") == [(db.HEAD_REVISION,)]
+            assert file_rows(old_cache, f"SELECT * FROM {table} ORDER BY 1") == rows, table
+        assert file_rows(old_cache, "SELECT version_num FROM alembic_version") == [(db.HEAD_REVISION,)]
         engine = cache.engine
         for stream in ("conversations", "messages", "agents"):
             state = get_stream_state(engine, stream)

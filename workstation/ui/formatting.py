@@ -167,41 +167,34 @@ def mask_phone(phone: str | None) -> str:
     return digits
 
 
+def _local(value: datetime) -> datetime:
+    """A UTC (or naive UTC) time in the machine's local time zone."""
+    return (value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)).astimezone()
+
+
 def local_time(value: datetime | None, *, seconds: bool = False) -> str:
     """A UTC (or naive UTC) time shown in the machine's local time zone."""
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return _local(value).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def chat_time(value: datetime | None, now: datetime | None = None) -> str:
     """A message's time in the history (local time): 14:02:31 today, 11-30 14:02 on another
     day of this year, 2025-11-30 14:02 before that."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    local = value.astimezone()
-    today = (now or datetime.now(timezone.utc)).astimezone()
-    if local.date() == today.date():
-        return local.strftime("%H:%M:%S")
-    return freshness(value, now)
+    return freshness(value, now, today="%H:%M:%S")
 
 
-def freshness(value: datetime | None, now: datetime | None = None) -> str:
-    """For "as of …" / "Synced …": 14:02 today, 11-30 14:02 on another day of this year,
-    2025-11-30 14:02 before that (local time)."""
+def freshness(value: datetime | None, now: datetime | None = None, *, today: str = "%H:%M") -> str:
+    """For "as of …" / "Synced …": 14:02 today (`today` is that format), 11-30 14:02 on
+    another day of this year, 2025-11-30 14:02 before that (local time)."""
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    local = value.astimezone()
-    today = (now or datetime.now(timezone.utc)).astimezone()
-    if local.date() == today.date():
-        return local.strftime("%H:%M")
-    if local.year == today.year:
+    local = _local(value)
+    this_day = _local(now or datetime.now(timezone.utc))
+    if local.date() == this_day.date():
+        return local.strftime(today)
+    if local.year == this_day.year:
         return local.strftime("%m-%d %H:%M")
     return local.strftime("%Y-%m-%d %H:%M")
 

@@ -71,8 +71,9 @@ def open_picker(qtbot, pane, cid: int, *, how: str = "/"):
 
 
 def search(qtbot, picker, text: str):
-    with qtbot.waitSignal(picker.preview_shown, timeout=5000):
-        qtbot.keyClicks(picker.search, text)
+    """Type `text` and wait for its matches and the current one's filled preview."""
+    qtbot.keyClicks(picker.search, text)
+    qtbot.waitUntil(lambda: picker.shown_query == text and picker.filled is not None, timeout=5000)
 
 
 def test_the_context_order_fills_and_enter_inserts_and_counts_the_use(qtbot, pane, cache):
@@ -133,8 +134,8 @@ def test_a_missing_value_is_asked_for_with_its_chinese_label(qtbot, pane):
 
 def test_ctrl_k_opens_it_esc_closes_it_and_chinese_search_works(qtbot, pane):
     picker = open_picker(qtbot, pane, 1, how="ctrl+k")
-    with qtbot.waitSignal(picker.preview_shown, timeout=5000):
-        picker.search.inputMethodEvent(_commit("问候"))
+    picker.search.inputMethodEvent(_commit("问候"))
+    qtbot.waitUntil(lambda: picker.shown_query == "问候" and picker.filled is not None, timeout=5000)
     assert picker.preview.text() == "您好li_mei，欢迎光临棉麻小铺，我是小美"
     qtbot.keyClick(picker.search, Qt.Key.Key_Escape)
     assert not picker.isVisible() and pane.reply.text() == ""

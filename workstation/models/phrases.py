@@ -68,6 +68,7 @@ _BRACES = re.compile(r"\{([^{}]*)\}")
 _SHORTCUT = re.compile(r"[a-z0-9]*")
 _CUTOFF = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _SPACES = re.compile(r"\s+")
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")  # pinyin forms keep letters and digits only
 
 
 def variables_in(text: str) -> list[str]:
@@ -306,7 +307,7 @@ def _pinyin(text: str) -> tuple[str, str]:
     plain = _BRACES.sub(" ", text)
     initials = "".join(lazy_pinyin(plain, style=Style.FIRST_LETTER, errors="default"))
     whole = "".join(lazy_pinyin(plain, errors="default"))
-    return _SPACES.sub("", initials.casefold()), _SPACES.sub("", whole.casefold())
+    return _NOT_ALNUM.sub("", initials.casefold()), _NOT_ALNUM.sub("", whole.casefold())
 
 
 @dataclass(frozen=True)
@@ -320,12 +321,16 @@ class _Forms:
     title_syllables: str
     text_initials: str
     text_syllables: str
+    haystack: str  # all of the above: one `in` rules most phrases out
+    fuzzy: str     # what a subsequence may match: the title's initials and the shortcut
 
 
 def _forms(p: Phrase) -> _Forms:
     ti, tw = _pinyin(p.title)
     xi, xw = _pinyin(p.text[:200])  # the start of a long text is what an agent remembers
-    return _Forms(p.shortcut, normalize(p.title), normalize(p.text), ti, tw, xi, xw)
+    title, text = normalize(p.title), normalize(_BRACES.sub(" ", p.text))  # not the variables' names
+    hay = "\x00".join((p.shortcut, title, ti, tw, text, xi, xw))
+    return _Forms(p.shortcut, title, text, ti, tw, xi, xw, hay, f"{ti}\x00{p.shortcut}")
 
 
 # Ranks of a word's match (lower is better; a phrase's score sums its words' best ranks).
@@ -337,12 +342,16 @@ def _is_pinyinish(word: str) -> bool:
     return word.isascii() and word.isalpha()
 
 
-def _subsequence(word: str, text: str) -> bool:
-    it = iter(text)
-    return all(c in it for c in word)
+def _fuzzy_pattern(word: str) -> re.Pattern | None:
+    """`kd` → k…d within the title's initials or the shortcut (a subsequence)."""
+    if len(word) < 2:
+        return None
+    return re.compile("[^\x00]*?".join(re.escape(c) for c in word))
 
 
-def _word_rank(f: _Forms, w: str, pinyinish: bool) -> int:
+def _word_rank(f: _Forms, w: str, pinyinish: bool, fuzzy: re.Pattern | None) -> int:
+    if w not in f.haystack:
+        return R_FUZZY if fuzzy is not None and fuzzy.search(f.fuzzy) else _NO_MATCH
     if f.shortcut:
         if f.shortcut == w:
             return R_SHORTCUT_EXACT
@@ -356,9 +365,7 @@ def _word_rank(f: _Forms, w: str, pinyinish: bool) -> int:
         return R_TEXT
     if pinyinish and (w in f.text_initials or w in f.text_syllables):
         return R_TEXT_PINYIN
-    if pinyinish and len(w) >= 2 and (_subsequence(w, f.title_initials) or _subsequence(w, f.shortcut)):
-        return R_FUZZY
-    return _NO_MATCH
+    return R_FUZZY if fuzzy is not None and fuzzy.search(f.fuzzy) else _NO_MATCH
 
 
 def query_words(query: str) -> list[str]:
@@ -434,12 +441,12 @@ class PhraseIndex:
         if not words:
             ranked = sorted(entries, key=lambda e: _tie(e[0]))
             return [PhraseMatch(p, 0) for p, _ in ranked[:limit]]
-        kinds = [(w, _is_pinyinish(w)) for w in words]
+        kinds = [(w, p, _fuzzy_pattern(w) if p else None) for w, p in ((w, _is_pinyinish(w)) for w in words)]
         scored: list[tuple[int, tuple, Phrase]] = []
         for p, f in entries:
             total = 0
-            for w, pinyinish in kinds:
-                r = _word_rank(f, w, pinyinish)
+            for w, pinyinish, fuzzy in kinds:
+                r = _word_rank(f, w, pinyinish, fuzzy)
                 if r == _NO_MATCH:
                     break
                 total += r

@@ -103,6 +103,7 @@ class PhrasePicker(QFrame):
         self._filler.finished.connect(self._on_filled)
         self._filler.failed.connect(self._on_failed)
         self._answers: dict[str, QLineEdit] = {}
+        self.shown_query: str | None = None  # the query whose matches are on screen
         self._build()
 
     # ---- inputs -------------------------------------------------------------------------
@@ -205,6 +206,7 @@ class PhrasePicker(QFrame):
         if index is not self._index or query != self.search.text():
             return
         keep = self.current_phrase()
+        self.shown_query = query
         self.model.set_matches(matches)
         row = 0
         if keep is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame, QLabel, QLineEdit, QListView,
                                QVBoxLayout, QWidget)
@@ -28,6 +28,7 @@ from workstation.ui.tasks import LatestOnly
 log = logging.getLogger(__name__)
 
 PREVIEW_CHARS = 60
+WARM_UP_AFTER_MS = 3000  # build the library's pinyin (~0.7 s for 2,000 phrases) before the first `/`
 
 
 def _phrases():
@@ -104,6 +105,10 @@ class PhrasePicker(QFrame):
         self._filler.failed.connect(self._on_failed)
         self._answers: dict[str, QLineEdit] = {}
         self.shown_query: str | None = None  # the query whose matches are on screen
+        self._warm_timer = QTimer(self)
+        self._warm_timer.setSingleShot(True)
+        self._warm_timer.setInterval(WARM_UP_AFTER_MS)
+        self._warm_timer.timeout.connect(self._warm_up)
         self._build()
 
     # ---- inputs -------------------------------------------------------------------------
@@ -114,8 +119,20 @@ class PhrasePicker(QFrame):
         self._engine = engine
         self._index = None
         self._dirty = True
-        if engine is None and self.isVisible():
-            self.close()
+        if engine is None:
+            self._warm_timer.stop()
+            if self.isVisible():
+                self.close()
+        else:
+            self._warm_timer.start()
+
+    def _warm_up(self) -> None:
+        """Read the library once in the background, so the first `/` answers at once."""
+        if self._engine is None or self.isVisible() or not self._dirty:
+            return
+        index = self._ensure_index()
+        self._dirty = False
+        self._searcher.submit(None, index.refresh)
 
     def set_agent(self, identity) -> None:
         """An `AgentIdentity` (display name, shop name, agent no.) or None."""
@@ -124,6 +141,9 @@ class PhrasePicker(QFrame):
         if agent_no != self._agent_no:
             self._agent_no = agent_no
             self._index = None
+            self._dirty = True
+            if self._engine is not None:
+                self._warm_timer.start()
 
     def set_record_use(self, record_use: Callable[[object], None] | None) -> None:
         self._record_use = record_use
@@ -202,6 +222,8 @@ class PhrasePicker(QFrame):
         self._searcher.submit((index, query), job)
 
     def _on_results(self, request, matches) -> None:
+        if request is None:
+            return  # the warm-up
         index, query = request
         if index is not self._index or query != self.search.text():
             return

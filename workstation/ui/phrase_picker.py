@@ -104,6 +104,9 @@ class PhrasePicker(QFrame):
         self._filler.finished.connect(self._on_filled)
         self._filler.failed.connect(self._on_failed)
         self._answers: dict[str, QLineEdit] = {}
+        # The pick lists of the current phrase's first fill: they stay while the agent picks
+        # (a fill for a chosen order no longer offers the others).
+        self._choices: dict[str, list] = {}
         self.shown_query: str | None = None  # the query whose matches are on screen
         self._warm_timer = QTimer(self)
         self._warm_timer.setSingleShot(True)
@@ -246,6 +249,7 @@ class PhrasePicker(QFrame):
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         phrase = self.model.phrase_at(current.row())
         if phrase is not None and not self._prompting:
+            self._choices = {}
             self._fill(phrase)
 
     # ---- filling ----------------------------------------------------------------------------
@@ -272,6 +276,16 @@ class PhrasePicker(QFrame):
         if phrase is None or _key(phrase) != key:
             return
         self._set_filled(filled, request)
+        if "order" in filled.choices:
+            self._choices.setdefault("order", filled.choices["order"])  # stays while the agent picks
+        if "sku" in filled.choices:
+            self._choices["sku"] = filled.choices["sku"]  # the items of the order now chosen
+        else:
+            self._choices.pop("sku", None)
+        if "sku" in self._choices and filled.sku_id is None and "sku_stock" in filled.missing:
+            # several items in the order: the first until the agent picks another
+            self._fill(phrase, order_id=filled.order_id, sku_id=self._choices["sku"][0].sku_id)
+            return
         self.preview.setText(self._marked(filled))
         self.preview_shown.emit(self.preview.text())
         if self._prompting:
@@ -305,13 +319,16 @@ class PhrasePicker(QFrame):
         if filled is None:
             self._enter_waiting = True  # the fill is on its way (a few ms)
             return
-        if not self._prompting and (filled.missing or filled.choices):
+        if not self._prompting and (filled.missing or self._choices):
             self._prompting = True
             self._build_prompt(filled)
             return
         if self._prompting:
             answers = {name: field.text() for name, field in self._answers.items()}
             empty = [name for name in filled.missing if not answers.get(name, "").strip()]
+            if any(name not in self._answers for name in empty):
+                self._enter_waiting = True  # a fill for the item picked is on its way
+                return
             if empty:
                 self.message.setText(self.tr("Please fill in: %1").replace(
                     "%1", "、".join(_phrases().VARIABLES[n] for n in empty)))
@@ -339,17 +356,18 @@ class PhrasePicker(QFrame):
         self._answers.clear()
         self.order_choice = None
         self.sku_choice = None
-        if "order" in filled.choices:
-            self.order_choice = self._choice_box(filled.choices["order"], filled.order_id, "order_id")
+        choices = self._choices
+        if "order" in choices:
+            self.order_choice = self._choice_box(choices["order"], filled.order_id, "order_id")
             self.order_choice.setObjectName("phraseOrderChoice")
             self.form.addRow(self.tr("Order"), self.order_choice)
-        if "sku" in filled.choices:
-            self.sku_choice = self._choice_box(filled.choices["sku"], filled.sku_id, "sku_id")
+        if "sku" in choices:
+            self.sku_choice = self._choice_box(choices["sku"], filled.sku_id, "sku_id")
             self.sku_choice.setObjectName("phraseSkuChoice")
             self.form.addRow(self.tr("Item"), self.sku_choice)
         first = None
         for name, label in filled.labels():
-            if name == "sku_stock" and "sku" in filled.choices and filled.sku_id is None:
+            if name == "sku_stock" and "sku" in choices and filled.sku_id is None:
                 continue  # the stock comes from the item picked above
             field = QLineEdit(self.prompt)
             field.setObjectName(f"phraseAnswer_{name}")

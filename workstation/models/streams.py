@@ -65,6 +65,9 @@ _DECLARED = (
 
 STREAMS: dict[str, CacheStream] = {s.name: s for s in sorted(_DECLARED, key=lambda s: s.priority)}
 STREAM_NAMES: tuple[str, ...] = tuple(STREAMS)  # in priority order
+# Local-only tables a ChangeSet may name like a stream (never synced): the agent's own use
+# of each quick phrase (`models.phrases.record_use`), which the picker ranks by.
+LOCAL_STREAMS: tuple[str, ...] = ("phrase_use",)
 
 
 def get_stream(name: str) -> CacheStream:

@@ -16,6 +16,7 @@ changed.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
@@ -66,7 +67,7 @@ class PhraseListModel(QAbstractListModel):
             head = p.title + (f"  /{p.shortcut}" if p.shortcut else "") + f" · {p.category_label}"
             if not p.team:
                 head += " · " + self.tr("mine")
-            text = p.text.replace("\n", " ")
+            text = _labelled(p.text).replace("\n", " ")
             return f"{head}\n{text[:PREVIEW_CHARS]}{'…' if len(text) > PREVIEW_CHARS else ''}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return p.text
@@ -519,6 +520,13 @@ class PhrasePicker(QFrame):
         hint = QLabel(self.tr("↑↓ choose · Enter insert · Esc close"), self)
         hint.setStyleSheet("color: palette(mid);")
         layout.addWidget(hint)
+
+
+def _labelled(text: str) -> str:
+    """`{tracking_no}` shown as ［快递单号］ in the list (the agent reads Chinese, not names)."""
+    variables = _phrases().VARIABLES
+    return re.sub(r"\{(\w+)\}", lambda m: f"［{variables[m.group(1)]}］" if m.group(1) in variables
+                  else m.group(0), text)
 
 
 def _key(phrase) -> tuple:

@@ -19,7 +19,8 @@ def test_sign_in_returns_token_and_agent(live):
     body = api.login()
     assert body["agent"] == {"id": body["agent"]["id"], "login": "demo", "display_name": "演示客服",
                              "agent_no": "1024", "shop_id": live.shop_id,
-                             "shop_name": body["agent"]["shop_name"], "overdue_after_s": 100}
+                             "shop_name": body["agent"]["shop_name"], "overdue_after_s": 100,
+                             "role": "manager"}
     assert body["agent"]["shop_name"]
     assert body["expires_at"].endswith("Z")
     expires = datetime.fromisoformat(body["expires_at"][:-1])

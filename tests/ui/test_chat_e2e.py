@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 import requests
 from PySide6.QtCore import Qt
 from sqlalchemy import text
@@ -13,15 +12,6 @@ from sqlalchemy import text
 from tests.ui.conftest import sign_in, wait_online
 
 RELAY = {"Authorization": "Relay demo-relay-key"}
-
-
-@pytest.fixture(autouse=True)
-def _no_auto_reply(store):
-    """These tests are about the agent's chat: the demo's greeting is off (the auto-reply has
-    its own tests)."""
-    from storeserver import answering
-
-    answering.set_settings(store.engine, store.shop_id, auto_reply_enabled=False)
 
 
 def _buyer(store):

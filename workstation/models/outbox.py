@@ -783,3 +783,4 @@ def remark_history(engine: Engine, order_id: int) -> list[RemarkEntry]:
 # Kinds declared in their own modules register themselves (see `register`); importing them
 # here means no user of the outbox can miss one. (At the end: they import this module.)
 from workstation.models import conversations as _conversations  # noqa: E402,F401
+from workstation.models import phrases as _phrases  # noqa: E402,F401

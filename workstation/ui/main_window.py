@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self.buyer = BuyerOrdersPane(self)
         self.add_context_tab(self.buyer, self.tr("Buyer"))
         self.conversation.buyer_changed.connect(self._show_buyer)
+        self.conversation.set_context_order(self._context_order)
         self.buyer.order_requested.connect(self._open_order)
         self.outbox = OutboxPane(self)
         self.outbox.setObjectName("outboxPane")
@@ -127,6 +128,12 @@ class MainWindow(QMainWindow):
         self.buyer.show_buyer(buyer_id)
         if buyer_id is not None and self.context_tabs.currentWidget() is not self.stock:
             self.show_context_tab(self.buyer)
+
+    def _context_order(self) -> tuple[int, int] | None:
+        """(order id, buyer id) of the order open in the Orders tab (the quick phrases' order)."""
+        detail = self.lookup.detail
+        order_id, buyer_id = detail.order_id, detail.buyer_id
+        return None if order_id is None or buyer_id is None else (order_id, buyer_id)
 
     def _open_order(self, order_id: int) -> None:
         """An order of the buyer: its detail (with the remark editor) in the order tab."""

@@ -90,6 +90,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().setSizeGripEnabled(True)
 
+        from workstation.ui.attention import Attention  # noqa: PLC0415
+
+        self.attention = Attention(self, settings, self.queue)
         self._build_actions()
         self.set_identity(None)
         self.workspace.setStretchFactor(0, 0)
@@ -196,6 +199,7 @@ class MainWindow(QMainWindow):
         self.queue.shutdown()
         self.conversation.shutdown()
         self.buyer.shutdown()
+        self.attention.shutdown()
         super().closeEvent(event)
 
     def _next_waiting(self) -> None:
@@ -221,7 +225,8 @@ class MainWindow(QMainWindow):
         self.stock_action = self.stock.install_shortcut(self)  # Ctrl+Shift+S
         self.next_waiting_action = QAction(self.tr("Next waiting buyer"), self)
         self.next_waiting_action.setShortcut(QKeySequence(self.NEXT_WAITING_SHORTCUT))
-        self.next_waiting_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        # Application-wide: also from a popup (the phrase picker) or a dialog that is not modal.
+        self.next_waiting_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.next_waiting_action.setToolTip(self.tr("Open the buyer waiting longest (%1)").replace(
             "%1", QKeySequence(self.NEXT_WAITING_SHORTCUT).toString(QKeySequence.SequenceFormat.NativeText)))
         self.next_waiting_action.triggered.connect(self._next_waiting)
@@ -233,6 +238,7 @@ class MainWindow(QMainWindow):
         self.overdue_action = menu.addAction(self.tr("Overdue after…"))
         self.overdue_action.triggered.connect(self.ask_overdue_threshold)
         menu.addSeparator()
+        self.attention.install_menu(menu)
         self.sync_now_action = menu.addAction(self.tr("Sync now"))
         self.sync_now_action.setShortcut(QKeySequence("F5"))
         self.sync_now_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)

@@ -46,6 +46,9 @@ class AgentIdentity:
     # The shop's threshold after which a waiting buyer is shown as overdue (`AgentInfo`);
     # a stored identity from before issue 9 reads as the protocol's shop default.
     overdue_after_s: int = 100
+    # "agent" | "manager" (issue 10: a manager edits the team's phrases and the shop
+    # settings); a stored identity from before it reads as an agent.
+    role: str = "agent"
 
     @classmethod
     def from_agent(cls, agent) -> "AgentIdentity":
@@ -54,7 +57,8 @@ class AgentIdentity:
         return cls(id=int(get("id")), login=str(get("login")), display_name=str(get("display_name") or ""),
                    agent_no=str(get("agent_no") or ""), shop_id=int(get("shop_id")),
                    shop_name=str(get("shop_name") or ""),
-                   overdue_after_s=_positive_int(get("overdue_after_s"), 100))
+                   overdue_after_s=_positive_int(get("overdue_after_s"), 100),
+                   role="manager" if get("role") == "manager" else "agent")
 
 
 def _positive_int(value, default: int) -> int:

@@ -154,6 +154,32 @@ def test_agent_overdue_threshold_defaults_for_older_servers():
         wire.parse_agent(orjson.dumps({**agent, "overdue_after_s": 0}))
 
 
+def test_agent_role_defaults_to_agent_and_is_checked():
+    agent = {"id": 1, "login": "demo", "display_name": "演示", "agent_no": "1024", "shop_id": 1, "shop_name": "店"}
+    assert wire.parse_agent(orjson.dumps(agent)).role == "agent"
+    assert wire.parse_agent(orjson.dumps({**agent, "role": "manager"})).role == "manager"
+    with pytest.raises(PayloadError):
+        wire.parse_agent(orjson.dumps({**agent, "role": "admin"}))
+
+
+@pytest.mark.parametrize("stream, item, mutate", [
+    ("phrases", {"id": 1, "seq": 5, "version": 1, "owner_agent_no": None, "category": "logistics",
+                 "title": "查快递", "shortcut": "kd", "text": "单号{tracking_no}", "updated_by": "2048",
+                 "updated_at": "2026-11-11T02:00:00Z"}, lambda p: p.update(shortcut="KD")),
+    ("shop_settings", {"id": 1, "seq": 6, "version": 1, "shop_name": "棉麻小铺", "auto_reply_enabled": True,
+                       "auto_reply_text": "欢迎光临{shop_name}", "cutoff_time": "16:00", "updated_by": None,
+                       "updated_at": None}, lambda s: s.update(cutoff_time="25:00")),
+    ("buyer_notes", {"id": 1, "seq": 7, "buyer_id": 3, "text": "老客户", "agent_no": "1024",
+                     "created_at": "2026-11-11T02:00:00Z", "client_id": None}, lambda n: n.update(text="")),
+])
+def test_answering_fast_entities_are_validated_strictly(stream, item, mutate):
+    assert wire.parse_snapshot_page(stream, page([item], stream=stream)).items == [item]
+    broken = copy.deepcopy(item)
+    mutate(broken)
+    with pytest.raises(PayloadError):
+        wire.parse_snapshot_page(stream, page([broken], stream=stream))
+
+
 def test_presence():
     body = {"others": [{"agent_no": "2048", "display_name": "同事", "state": "typing",
                         "since": "2026-11-11T02:13:00Z"}]}

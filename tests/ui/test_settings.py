@@ -171,6 +171,7 @@ def test_an_identity_stored_before_issue_9_reads_with_the_shop_default(tmp_path)
                                   '"shop_id": 7, "shop_name": "棉麻小铺"}')
     raw.sync()
     assert Settings(path).identity.overdue_after_s == 100
+    assert Settings(path).identity.role == "agent"  # issue 10: stored without a role = an agent
 
 
 def test_window_state_is_not_kept_in_the_settings_file():

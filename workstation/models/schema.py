@@ -248,6 +248,68 @@ class ShopAgent(Base):
     active: Mapped[bool] = mapped_column(Boolean)
 
 
+class ShopSettings(Base):
+    """The shop's own settings (the `shop_settings` stream, 0007): one row, id = the shop id.
+    `version` changes on every `shop.settings` write; `cutoff_time` is "HH:MM" China time."""
+
+    __tablename__ = "shop_settings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    shop_name: Mapped[str] = mapped_column(Text)
+    auto_reply_enabled: Mapped[bool] = mapped_column(Boolean)
+    auto_reply_text: Mapped[str] = mapped_column(Text)
+    cutoff_time: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Phrase(Base):
+    """A quick phrase (快捷短语; the `phrases` stream, 0007): the team's (`owner_agent_no`
+    NULL) or this agent's own. The text may hold `{variable}`s, filled by `models.phrases`."""
+
+    __tablename__ = "phrases"
+    __table_args__ = (Index("ix_phrases_owner", "owner_agent_no"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    owner_agent_no: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    shortcut: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class BuyerNote(Base):
+    """A note about a buyer every colleague sees (the `buyer_notes` stream, 0007):
+    immutable, append-only; `client_id` = the mutation id it was written with."""
+
+    __tablename__ = "buyer_notes"
+    __table_args__ = (
+        Index("ix_buyer_notes_buyer", "buyer_id", "id"),  # a buyer's notes, in order
+        Index("ix_buyer_notes_client_id", "client_id"),  # a queued note's entry has arrived
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    buyer_id: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    agent_no: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    client_id: Mapped[str | None] = mapped_column(Text)
+
+
+class PhraseUse(Base):
+    """LOCAL ONLY (0007, never synced): how often this agent inserted a phrase, and when
+    last; the picker ranks by it."""
+
+    __tablename__ = "phrase_use"
+    phrase_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uses: Mapped[int] = mapped_column(Integer)
+    last_used_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class SyncState(Base):
     """Where each stream stands: the cursor is committed with the page it covers."""
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workstation.models.schema import (Base, Buyer, Conversation, Message, Order, OrderLine, Product,
-                                       RemarkHistory, ShopAgent, Sku, Stock, Warehouse)
+from workstation.models.schema import (Base, Buyer, BuyerNote, Conversation, Message, Order, OrderLine, Phrase,
+                                       Product, RemarkHistory, ShopAgent, ShopSettings, Sku, Stock, Warehouse)
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,18 @@ _DECLARED = (
     CacheStream("conversations", Conversation, priority=1, weight=0.01),
     CacheStream("messages", Message, priority=2, weight=0.02),
     CacheStream("agents", ShopAgent, priority=3, weight=0.001),
+    # Answering fast (issue 10): the shop's settings and the phrase library are small and
+    # the agent needs them from the first reply; buyer notes come with the buyers.
+    CacheStream("shop_settings", ShopSettings, priority=4, weight=0.0001),
+    CacheStream("phrases", Phrase, priority=5, weight=0.002),
     CacheStream("warehouses", Warehouse, priority=10, weight=0.005),
     CacheStream("products", Product, priority=20, weight=0.03,
                 child=Child(Sku, "skus", "product_id")),
     CacheStream("stock", Stock, priority=30, weight=0.065),
     CacheStream("remarks", RemarkHistory, priority=35, weight=0.01),
     CacheStream("buyers", Buyer, priority=40, weight=0.15),
-    CacheStream("orders", Order, priority=50, weight=0.709,
+    CacheStream("buyer_notes", BuyerNote, priority=45, weight=0.005),
+    CacheStream("orders", Order, priority=50, weight=0.7019,
                 child=Child(OrderLine, "lines", "order_id"), searchable=True),
 )
 

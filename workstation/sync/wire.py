@@ -220,9 +220,56 @@ class ShopAgent(TypedDict):
     active: bool
 
 
+Category = Literal["bargain", "ship_faster", "arrival", "logistics", "greeting", "farewell", "after_sales",
+                   "other"]
+CutoffTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class ShopSettings(TypedDict):
+    """The shop's settings (docs/PROTOCOL.md, "Answering fast"): one entity, id = the shop id."""
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: Id
+    seq: Seq
+    version: Annotated[int, Field(ge=1)]
+    shop_name: str
+    auto_reply_enabled: bool
+    auto_reply_text: Annotated[str, StringConstraints(max_length=300)]
+    cutoff_time: CutoffTime
+    updated_by: str | None
+    updated_at: WireTime | None
+
+
+class Phrase(TypedDict):
+    """A quick phrase: the team's (`owner_agent_no` null) or the signed-in agent's own."""
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: Id
+    seq: Seq
+    version: Annotated[int, Field(ge=1)]
+    owner_agent_no: str | None
+    category: Category
+    title: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    shortcut: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{0,20}$")]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    updated_by: str
+    updated_at: WireTime
+
+
+class BuyerNote(TypedDict):
+    """A note about a buyer (immutable; `client_id` = the mutation id it was written with)."""
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: Id
+    seq: Seq
+    buyer_id: Id
+    text: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    agent_no: str
+    created_at: WireTime
+    client_id: Annotated[str, StringConstraints(max_length=64)] | None
+
+
 ENTITY_TYPES: dict[str, type] = {
     "warehouses": Warehouse, "products": Product, "stock": Stock, "remarks": Remark, "buyers": Buyer,
     "orders": Order, "conversations": Conversation, "messages": Message, "agents": ShopAgent,
+    "shop_settings": ShopSettings, "phrases": Phrase, "buyer_notes": BuyerNote,
 }
 
 ItemT = TypeVar("ItemT")
@@ -258,6 +305,9 @@ class AgentInfo(_Envelope):
     # The shop's overdue threshold for a waiting buyer (issue 9); servers before it do not
     # send it, and marketplace workbenches nag after 100 s.
     overdue_after_s: Annotated[int, Field(ge=1)] = 100
+    # The agent's role (issue 10): a manager edits the team's phrases and the shop settings;
+    # servers before it do not send it.
+    role: Literal["agent", "manager"] = "agent"
 
 
 class LoginResponse(_Envelope):

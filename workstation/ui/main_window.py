@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QInputDialog, QMainWindow, QMenu, QSplitter, QTab
                                QWidget)
 
 from workstation.settings import AgentIdentity, Settings
-from workstation.ui.buyer_orders_pane import BuyerOrdersPane
+from workstation.ui.buyer_pane import BuyerPane
 from workstation.ui.conversation_pane import ConversationPane
 from workstation.ui.order_lookup import OrderLookupPane
 from workstation.ui.outbox_pane import OutboxPane
@@ -67,10 +67,12 @@ class MainWindow(QMainWindow):
         self.stock = stock or StockPane(self)
         self.add_context_tab(self.stock, self.tr("Stock"), self.tr("Stock (Ctrl+Shift+S)"))
         self.stock.activation_requested.connect(lambda: self.show_context_tab(self.stock))
-        self.buyer = BuyerOrdersPane(self)
+        self.buyer = BuyerPane(self)
         self.add_context_tab(self.buyer, self.tr("Buyer"))
         self.conversation.buyer_changed.connect(self._show_buyer)
+        self.conversation.conversation_shown.connect(self._show_viewed_product)
         self.buyer.order_requested.connect(self._open_order)
+        self.buyer.stock_requested.connect(self._show_style)
         self.outbox = OutboxPane(self)
         self.outbox.setObjectName("outboxPane")
         self.add_context_tab(self.outbox, self.tr("Waiting to send"))
@@ -130,6 +132,15 @@ class MainWindow(QMainWindow):
         self.buyer.show_buyer(buyer_id)
         if buyer_id is not None and self.context_tabs.currentWidget() is not self.stock:
             self.show_context_tab(self.buyer)
+
+    def _show_viewed_product(self, _conversation_id: int) -> None:
+        conversation = self.conversation.conversation
+        self.buyer.show_product(conversation.product_id if conversation is not None else None)
+
+    def _show_style(self, product_id: int) -> None:
+        """The viewed product's full grid (every warehouse, every figure) in the stock tab."""
+        self.stock.show_style(product_id)
+        self.show_context_tab(self.stock)
 
     def _open_order(self, order_id: int) -> None:
         """An order of the buyer: its detail (with the remark editor) in the order tab."""

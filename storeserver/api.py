@@ -12,7 +12,8 @@ import asyncio
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -78,6 +79,8 @@ class AgentOut(BaseModel):
     shop_id: int
     shop_name: str
     overdue_after_s: Annotated[int, Field(description="the shop's overdue threshold for a waiting buyer")]
+    role: Annotated[str, Field(json_schema_extra={"enum": ["agent", "manager"]},
+                               description="a manager edits the team's phrases and the shop settings")]
 
 
 class LoginOut(BaseModel):
@@ -244,24 +247,30 @@ class Caller:
     shop_id: int
     shop_name: str
     overdue_after_s: int
+    role: str
     token_sha256: str
+
+    @property
+    def manager(self) -> bool:
+        return self.role == "manager"
 
     def wire(self) -> dict:
         return {"id": self.agent_id, "login": self.login, "display_name": self.display_name,
                 "agent_no": self.agent_no, "shop_id": self.shop_id, "shop_name": self.shop_name,
-                "overdue_after_s": self.overdue_after_s}
+                "overdue_after_s": self.overdue_after_s, "role": self.role}
 
 
 def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(hours=12),
                login_guard: limits.LoginGuard | None = None, hash_slots: int | None = None,
                hash_queue: int = 8, notifier: "notify.Notifier | None" = None,
-               refusal_delay_s: float = 1.0) -> FastAPI:
+               refusal_delay_s: float = 1.0, clock: Callable[[], datetime] = utcnow) -> FastAPI:
     """`login_guard` holds the sign-in budgets (default: the documented policy, in this
     process); `hash_slots` (default: half the cores, 1 to 4) and `hash_queue` bound
     concurrent password hashing; a refused sign-in
     is answered after `refusal_delay_s` (at most its Retry-After) so a client that ignores
     Retry-After cannot spin on 429s. `notifier` carries live events (default: the database's,
-    `notify.for_engine`)."""
+    `notify.for_engine`). `clock` (naive UTC now) stamps the writes of /mutations and the
+    relay (tests move it to another China-time day)."""
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     # A database error's message must not carry the request's values into a log.
     engine.hide_parameters = True
@@ -313,7 +322,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
             raise _auth_error("missing_token", "sign in first: send Authorization: Bearer <token>")
         digest = auth.token_digest(token)
         q = (select(_sessions.c.expires_at, _agents.c.id, _agents.c.login, _agents.c.display_name,
-                    _agents.c.agent_no, _agents.c.active, _shops.c.id.label("shop_id"),
+                    _agents.c.agent_no, _agents.c.active, _agents.c.role, _shops.c.id.label("shop_id"),
                     _shops.c.name.label("shop_name"), _shops.c.overdue_after_s)
              .join(_agents, _agents.c.id == _sessions.c.agent_id)
              .join(_shops, _shops.c.id == _agents.c.shop_id)
@@ -334,7 +343,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                              .values(expires_at=now + ttl))
         _record_seen(row.id)
         return Caller(row.id, row.login, row.display_name, row.agent_no, row.shop_id, row.shop_name,
-                      row.overdue_after_s, digest)
+                      row.overdue_after_s, row.role, digest)
 
     Auth = Annotated[Caller, Depends(caller)]
 
@@ -375,7 +384,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                                                   agent_id=row.id, created_at=now, expires_at=expires))
             _record_seen(row.id, conn)
         agent = Caller(row.id, row.login, row.display_name, row.agent_no, row.shop_id, row.shop_name,
-                       row.overdue_after_s, "")
+                       row.overdue_after_s, row.role, "")
         return {"token": token, "expires_at": expires, "agent": agent.wire()}
 
     async def _refuse(exc: limits.TooManyAttempts) -> ApiError:
@@ -453,7 +462,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         elif h["seq"] > after:  # what moved, so the client pulls only those streams
             def changed() -> list[str]:
                 with reader() as conn:
-                    return streams.streams_changed_after(conn, who.shop_id, after, h["seq"])
+                    return streams.streams_changed_after(conn, who.shop_id, after, h["seq"], who.agent_no)
             h["streams"] = await run_in_threadpool(changed)
         return json_response(h)
 
@@ -497,7 +506,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
               responses=AUTH_RESPONSES)
     def post_mutations(who: Auth, body: MutationsIn):
         batch = [{**m.model_dump(), "mutation_id": m.mutation_id.lower()} for m in body.mutations]
-        ctx = mutations.Context(who.shop_id, who.agent_no, utcnow(), who.agent_id)
+        ctx = mutations.Context(who.shop_id, who.agent_no, clock(), who.agent_id, who.manager)
         with write_txn(engine) as conn:
             results = mutations.apply_batch(conn, ctx, batch)
         return json_response({"results": results})
@@ -514,7 +523,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
             try:
                 got = chat.buyer_message(conn, shop_id, body.buyer_id, body.text,
                                          client_id=body.client_id.lower(), product_id=body.product_id,
-                                         now=utcnow())
+                                         now=clock())
             except NotFound as exc:
                 raise ApiError(404, "not_found", f"no {exc} in this shop") from None
             except chat.ClientIdReused as exc:
@@ -595,7 +604,8 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         with reader() as conn:
             st = streams.shop_state(conn, shop)
             if cursor is None:
-                snap_seq, before, total = st.seq, None, streams.snapshot_total(conn, stream, shop, st.seq)
+                snap_seq, before, total = st.seq, None, streams.snapshot_total(conn, stream, shop, st.seq,
+                                                                               who.agent_no)
             else:
                 c = _decode(cursor, "s", shop, stream)
                 if c.epoch != st.epoch:
@@ -603,7 +613,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                 if c.seq > st.seq:
                     raise ApiError(400, "bad_cursor", "the cursor is ahead of the shop")
                 snap_seq, before, total = c.seq, c.last_id, None
-            items = streams.snapshot_items(conn, stream, shop, snap_seq, before, limit + 1)
+            items = streams.snapshot_items(conn, stream, shop, snap_seq, before, limit + 1, who.agent_no)
         done = len(items) <= limit
         items = items[:limit]
         next_cursor = None if done else cursors.encode(
@@ -626,7 +636,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                 raise _gone("deletions this old are no longer kept")
             if c.seq > st.seq:
                 raise ApiError(400, "bad_cursor", "the cursor is ahead of the shop")
-            page, has_more = streams.changes(conn, stream, shop, c.seq, st.seq, limit)
+            page, has_more = streams.changes(conn, stream, shop, c.seq, st.seq, limit, who.agent_no)
         # Without more to come the page covers everything up to the head read above: the
         # cursor moves there even when the page is empty, so a quiet stream keeps up with the
         # shop and an old tombstone purge never sends it back to a full reload.

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
-from . import notify
+from . import answering, notify
 from .models import Agent, Buyer, Conversation, Message, Product
 from .ops import NotFound, reserve_seq
 from .streams import FIELDS
@@ -125,9 +125,11 @@ class BuyerMessage:
 
 
 def buyer_message(conn: Connection, shop_id: int, buyer_id: int, text: str, *, client_id: str,
-                  product_id: int | None, now: datetime) -> BuyerMessage:
+                  product_id: int | None, now: datetime, auto_reply: bool = True) -> BuyerMessage:
     """A buyer's message from the relay: into the buyer's open conversation, or a new one
-    (assigned round robin, else unassigned). Idempotent by `client_id`. Raises NotFound
+    (assigned round robin, else unassigned), followed by the shop's auto-reply when it is
+    the buyer's first of the China-time day (`send_auto_reply`; `auto_reply=False` leaves it
+    to the caller). Idempotent by `client_id` (a duplicate adds nothing). Raises NotFound
     (buyer, product) and ClientIdReused."""
     reserve_seq(conn, shop_id, 0)  # the shop lock first: two copies of one message queue here
     known = conn.execute(select(_msgs, _convs.c.buyer_id).join(_convs, _convs.c.id == _msgs.c.conversation_id)
@@ -157,7 +159,23 @@ def buyer_message(conn: Connection, shop_id: int, buyer_id: int, text: str, *, c
                             client_id=client_id, now=now, extra=extra)
     if agent is not None:
         _stamp_assignment(conn, shop_id, conv.id)
+    if auto_reply:
+        send_auto_reply(conn, shop_id, conv.id, now)
     return BuyerMessage(message_entity(_message(conn, message_id), wire=False), conv.id, False)
+
+
+def send_auto_reply(conn: Connection, shop_id: int, conv_id: int, now: datetime) -> int | None:
+    """The shop's auto-reply into the conversation (an `auto` message: it does not stop the
+    wait and is not unread), when enabled and not yet sent to this buyer on this China-time
+    day (answering.auto_reply_for claims the day). Returns the message id, or None."""
+    conv = conversation(conn, shop_id, conv_id)
+    text = answering.auto_reply_for(conn, shop_id, conv.buyer_id, now)
+    if text is None:
+        return None
+    message_id, _ = _append(conn, shop_id, conv, sender="auto", text=text, agent_no=None,
+                            client_id=None, now=now)
+    answering.record_auto_reply(conn, shop_id, conv.buyer_id, now, message_id)
+    return message_id
 
 
 def _open(conn: Connection, shop_id: int, buyer: Any, agent_no: str | None, now: datetime):

@@ -21,8 +21,6 @@ from .models import Order, OrderLine, Sku
 
 _orders, _lines, _skus = Order.__table__, OrderLine.__table__, Sku.__table__
 
-GREETING = "您好，欢迎光临{shop}！客服马上为您服务～"
-
 # (topic, statuses it suits, the exchange). "b" = buyer, "a" = agent. The last buyer lines of
 # an open-and-waiting conversation are its unanswered questions.
 TOPICS = (
@@ -169,7 +167,8 @@ def seed_conversations(conn: Connection, shop_id: int, shop_name: str, *, seed: 
 def _play(conn: Connection, shop_id: int, order, line, texts: list[tuple[str, str]],
           start: datetime | None, rng: random.Random, shop_name: str, *, agent_no: str | None,
           close: bool, last_at: datetime | None = None) -> None:
-    """One conversation: the buyer's first message, the auto greeting, the exchange. Starts
+    """One conversation: the buyer's first message, the shop's auto-reply (the server's, as
+    live: once per buyer per China-time day, from the shop's settings), the exchange. Starts
     at `start`, or (open ones) ends with its last message at `last_at`."""
     gaps = [rng.randint(15, 90) for _ in texts]
     at = start if start is not None else last_at - timedelta(seconds=sum(gaps[1:]))
@@ -178,12 +177,13 @@ def _play(conn: Connection, shop_id: int, order, line, texts: list[tuple[str, st
         if i:
             at += timedelta(seconds=gaps[i])
         if who == "b":
+            # Only the first message may get the greeting (a chat crossing midnight does not
+            # get a second one in the middle: the demo stays the same whenever it is seeded).
             got = chat.buyer_message(conn, shop_id, order.buyer_id, text, client_id=_uuid(rng),
-                                     product_id=line.product_id if i == 0 else None, now=at)
+                                     product_id=line.product_id if i == 0 else None, now=at,
+                                     auto_reply=conv_id is None)
             if conv_id is None:
                 conv_id = got.conversation_id
-                chat.add_message(conn, shop_id, conv_id, sender="auto",
-                                 text=GREETING.format(shop=shop_name), agent_no=None, now=at)
                 if agent_no is not None:
                     conv = chat.conversation(conn, shop_id, conv_id)
                     chat.claim(conn, shop_id, conv_id, agent_no=agent_no, base_version=conv.version)

@@ -1,17 +1,17 @@
 """Typed SQLAlchemy models of the store backend.
 
 Stream tables (warehouses, products, stock, buyers, orders, remark_history, agents,
-conversations, messages) carry `shop_id` and `seq`: the shop-wide change number of the
+conversations, messages, shop_settings, phrases, buyer_notes) carry `shop_id` and `seq`: the shop-wide change number of the
 row's last change (see ops.reserve_seq). `(shop_id, seq)` is unique per table and indexed,
 which is what the change feed scans. Times are naive UTC.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index,
-                        Integer, MetaData, String, Text, UniqueConstraint, text)
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey,
+                        Index, Integer, MetaData, String, Text, UniqueConstraint, text)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -27,6 +27,8 @@ AGENT_STATUSES = ("receiving", "paused", "offline")
 CONVERSATION_STATUSES = ("open", "closed")
 SENDERS = ("buyer", "agent", "auto", "system")
 PRESENCE_STATES = ("viewing", "typing")
+PHRASE_CATEGORIES = ("bargain", "ship_faster", "arrival", "logistics", "greeting", "farewell",
+                     "after_sales", "other")
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -337,3 +339,72 @@ class Presence(Base):
     state: Mapped[str] = mapped_column(String(8))
     since: Mapped[datetime] = mapped_column(DateTime)
     until: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+# ---- answering fast (docs/PROTOCOL.md, "Answering fast") -------------------------------------
+
+class ShopSettings(Base):
+    """One row per shop (a stream, `id` = the shop id), made with the shop: the auto-reply and
+    the daily cut-off. `version` is its own (+1 per `shop.settings` write)."""
+    __tablename__ = "shop_settings"
+    __table_args__ = _stream_table_args(
+        "shop_settings", CheckConstraint("id = shop_id", name="id"),
+        CheckConstraint("version >= 1", name="version"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)  # = shop_id
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    shop_name: Mapped[str] = mapped_column(String(100))
+    auto_reply_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    auto_reply_text: Mapped[str] = mapped_column(Text, default="")
+    cutoff_time: Mapped[str] = mapped_column(String(5), default="16:00")  # HH:MM, China time
+    updated_by: Mapped[str | None] = mapped_column(String(16))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Phrase(Base):
+    """A quick phrase (快捷短语; a stream): the team's (`owner_agent_no` None) or one agent's
+    personal one, which only its owner receives (streams.py filters by the caller)."""
+    __tablename__ = "phrases"
+    __table_args__ = _stream_table_args(
+        "phrases", Index("ix_phrases_shop_owner", "shop_id", "owner_agent_no"),
+        CheckConstraint(_in("category", PHRASE_CATEGORIES), name="category"),
+        CheckConstraint("version >= 1", name="version"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    owner_agent_no: Mapped[str | None] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(40))
+    shortcut: Mapped[str] = mapped_column(String(20), default="")
+    text: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class BuyerNote(Base):
+    """A note about a buyer every colleague sees (a stream; immutable, append-only)."""
+    __tablename__ = "buyer_notes"
+    __table_args__ = _stream_table_args(
+        "buyer_notes", Index("ix_buyer_notes_shop_buyer", "shop_id", "buyer_id", "id"),
+        Index("uq_buyer_notes_shop_client_id", "shop_id", "client_id", unique=True))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    agent_no: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    client_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class AutoReply(Base):
+    """The auto-replies sent (not a stream): the primary key (shop, buyer, China-time day) is
+    what keeps it at one per buyer per day, also across server processes."""
+    __tablename__ = "auto_replies"
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # the China-time (UTC+8) date
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

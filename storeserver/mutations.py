@@ -7,8 +7,10 @@ gets its ORIGINAL answer back (`duplicate`), with another payload `rejected
 mutation_id_reused`; otherwise the kind's handler runs and its answer is recorded in the
 same transaction as its effect. A crash before the commit leaves neither; after it, both.
 
-Kinds are registered in `KINDS`: `order.remark`, and the chat's (`message.reply`,
-`conversation.claim/transfer/close/reopen/read`, `agent.status`; the domain is chat.py).
+Kinds are registered in `KINDS`: `order.remark`, the chat's (`message.reply`,
+`conversation.claim/transfer/close/reopen/read`, `agent.status`; the domain is chat.py), and
+answering fast's (`shop.settings`, `phrase.create/update/delete`, `buyer.note`; the domain
+is answering.py).
 Every payload is a strict pydantic model (no extra keys, no coercion).
 """
 from __future__ import annotations
@@ -21,11 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError,
-                      field_validator)
+from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError,
+                      field_validator, model_validator)
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Connection, insert, select, update
 
-from . import chat
+from . import answering, chat
 from .limits import MAX_INT64
 from .models import Mutation, Order, RemarkHistory
 from .ops import NotFound, reserve_seq
@@ -132,7 +135,8 @@ def parse_payload(model: type[BaseModel], payload: Any, *, too_long_code: str = 
         first = exc.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(x) for x in first.get("loc", ()))
         code = too_long_code if first.get("type") == "string_too_long" else "invalid_payload"
-        raise Rejected(code, f"payload.{where}: {first.get('msg')}"[:200]) from None
+        where = f"payload.{where}" if where else "payload"  # a rule over several fields: no loc
+        raise Rejected(code, f"{where}: {first.get('msg')}"[:200]) from None
 
 
 def _order_remark(conn: Connection, ctx: "Context", m: dict) -> dict:
@@ -148,6 +152,7 @@ class Context:
     agent_no: str
     now: datetime
     agent_id: int = 0
+    manager: bool = False  # the caller's role is "manager"
 
 
 # ---- the chat's kinds (docs/PROTOCOL.md, "Agent writes") ------------------------------------
@@ -249,6 +254,109 @@ def _agent_status(conn: Connection, ctx: Context, m: dict) -> dict:
     return chat.set_status(conn, ctx.shop_id, ctx.agent_id, p.status)
 
 
+# ---- answering fast's kinds (docs/PROTOCOL.md, "Answering fast") -----------------------------
+
+def _checked(problem: tuple[str, str] | None) -> None:
+    """A rule of answering.py broken: `too_long` travels as pydantic's string_too_long (see
+    parse_payload), anything else as a value error (invalid_payload)."""
+    if problem is not None:
+        code, reason = problem
+        if code == "too_long":
+            raise PydanticCustomError("string_too_long", reason)
+        raise ValueError(reason)
+
+
+Category = Literal["bargain", "ship_faster", "arrival", "logistics", "greeting", "farewell",
+                   "after_sales", "other"]
+
+
+class SettingsPayload(_Strict):
+    auto_reply_enabled: StrictBool
+    auto_reply_text: StrictStr
+    cutoff_time: Annotated[StrictStr, Field(pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+    @model_validator(mode="after")
+    def _rules(self):
+        _checked(answering.auto_reply_problem(self.auto_reply_enabled, self.auto_reply_text))
+        return self
+
+
+class PhrasePayload(_Strict):
+    category: Category
+    title: StrictStr
+    shortcut: StrictStr
+    text: StrictStr
+
+    @model_validator(mode="after")
+    def _rules(self):
+        _checked(answering.phrase_problem(self.title, self.shortcut, self.text))
+        return self
+
+
+class NewPhrasePayload(PhrasePayload):
+    team: StrictBool
+
+
+class NotePayload(_Strict):
+    text: Annotated[StrictStr, Field(min_length=1, max_length=answering.MAX_NOTE_CHARS, pattern=_NO_NUL)]
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("a note needs some text (not only spaces or new lines)")
+        return v
+
+
+def _answering(fn: Callable[..., dict]) -> Callable[[Connection, Context, dict], dict]:
+    def handler(conn: Connection, ctx: Context, m: dict) -> dict:
+        try:
+            return fn(conn, ctx, m)
+        except NotFound as exc:
+            raise Rejected("not_found", f"no {exc} in this shop") from None
+        except answering.Forbidden as exc:
+            raise Rejected("forbidden", str(exc)) from None
+    return handler
+
+
+@_answering
+def _shop_settings(conn: Connection, ctx: Context, m: dict) -> dict:
+    p = parse_payload(SettingsPayload, m["payload"], too_long_code="too_long")
+    return answering.write_settings(conn, ctx.shop_id, m["entity_id"], base_version=m["base_version"],
+                                    manager=ctx.manager, agent_no=ctx.agent_no, now=ctx.now,
+                                    **p.model_dump())
+
+
+@_answering
+def _phrase_create(conn: Connection, ctx: Context, m: dict) -> dict:
+    p = parse_payload(NewPhrasePayload, m["payload"], too_long_code="too_long")
+    if m["entity_id"] != ctx.agent_id:  # the caller's own agent id, as agent.status
+        raise NotFound(f"agent {m['entity_id']}")
+    return answering.create_phrase(conn, ctx.shop_id, manager=ctx.manager, agent_no=ctx.agent_no,
+                                   now=ctx.now, **p.model_dump())
+
+
+@_answering
+def _phrase_update(conn: Connection, ctx: Context, m: dict) -> dict:
+    p = parse_payload(PhrasePayload, m["payload"], too_long_code="too_long")
+    return answering.update_phrase(conn, ctx.shop_id, m["entity_id"], base_version=m["base_version"],
+                                   manager=ctx.manager, agent_no=ctx.agent_no, now=ctx.now, **p.model_dump())
+
+
+@_answering
+def _phrase_delete(conn: Connection, ctx: Context, m: dict) -> dict:
+    parse_payload(NoPayload, m["payload"])
+    return answering.delete_phrase(conn, ctx.shop_id, m["entity_id"], base_version=m["base_version"],
+                                   manager=ctx.manager, agent_no=ctx.agent_no, now=ctx.now)
+
+
+@_answering
+def _buyer_note(conn: Connection, ctx: Context, m: dict) -> dict:
+    p = parse_payload(NotePayload, m["payload"], too_long_code="too_long")
+    return answering.add_note(conn, ctx.shop_id, m["entity_id"], text=p.text, agent_no=ctx.agent_no,
+                              now=ctx.now, client_id=m["mutation_id"])
+
+
 KINDS: dict[str, Callable[[Connection, Context, dict], dict]] = {
     "order.remark": _order_remark,
     "message.reply": _reply,
@@ -258,6 +366,11 @@ KINDS: dict[str, Callable[[Connection, Context, dict], dict]] = {
     "conversation.reopen": _reopen,
     "conversation.read": _read,
     "agent.status": _agent_status,
+    "shop.settings": _shop_settings,
+    "phrase.create": _phrase_create,
+    "phrase.update": _phrase_update,
+    "phrase.delete": _phrase_delete,
+    "buyer.note": _buyer_note,
 }
 
 

@@ -66,10 +66,15 @@ def reserve_seq(conn: Connection, shop_id: int, n: int = 1) -> int:
 
 
 def create_shop(engine: Engine, name: str) -> int:
+    """A new shop with its settings (auto-reply off, cut-off 16:00; a `shop_settings` entity)."""
+    from .answering import create_settings
+
     with write_txn(engine) as conn:
-        return conn.execute(insert(_shops).values(name=name, seq=0, epoch=1, purged_seq=0,
-                                                  created_at=utcnow())
-                            .returning(_shops.c.id)).scalar_one()
+        shop_id = conn.execute(insert(_shops).values(name=name, seq=0, epoch=1, purged_seq=0,
+                                                     created_at=utcnow())
+                               .returning(_shops.c.id)).scalar_one()
+        create_settings(conn, shop_id, name)
+        return shop_id
 
 
 def create_agent(engine: Engine, shop_id: int, login: str, password: str, display_name: str,

@@ -3,7 +3,10 @@
 Rows stream from the generator in chunks (memory stays flat) and go in with Core
 `executemany`; on PostgreSQL with COPY, which is several times faster. Everything is one
 transaction, so a failed seed leaves nothing behind. The demo conversations go in last,
-through the real chat writes (storeserver.demochat). Ids are shifted past existing rows,
+through the real chat writes (storeserver.demochat), after the shop's settings (auto-reply
+on, cut-off 16:00) and quick phrases (storeserver.demophrases); a few buyer notes on the
+buyers of the demo queue come last. The demo agent is the shop's manager (it edits the
+team's phrases and the settings). Ids are shifted past existing rows,
 so a second demo shop can live in the same database (tests of shop scoping).
 """
 from __future__ import annotations
@@ -16,11 +19,14 @@ import orjson
 from sqlalchemy import Connection, DateTime, Engine, func, insert, select, text, update
 
 from . import auth
+from .answering import create_settings
 from .db import write_txn
 from .demochat import seed_conversations
+from .demophrases import AUTO_REPLY, CUTOFF_TIME, seed_demo_answering, seed_notes
+from .demophrases import seed_phrases as seed_phrases  # re-exported: bulk phrases for benchmarks
 from .demodata import DemoShop, generate
-from .models import (Agent, Buyer, Order, OrderLine, Product, RemarkHistory, Shop, Sku, Stock,
-                     Warehouse)
+from .models import (Agent, Buyer, Conversation, Order, OrderLine, Product, RemarkHistory, Shop, Sku,
+                     Stock, Warehouse)
 from .ops import reserve_seq, utcnow
 
 CHUNK = 5000
@@ -45,7 +51,8 @@ def seed_shop(engine: Engine, demo: DemoShop, *, shop_name: str | None = None,
               display_name: str = DEMO_NAME, agent_no: str = DEMO_AGENT_NO,
               relay_key: str | None = None,
               more_agents: tuple[tuple[str, str, str, str], ...] = ()) -> int:
-    """`more_agents`: (login, password, display name, agent no) of further agents."""
+    """`more_agents`: (login, password, display name, agent no) of further agents (role
+    agent; the first is the manager)."""
     agents = ((login, password, display_name, agent_no), *more_agents)
     hashes = [auth.hash_password(a[1]) for a in agents]
     now = utcnow()
@@ -73,12 +80,18 @@ def seed_shop(engine: Engine, demo: DemoShop, *, shop_name: str | None = None,
         conn.execute(update(Shop.__table__).where(Shop.__table__.c.id == shop_id)
                      .values(seq=last))
         # Numbered after the bulk load, through the one seq writer like any later change.
-        for (a_login, _, a_name, a_no), pw_hash in zip(agents, hashes):
+        for i, ((a_login, _, a_name, a_no), pw_hash) in enumerate(zip(agents, hashes)):
             conn.execute(insert(Agent.__table__).values(
                 shop_id=shop_id, seq=reserve_seq(conn, shop_id), login=a_login, password_hash=pw_hash,
-                display_name=a_name, agent_no=a_no, active=True, created_at=now))
-        seed_conversations(conn, shop_id, shop_name or demo.shop_name, seed=demo.seed, now=now,
+                display_name=a_name, agent_no=a_no, active=True, created_at=now,
+                role="manager" if i == 0 else "agent"))
+        name = shop_name or demo.shop_name
+        create_settings(conn, shop_id, name, auto_reply_enabled=True, auto_reply_text=AUTO_REPLY,
+                        cutoff_time=CUTOFF_TIME)
+        seed_demo_answering(conn, shop_id, agent_no=agent_no, now=now)
+        seed_conversations(conn, shop_id, name, seed=demo.seed, now=now,
                            agent_nos=tuple(a[3] for a in agents))
+        seed_notes(conn, shop_id, _queue_buyers(conn, shop_id), now)
         if conn.dialect.name == "postgresql":
             _reset_pg_sequences(conn)
     if engine.dialect.name == "postgresql":
@@ -86,6 +99,13 @@ def seed_shop(engine: Engine, demo: DemoShop, *, shop_name: str | None = None,
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     return shop_id
+
+
+def _queue_buyers(conn: Connection, shop_id: int) -> list[int]:
+    """The buyers of the open demo conversations, longest waiting first."""
+    c = Conversation.__table__
+    return conn.execute(select(c.c.buyer_id).where(c.c.shop_id == shop_id, c.c.status == "open")
+                        .order_by(c.c.waiting_since.asc().nulls_last(), c.c.id)).scalars().all()
 
 
 def _history_of_seeded_remarks(conn: Connection, shop_id: int, last_seq: int) -> int:

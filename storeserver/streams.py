@@ -4,7 +4,10 @@ A stream is one `ServerStream` below: its table and, when entities carry child r
 product's SKUs, an order's lines), the child table. The wire fields are the tables' columns
 minus the shop scoping and the parent key, in column order (docs/PROTOCOL.md lists the same),
 unless the stream names them (`wire`): `agents` does, so the login, the password hash and
-the bookkeeping columns never leave the server.
+the bookkeeping columns never leave the server. A stream whose entities only some agents may
+see names a `visible` hook: `(table, agent_no) -> WHERE clause`, applied to its snapshot
+pages, totals and change feed for the caller (`phrases`: the team's and the caller's own;
+tombstones are not filtered, the client ignores ids it does not hold).
 The workstation declares its side once per layer too (`workstation/models/streams.py`,
 `workstation/sync/wire.py`); a test checks that the three agree.
 
@@ -15,12 +18,13 @@ plain dicts whose datetimes are naive UTC; `api.dumps` turns them into wire JSON
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import ColumnElement, Connection, Table, func, or_, select
 
-from .models import (Agent, Buyer, Conversation, Message, Order, OrderLine, Product,
-                     RemarkHistory, Sku, Stock, Tombstone, Warehouse)
+from .models import (Agent, Buyer, BuyerNote, Conversation, Message, Order, OrderLine, Phrase,
+                     Product, RemarkHistory, ShopSettings, Sku, Stock, Tombstone, Warehouse)
 
 _tombs = Tombstone.__table__
 
@@ -42,6 +46,8 @@ class ServerStream:
     table: Table
     child: ServerChild | None = None
     wire: tuple[str, ...] | None = None  # the wire fields, when not every column goes out
+    # Which rows the caller sees (None: every row of the shop); see the module doc.
+    visible: Callable[[Table, str | None], ColumnElement[bool]] | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.wire or ()) - set(self.table.columns.keys())
@@ -56,16 +62,24 @@ class ServerStream:
         return tuple(c.name for c in self.table.columns if c.name != "shop_id")
 
 
+def _own_or_team(table: Table, agent_no: str | None) -> ColumnElement[bool]:
+    """The team's phrases and the caller's personal ones."""
+    return or_(table.c.owner_agent_no.is_(None), table.c.owner_agent_no == agent_no)
+
+
 _DECLARED = (
     ServerStream("conversations", Conversation.__table__),
     ServerStream("messages", Message.__table__),
     ServerStream("agents", Agent.__table__, wire=("id", "seq", "agent_no", "display_name", "role",
                                                   "status", "capacity", "active")),
+    ServerStream("shop_settings", ShopSettings.__table__),
+    ServerStream("phrases", Phrase.__table__, visible=_own_or_team),
     ServerStream("warehouses", Warehouse.__table__),
     ServerStream("products", Product.__table__, ServerChild(Sku.__table__, "skus", "product_id")),
     ServerStream("stock", Stock.__table__),
     ServerStream("remarks", RemarkHistory.__table__),
     ServerStream("buyers", Buyer.__table__),
+    ServerStream("buyer_notes", BuyerNote.__table__),
     ServerStream("orders", Order.__table__, ServerChild(OrderLine.__table__, "lines", "order_id")),
 )
 STREAMS: dict[str, ServerStream] = {s.name: s for s in _DECLARED}
@@ -92,9 +106,18 @@ def _rows_as_dicts(result, fields: tuple[str, ...]) -> list[dict]:
     return [dict(zip(fields, row)) for row in result]
 
 
-def _entity_select(stream: str, shop_id: int):
+def _scope(stream: str, shop_id: int, agent_no: str | None) -> list[ColumnElement[bool]]:
+    """The rows of the shop the caller sees (`agent_no` None: a tool, every row)."""
+    spec = STREAMS[stream]
+    where = [spec.table.c.shop_id == shop_id]
+    if spec.visible is not None and agent_no is not None:
+        where.append(spec.visible(spec.table, agent_no))
+    return where
+
+
+def _entity_select(stream: str, shop_id: int, agent_no: str | None = None):
     t = STREAM_TABLES[stream]
-    return select(*(t.c[f] for f in FIELDS[stream])).where(t.c.shop_id == shop_id)
+    return select(*(t.c[f] for f in FIELDS[stream])).where(*_scope(stream, shop_id, agent_no))
 
 
 def attach_children(conn: Connection, stream: str, items: list[dict]) -> list[dict]:
@@ -115,30 +138,32 @@ def attach_children(conn: Connection, stream: str, items: list[dict]) -> list[di
 
 
 def snapshot_items(conn: Connection, stream: str, shop_id: int, snapshot_seq: int,
-                   before_id: int | None, limit: int) -> list[dict]:
+                   before_id: int | None, limit: int, agent_no: str | None = None) -> list[dict]:
     """Up to `limit` entities with id < before_id, id descending, each in its current version.
 
     Every entity of the page's id range is in it, also one changed after `snapshot_seq` (it
     then comes again through the feed, which the client's seq guard skips): a client that
     reloads a stream beside its cached rows can trust that a row missing from a page's range
     is gone. Entities created after `snapshot_seq` have higher ids than the first page (ids
-    grow) and come through the feed only. `snapshot_seq` fixes the feed cursor and the total."""
+    grow) and come through the feed only. `snapshot_seq` fixes the feed cursor and the total.
+    `agent_no`: the caller (the stream's `visible` hook), None for every row."""
     t = STREAM_TABLES[stream]
-    q = _entity_select(stream, shop_id)
+    q = _entity_select(stream, shop_id, agent_no)
     if before_id is not None:
         q = q.where(t.c.id < before_id)
     items = _rows_as_dicts(conn.execute(q.order_by(t.c.id.desc()).limit(limit)), FIELDS[stream])
     return attach_children(conn, stream, items)
 
 
-def snapshot_total(conn: Connection, stream: str, shop_id: int, snapshot_seq: int) -> int:
+def snapshot_total(conn: Connection, stream: str, shop_id: int, snapshot_seq: int,
+                   agent_no: str | None = None) -> int:
     t = STREAM_TABLES[stream]
-    q = select(func.count()).select_from(t).where(t.c.shop_id == shop_id, t.c.seq <= snapshot_seq)
+    q = select(func.count()).select_from(t).where(*_scope(stream, shop_id, agent_no), t.c.seq <= snapshot_seq)
     return conn.execute(q).scalar_one()
 
 
 def changes(conn: Connection, stream: str, shop_id: int, after_seq: int, upto_seq: int,
-            limit: int) -> tuple[list[dict], bool]:
+            limit: int, agent_no: str | None = None) -> tuple[list[dict], bool]:
     """Upserts and tombstones with after_seq < seq <= upto_seq, ascending; and has_more.
 
     `upto_seq` is the shop's sequence read at the start of the request: every writer with a
@@ -146,7 +171,7 @@ def changes(conn: Connection, stream: str, shop_id: int, after_seq: int, upto_se
     can still appear and the page never skips a change.
     """
     t = STREAM_TABLES[stream]
-    uq = (_entity_select(stream, shop_id)
+    uq = (_entity_select(stream, shop_id, agent_no)
           .where(t.c.seq > after_seq, t.c.seq <= upto_seq).order_by(t.c.seq).limit(limit + 1))
     upserts = _rows_as_dicts(conn.execute(uq), FIELDS[stream])
     tq = (select(_tombs.c.seq, _tombs.c.entity_id)
@@ -168,13 +193,15 @@ def fetch_entities(conn: Connection, stream: str, shop_id: int, ids: list[int]) 
     return attach_children(conn, stream, _rows_as_dicts(conn.execute(q), FIELDS[stream]))
 
 
-def streams_changed_after(conn: Connection, shop_id: int, after_seq: int, upto_seq: int) -> list[str]:
-    """The streams with a change (an upsert or a tombstone) numbered in (after_seq, upto_seq]:
-    ONE statement of index probes on `(shop_id, seq)`, so a woken client pulls only those."""
+def streams_changed_after(conn: Connection, shop_id: int, after_seq: int, upto_seq: int,
+                          agent_no: str | None = None) -> list[str]:
+    """The streams with a change (an upsert or a tombstone) numbered in (after_seq, upto_seq]
+    that the caller sees: ONE statement of index probes on `(shop_id, seq)`, so a woken client
+    pulls only those."""
     from sqlalchemy import literal, union_all
 
     probes = [select(literal(name).label("stream")).where(
-        select(spec.table.c.id).where(spec.table.c.shop_id == shop_id, spec.table.c.seq > after_seq,
+        select(spec.table.c.id).where(*_scope(name, shop_id, agent_no), spec.table.c.seq > after_seq,
                                       spec.table.c.seq <= upto_seq).limit(1).exists())
         for name, spec in STREAMS.items()]
     probes.append(select(_tombs.c.stream.label("stream")).where(

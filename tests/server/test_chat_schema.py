@@ -28,7 +28,7 @@ def test_existing_agents_get_a_seq_of_their_shop(server_engine):
             conn.execute(text("INSERT INTO agents (shop_id, login, password_hash, display_name, agent_no, "
                               "active, created_at) VALUES (:s, :l, 'x', '客服', :l, true, "
                               "'2026-11-11 00:00:00')"), {"s": shop[name], "l": login})
-    upgrade(server_engine)
+    command.upgrade(cfg, "0003")
     one, two = shop["店一"], shop["店二"]
     with server_engine.connect() as conn:
         agents = {r.login: r for r in conn.execute(select(Agent.__table__))}
@@ -41,10 +41,11 @@ def test_existing_agents_get_a_seq_of_their_shop(server_engine):
         assert streams.snapshot_total(conn, "agents", one, seqs[one]) == 2
         assert [i["agent_no"] for i in streams.snapshot_items(conn, "agents", one, seqs[one], None, 10)] \
             == ["a3", "a1"]
+    upgrade(server_engine)  # 0004 numbers each shop's settings next (43)
     # New agents take their number like any change.
     ops.create_agent(server_engine, one, "a4", "pw", "新客服", "1004")
     with server_engine.connect() as conn:
-        assert conn.execute(select(Agent.seq).where(Agent.login == "a4")).scalar_one() == 43
+        assert conn.execute(select(Agent.seq).where(Agent.login == "a4")).scalar_one() == 44
 
 
 def test_the_migrated_schema_is_the_models(server_engine):

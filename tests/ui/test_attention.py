@@ -156,6 +156,17 @@ def test_a_buyer_becoming_overdue_raises_it_and_again_while_still_overdue(qtbot,
     assert len(alert.calls) == len(raised)
 
 
+def test_clicking_the_tray_opens_the_buyer_that_raised_the_alert(qtbot, setup, cache, other):
+    window, queue, attention, _clock, _alert, _beep = setup
+    go_behind(qtbot, window, other)
+    buyer_message(qtbot, cache, queue, 4, 42, "有现货吗", seq=100)
+    opened = []
+    queue.conversation_selected.connect(opened.append)
+    assert attention.show_waiting() == 4
+    assert opened == [4] and attention.pending() == set()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+
+
 def test_an_answered_buyer_needs_nobody_any_more(qtbot, setup, cache, other):
     window, queue, attention, _clock, _alert, _beep = setup
     go_behind(qtbot, window, other)

@@ -231,9 +231,19 @@ class Attention(QObject):
 
     def _tray_activated(self, reason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
-            from workstation.ui.single_instance import bring_to_front  # noqa: PLC0415
+            self.show_waiting()
 
-            bring_to_front(self._window)
+    def show_waiting(self) -> int | None:
+        """The tray was clicked: the window to the front, with the buyer that raised the alert
+        and waits longest opened (the queue's order). Returns that conversation, if any."""
+        from workstation.ui.single_instance import bring_to_front  # noqa: PLC0415
+
+        bring_to_front(self._window)
+        first = next((r.conversation_id for r in self._queue.model.rows() if r.conversation_id in self._pending),
+                     None)
+        if first is not None:
+            self._queue.select_conversation(first)  # opens it: its alert is over
+        return first
 
     # ---- Qt -------------------------------------------------------------------------------
 

@@ -115,6 +115,19 @@ def test_no_alert_while_the_agent_is_looking_at_the_window(qtbot, setup, cache):
     assert attention.counts()[1] == 3  # the counts are kept all the same
 
 
+def test_no_alert_while_the_agent_is_in_one_of_the_windows_dialogs(qtbot, setup, cache):
+    from PySide6.QtWidgets import QDialog
+
+    window, queue, attention, _clock, alert, _beep = setup
+    dialog = QDialog(window)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: not window.isActiveWindow(), timeout=5000)
+    buyer_message(qtbot, cache, queue, 1, 13, "在吗", seq=100)
+    assert alert.calls == [] and attention.pending() == set()
+    dialog.close()
+
+
 def test_the_alert_stays_until_the_conversation_is_opened(qtbot, setup, cache, other):
     window, queue, attention, _clock, alert, _beep = setup
     go_behind(qtbot, window, other)

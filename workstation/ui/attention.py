@@ -27,6 +27,17 @@ TICK_MS = 1000
 REALERT_S = 60  # an overdue buyer still not opened flashes the taskbar again this often
 
 
+def _app_window_active(window: QWidget) -> bool:
+    """The agent is looking at the window, or at one of its dialogs (a merge, the phrase
+    library): those have the window as (grand)parent."""
+    active = QApplication.activeWindow()
+    while active is not None:
+        if active is window:
+            return True
+        active = active.parentWidget()
+    return False
+
+
 def tray_available() -> bool:
     return QSystemTrayIcon.isSystemTrayAvailable()
 
@@ -68,7 +79,7 @@ class Attention(QObject):
         self._queue = queue
         self._alert = alert or (lambda w: QApplication.alert(w, 0))  # 0: until the window is activated
         self._beep = beep or QApplication.beep
-        self._is_active = is_active or window.isActiveWindow
+        self._is_active = is_active or (lambda: _app_window_active(window))
         self._tray_possible = tray_available() if tray is None else tray
         self.tray: QSystemTrayIcon | None = None
         self._known: dict[int, int] = {}  # conversation -> newest message id seen

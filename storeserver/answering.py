@@ -141,6 +141,20 @@ def write_settings(conn: Connection, shop_id: int, entity_id: int, *, base_versi
     return _applied(settings(conn, shop_id), "shop_settings")
 
 
+def set_settings(engine: Engine, shop_id: int, **values: Any) -> int:
+    """The back office changes the settings (any of auto_reply_enabled, auto_reply_text,
+    cutoff_time), unchecked: version + 1, a new seq (returned)."""
+    from .db import write_txn
+
+    with write_txn(engine) as conn:
+        seq = reserve_seq(conn, shop_id)
+        done = conn.execute(update(_settings).where(_settings.c.id == shop_id).values(
+            **values, version=_settings.c.version + 1, seq=seq)).rowcount
+        if not done:
+            raise NotFound(f"shop {shop_id}")
+        return seq
+
+
 # ---- phrases -------------------------------------------------------------------------------
 
 def _phrase(conn: Connection, shop_id: int, phrase_id: int, agent_no: str):

@@ -108,14 +108,17 @@ def seed_notes(conn: Connection, shop_id: int, buyer_ids: list[int], now: dateti
                                            text=text, agent_no=agent_no, created_at=now, client_id=None))
 
 
-_OPENERS = ("", "", "亲，", "亲爱的，", "{buyer_nick}亲，", "您好，")
-_TAILS = ("", "", "有问题随时联系我哦～", "感谢您的耐心等待～", "祝您购物愉快！", "麻烦您了～")
+_OPENERS = ("亲，", "", "亲爱的，", "{buyer_nick}亲，", "您好，")
+_TAILS = ("", "有问题随时联系我哦～", "感谢您的耐心等待～", "祝您购物愉快！", "麻烦您了～")
 
 
 def varied_phrases(n: int, seed: int = 1) -> list[tuple[str, str, str, str]]:
-    """n realistic team phrases: the demo library's, varied by product kind, opener and
-    ending (numbered shortcuts, as agents keep variants: fh2, kd3 ...)."""
-    rng = random.Random(f"phrases-{seed}")
+    """n realistic team phrases: the demo library's, then variants of each by product kind,
+    way of addressing the buyer and ending, with numbered shortcuts as agents keep them (fh2,
+    kd3 ...). The first 14 × 5 × 5 variants of a phrase are all different; `seed` rotates
+    which kinds come first."""
+    kinds = [k[0] for k in PRODUCT_KINDS]
+    random.Random(f"phrases-{seed}").shuffle(kinds)
     out = []
     for i in range(n):
         category, title, shortcut, text = TEAM_PHRASES[i % len(TEAM_PHRASES)]
@@ -123,13 +126,14 @@ def varied_phrases(n: int, seed: int = 1) -> list[tuple[str, str, str, str]]:
         if variant == 0:
             out.append((category, title, shortcut, text))
             continue
-        kind = rng.choice(PRODUCT_KINDS)[0]
+        kind = kinds[variant % len(kinds)]
+        tail = _TAILS[variant // len(kinds) % len(_TAILS)]
+        opener = _OPENERS[variant // (len(kinds) * len(_TAILS)) % len(_OPENERS)]
         body = text.replace("这款", f"这款{kind}").replace("这个颜色", f"{kind}这个颜色")
         if body.startswith("亲，"):  # another way to address the buyer
-            body = rng.choice(_OPENERS) + body.removeprefix("亲，")
-        varied = body + rng.choice(_TAILS)
+            body = opener + body.removeprefix("亲，")
         out.append((category, f"{title}·{kind}"[:answering.MAX_TITLE_CHARS],
-                    f"{shortcut}{variant + 1}"[:answering.MAX_SHORTCUT_CHARS], varied))
+                    f"{shortcut}{variant + 1}"[:answering.MAX_SHORTCUT_CHARS], body + tail))
     return out
 
 

@@ -6,7 +6,7 @@ import random
 import re
 from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from storeserver.buyer_sim import TOPICS, Phrasebook, load_buyers
 from storeserver.models import Order
@@ -81,7 +81,7 @@ def test_simulated_buyers_chat_through_the_relay_and_answer_replies(store):
     import requests
 
     from storeserver.buyer_sim import BuyerSimulator
-    from storeserver.models import Conversation, Message
+    from storeserver.models import AutoReply, Conversation, Message
 
     buyers = load_buyers(store.engine, store.shop_id, 3, seed=4)
     sim = BuyerSimulator(store.url, "demo-relay-key", buyers, rate=3.0, duration=7.0, seed=4, patience_s=7.0)
@@ -95,7 +95,7 @@ def test_simulated_buyers_chat_through_the_relay_and_answer_replies(store):
             with store.engine.connect() as conn:
                 waiting = conn.execute(select(Conversation.id, Conversation.version, Conversation.last_message_id)
                                        .where(Conversation.buyer_id.in_(ids), Conversation.status == "open",
-                                              Conversation.last_message_sender == "buyer")).all()
+                                              Conversation.waiting_since.is_not(None))).all()
             for conv_id, version, last in waiting:
                 if last in answered:
                     continue
@@ -107,8 +107,9 @@ def test_simulated_buyers_chat_through_the_relay_and_answer_replies(store):
                                                    "payload": {"text": "亲，马上为您处理", "after_message_id": last}}]})
             time.sleep(0.1)
 
-    with store.engine.connect() as conn:
+    with store.engine.begin() as conn:
         started = conn.execute(select(func.max(Message.id))).scalar() or 0
+        conn.execute(delete(AutoReply.__table__))  # each buyer's next message gets the greeting
     helper = threading.Thread(target=agent, daemon=True)
     helper.start()
     summary = sim.run()
@@ -123,3 +124,7 @@ def test_simulated_buyers_chat_through_the_relay_and_answer_replies(store):
     assert len(from_buyers) == summary.messages_sent
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in t) for t in from_buyers)
     assert summary.messages_sent > summary.questions  # buyers answered the replies they saw
+    # ... from people only: the shop's auto-reply (each buyer's first of the day) is no answer.
+    assert any(s == "auto" for s, _ in said)
+    senders = [s for s, _ in said]
+    assert senders.count("buyer") <= summary.questions + senders.count("agent")

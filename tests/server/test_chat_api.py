@@ -10,7 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select, update
 
-from storeserver import ops
+from storeserver import answering, ops
 from storeserver.db import write_txn
 from storeserver.demodata import generate
 from storeserver.models import Agent, Buyer, Conversation, Message, Presence
@@ -20,6 +20,13 @@ from .conftest import Api
 
 RELAY = {"Authorization": f"Relay {DEMO_RELAY_KEY}"}
 _convs, _msgs = Conversation.__table__, Message.__table__
+
+
+@pytest.fixture(autouse=True)
+def _no_auto_reply(live):
+    """These tests are about the agents' writes: the demo's greeting is off (the auto-reply
+    has its own tests, test_answering_api.py)."""
+    answering.set_settings(live.engine, live.shop_id, auto_reply_enabled=False)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, event, select, text
 
-from storeserver import ops
+from storeserver import answering, ops
 from storeserver.api import create_app
 from storeserver.loadtest import start_server, stop_server
 from storeserver.models import Order
@@ -315,6 +315,7 @@ def test_an_agent_reply_through_one_process_wakes_the_buyer_waiting_on_another(p
     from storeserver.models import Buyer
 
     engine, shop_id = pg_shop
+    answering.set_settings(engine, shop_id, auto_reply_enabled=False)  # only the agent answers
     with engine.connect() as conn:
         buyer_id = conn.execute(select(Buyer.id).where(Buyer.shop_id == shop_id).order_by(Buyer.id)).scalars().first()
     with ExitStack() as stack:

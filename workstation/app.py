@@ -119,7 +119,7 @@ def wire_conversations(window, session) -> None:
     def agent_changed(identity) -> None:
         agent_no = identity.agent_no if identity is not None else ""
         queue.set_agent(agent_no)
-        conversation.set_agent(agent_no)
+        conversation.set_identity(identity)
         buyer.set_agent(agent_no)
 
     session.identity_changed.connect(agent_changed)

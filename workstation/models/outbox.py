@@ -796,3 +796,4 @@ def remark_history(engine: Engine, order_id: int) -> list[RemarkEntry]:
 # here means no user of the outbox can miss one. (At the end: they import this module.)
 from workstation.models import buyers as _buyers  # noqa: E402,F401
 from workstation.models import conversations as _conversations  # noqa: E402,F401
+from workstation.models import phrases as _phrases  # noqa: E402,F401

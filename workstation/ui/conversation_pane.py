@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit
 
 from workstation.ui.conversation_bars import HeldBar, TransferBar
 from workstation.ui.message_model import MessageModel
+from workstation.ui.phrase_picker import PhrasePicker
 from workstation.ui.reply_box import ReplyEdit
 from workstation.ui.tasks import LatestOnly
 
@@ -54,6 +55,9 @@ class ConversationPane(QWidget):
         self._engine = None
         self._agent_no = ""
         self._submit_write = submit_write
+        # () -> (order id, buyer id) of the order open in the context area, or None (the
+        # main window supplies it): the quick phrases' "this order".
+        self._context_order: Callable[[], tuple[int, int] | None] = lambda: None
         self._conversation_id: int | None = None
         self._conversation = None
         self._agents: list = []
@@ -87,6 +91,7 @@ class ConversationPane(QWidget):
     def set_engine(self, engine) -> None:
         self._reader.cancel()
         self._engine = engine
+        self.phrases.set_engine(engine)
         self._marked.clear()
         if engine is None:
             self.open_conversation(None)
@@ -97,6 +102,46 @@ class ConversationPane(QWidget):
 
     def set_agent(self, agent_no: str | None) -> None:
         self._agent_no = agent_no or ""
+
+    def set_identity(self, identity) -> None:
+        """The signed-in agent (`AgentIdentity`): agent no., and the names the phrases use."""
+        self.set_agent(identity.agent_no if identity is not None else "")
+        self.phrases.set_agent(identity)
+
+    def set_context_order(self, provider: Callable[[], tuple[int, int] | None]) -> None:
+        self._context_order = provider
+
+    # ---- quick phrases -------------------------------------------------------------------
+
+    def open_phrases(self) -> bool:
+        """`/` or Ctrl+K in the reply box: the picker, filled for this buyer."""
+        if self._engine is None or not self.reply.isEnabled():
+            return False
+        at = self.reply.mapToGlobal(self.reply.cursorRect().bottomLeft())
+        return self.phrases.open_for(self.phrase_context(), at)
+
+    def phrase_context(self):
+        """Which buyer and order the phrase is about: the open conversation's buyer; the
+        order open in the context area when it is this buyer's (else the buyer's newest)."""
+        from workstation.models.phrases import FillContext  # noqa: PLC0415
+
+        conv = self._conversation
+        buyer_id = conv.buyer_id if conv is not None else None
+        order_id = None
+        shown = self._context_order()
+        if shown is not None and buyer_id is not None and shown[1] == buyer_id:
+            order_id = shown[0]
+        return FillContext(conversation_id=self._conversation_id, buyer_id=buyer_id, order_id=order_id)
+
+    def _phrase_inserted(self, phrase_id, text: str) -> None:
+        self.reply.insert_phrase(text)
+
+    def _record_phrase_use(self, phrase_id: int) -> None:
+        from workstation.models import phrases  # noqa: PLC0415
+
+        if self._submit_write is not None:
+            self._submit_write(lambda engine: phrases.record_use(engine, phrase_id),
+                               what=self.tr("The phrase's use could not be counted"))
 
     def attach_presence(self, presence) -> None:
         """A `ui.presence.PresenceWatcher`: told which conversation is open and when the agent
@@ -148,6 +193,7 @@ class ConversationPane(QWidget):
             self._focus_when_loaded = True
 
     def shutdown(self) -> None:
+        self.phrases.shutdown()
         self._reader.shutdown()
         self._searcher.shutdown()
         self._agents_reader.shutdown()
@@ -164,7 +210,14 @@ class ConversationPane(QWidget):
         if self._conversation_id is not None and change:
             self._load()  # message ids do not say their conversation: one indexed read
 
+    def on_phrases_changed(self, change) -> None:
+        self.phrases.on_phrases_changed(change)
+
+    def on_phrase_use_changed(self, change) -> None:
+        self.phrases.on_phrase_use_changed(change)
+
     def on_outbox_changed(self, _ids) -> None:
+        self.phrases.on_outbox_changed(_ids)
         if self._conversation_id is not None:
             self._load()
 
@@ -504,6 +557,11 @@ class ConversationPane(QWidget):
         self.reply = ReplyEdit(self)
         self.reply.setMaximumHeight(110)
         self.reply.send_requested.connect(self.send)
+        self.reply.phrases_requested.connect(self.open_phrases)
+        self.reply.setToolTip(self.tr("Enter sends, Shift+Enter new line; / or Ctrl+K: quick phrases"))
+        self.phrases = PhrasePicker(self, record_use=self._record_phrase_use)
+        self.phrases.inserted.connect(self._phrase_inserted)
+        self.phrases.closed.connect(lambda: self.reply.setFocus(Qt.FocusReason.PopupFocusReason))
         reply_row.addWidget(self.reply, 1)
         self.send_button = self._button(self.tr("Send"), self.send, reply_row, self.tr("Send (Enter)"))
         layout.addLayout(reply_row)

@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.add_context_tab(self.buyer, self.tr("Buyer"))
         self.conversation.buyer_changed.connect(self._show_buyer)
         self.conversation.conversation_shown.connect(self._show_viewed_product)
+        self.conversation.set_context_order(self._context_order)
         self.buyer.order_requested.connect(self._open_order)
         self.buyer.stock_requested.connect(self._show_style)
         self.outbox = OutboxPane(self)
@@ -141,6 +142,12 @@ class MainWindow(QMainWindow):
         """The viewed product's full grid (every warehouse, every figure) in the stock tab."""
         self.stock.show_style(product_id)
         self.show_context_tab(self.stock)
+
+    def _context_order(self) -> tuple[int, int] | None:
+        """(order id, buyer id) of the order open in the Orders tab (the quick phrases' order)."""
+        detail = self.lookup.detail
+        order_id, buyer_id = detail.order_id, detail.buyer_id
+        return None if order_id is None or buyer_id is None else (order_id, buyer_id)
 
     def _open_order(self, order_id: int) -> None:
         """An order of the buyer: its detail (with the remark editor) in the order tab."""

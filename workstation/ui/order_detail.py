@@ -126,6 +126,11 @@ class OrderDetailView(QWidget):
         """The id of the order shown, None when none is."""
         return _get(self._detail, "id") if self._detail is not None else None
 
+    @property
+    def buyer_id(self) -> int | None:
+        """The buyer of the order shown, None when none is."""
+        return _get(self._detail, "buyer_id") if self._detail is not None else None
+
     def placeholder_text(self) -> str:
         """What the pane says instead of an order ("" while an order is shown)."""
         return "" if self._placeholder.isHidden() else self._placeholder.text()

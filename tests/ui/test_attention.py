@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from tests.ui.chat_data import ME, Clock, build_chat_cache, buyer_writes
 from workstation.settings import AgentIdentity, Settings
@@ -288,3 +288,22 @@ def test_next_waiting_works_from_every_pane(qtbot, window, where):
     with qtbot.waitSignal(window.conversation.conversation_shown, timeout=5000):
         qtbot.keyClick(target, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert window.conversation.conversation_id == 2  # the longest waiting
+
+
+def test_next_waiting_from_an_open_popup_closes_it_first(qtbot, window):
+    """A popup of the reply box (the phrase picker is one) does not keep the shortcut from
+    working, and does not stay open over the next buyer's conversation."""
+    from PySide6.QtWidgets import QFrame, QLineEdit, QVBoxLayout
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    popup = QFrame(window.conversation.reply, Qt.WindowType.Popup)
+    field = QLineEdit(popup)
+    QVBoxLayout(popup).addWidget(field)
+    popup.show()
+    field.setFocus()
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is popup, timeout=5000)
+    with qtbot.waitSignal(window.conversation.conversation_shown, timeout=5000):
+        qtbot.keyClick(field, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert not popup.isVisible()
+    assert window.conversation.conversation_id == 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QInputDialog, QMainWindow, QMenu, QSplitter, QTabWidget, QToolButton, QVBoxLayout,
+from PySide6.QtWidgets import (QApplication, QInputDialog, QMainWindow, QMenu, QSplitter, QTabWidget, QToolButton, QVBoxLayout,
                                QWidget)
 
 from workstation.settings import AgentIdentity, Settings
@@ -221,6 +221,11 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _next_waiting(self) -> None:
+        # The shortcut also works while a popup is open (the phrase picker): close it first,
+        # so nothing filled for this buyer lands in the next buyer's reply box.
+        popup = QApplication.activePopupWidget()
+        if popup is not None:
+            popup.close()
         if self.queue.open_next_waiting() is not None:
             self.conversation.focus_reply()
 

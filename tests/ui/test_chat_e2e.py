@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 import requests
 from PySide6.QtCore import Qt
 from sqlalchemy import text
@@ -12,6 +13,15 @@ from sqlalchemy import text
 from tests.ui.conftest import sign_in, wait_online
 
 RELAY = {"Authorization": "Relay demo-relay-key"}
+
+
+@pytest.fixture(autouse=True)
+def _no_auto_reply(store):
+    """These tests are about the agent's replies: the demo shop's greeting (issue 10's
+    auto-reply, its own tests in tests/server/test_answering_api.py) is off."""
+    from storeserver import answering
+
+    answering.set_settings(store.engine, store.shop_id, auto_reply_enabled=False)
 
 
 def _buyer(store):

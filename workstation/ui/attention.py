@@ -90,7 +90,7 @@ class Attention(QObject):
         self._unread = 0
         self._opened: int | None = None
         self.alerts_given = 0
-        self._tick_count = 0
+        self._tray_shown: tuple | None = None  # what the tray shows now (redrawn only on a change)
 
         queue.rows_shown.connect(lambda _n: self.check())
         queue.model.modelReset.connect(self._rebase)
@@ -135,6 +135,7 @@ class Attention(QObject):
             self.tray = QSystemTrayIcon(self)
             self.tray.activated.connect(self._tray_activated)
             self.tray.setIcon(badge_icon(0, urgent=False))
+            self._tray_shown = None
             self._update_tray()
             self.tray.show()
         elif not want_tray and self.tray is not None:
@@ -193,7 +194,6 @@ class Attention(QObject):
         self._evaluate(rows)
 
     def tick(self) -> None:
-        self._tick_count += 1
         for cid in self._pending:
             self._pending[cid] += 1
         self._evaluate(self._queue.model.rows())
@@ -237,7 +237,11 @@ class Attention(QObject):
         if self.tray is None:
             return
         unread, overdue = self.counts()
-        self.tray.setToolTip(self.tooltip())
+        shown = (unread, bool(overdue), self.tooltip())
+        if shown == self._tray_shown:
+            return
+        self._tray_shown = shown
+        self.tray.setToolTip(shown[2])
         self.tray.setIcon(badge_icon(unread, urgent=bool(overdue)))
 
     def _tray_activated(self, reason) -> None:

@@ -35,6 +35,7 @@ MAX_NOTE_CHARS = 500  # models.buyers.MAX_NOTE_CHARS (not imported here: SQLAlch
 LEVEL_COLOURS = {"vip": "#b8860b", "member": "#1565c0", "normal": "#6d6d6d"}
 OUT_COLOUR = "#c62828"
 WAITING_COLOUR = "#b35c00"
+STOCK_ROWS = 5  # colours shown in the viewed product's grid before it scrolls
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
@@ -400,8 +401,19 @@ class BuyerPane(QWidget):
         if engine is not self._engine or product_id != self._product_id:
             return
         self.stock_model.set_style(style)
+        self._fit_stock_view()
         self._show_product(missing=style is None)
         self.stock_shown.emit(product_id)
+
+    def _fit_stock_view(self) -> None:
+        """As tall as its rows (a style has a few colours), at most `STOCK_ROWS` of them."""
+        view = self.stock_view
+        view.resizeRowsToContents()
+        rows = min(self.stock_model.rowCount(), STOCK_ROWS)
+        height = view.horizontalHeader().sizeHint().height() + sum(view.rowHeight(r) for r in range(rows))
+        if view.horizontalScrollBar().isVisible() or self.stock_model.columnCount() > 8:
+            height += view.horizontalScrollBar().sizeHint().height()
+        view.setFixedHeight(height + 2 * view.frameWidth())
 
     def _on_style_failed(self, _request, exc: BaseException) -> None:
         log.warning("the viewed product's stock could not be read: %s", exc)
@@ -513,7 +525,6 @@ class BuyerPane(QWidget):
         self.stock_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.stock_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.stock_view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.stock_view.setMaximumHeight(self.fontMetrics().height() * 7)
         self.stock_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.stock_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.stock_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)

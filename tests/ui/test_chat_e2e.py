@@ -17,8 +17,8 @@ RELAY = {"Authorization": "Relay demo-relay-key"}
 
 @pytest.fixture(autouse=True)
 def _no_auto_reply(store):
-    """These tests are about the agent's replies: the demo shop's greeting (issue 10's
-    auto-reply, its own tests in tests/server/test_answering_api.py) is off."""
+    """These tests are about the agent's chat: the demo's greeting is off (the auto-reply has
+    its own tests)."""
     from storeserver import answering
 
     answering.set_settings(store.engine, store.shop_id, auto_reply_enabled=False)

@@ -107,7 +107,7 @@ def wire(window, session) -> None:
 
 
 def wire_conversations(window, session) -> None:
-    """The queue, the open conversation and the buyer's orders: the engine, the agent, the
+    """The queue, the open conversation and the buyer panel: the engine, the agent, the
     agent's writes and the cache's change sets (a new buyer message reaches the queue in
     the first flush of `CacheEvents`, without waiting for a merge window)."""
     from workstation.ui.presence import PresenceWatcher  # noqa: PLC0415
@@ -121,9 +121,11 @@ def wire_conversations(window, session) -> None:
         agent_no = identity.agent_no if identity is not None else ""
         queue.set_agent(agent_no)
         conversation.set_identity(identity)
+        buyer.set_agent(agent_no)
 
     session.identity_changed.connect(agent_changed)
     conversation.set_submit_write(session.submit_write)
+    buyer.set_submit_write(session.submit_write)
     from workstation.ui.agent_status import AgentStatusMenu  # noqa: PLC0415
 
     status_menu = AgentStatusMenu(window.agent_menu, submit_write=session.submit_write,

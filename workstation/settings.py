@@ -218,6 +218,13 @@ class Settings:
     # The queue's filter last chosen: mine / unassigned / all open.
     queue_view = ChoiceOption("chat/queue_view", "open", QT_TRANSLATE_NOOP("Settings", "Queue filter"),
                               choices=("open", "mine", "unassigned"))
+    # Attention (ui/attention.py): new keys with their defaults, no upgrade needed.
+    attention_tray = BoolOption("attention/tray", True, QT_TRANSLATE_NOOP(
+        "Settings", "Show a tray icon with the unread and overdue buyers"))
+    attention_flash = BoolOption("attention/flash", True, QT_TRANSLATE_NOOP(
+        "Settings", "Flash the taskbar entry for a new or overdue buyer"))
+    attention_sound = BoolOption("attention/sound", False, QT_TRANSLATE_NOOP(
+        "Settings", "Play a sound for a new or overdue buyer"))
 
     def overdue_threshold_s(self) -> int:
         """The threshold in force: the agent's own when set, else the shop's."""

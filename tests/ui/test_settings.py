@@ -96,7 +96,8 @@ def test_an_unreadable_version_is_treated_as_the_oldest(tmp_path):
 def test_each_setting_is_declared_once_with_a_title():
     options = Settings.options()
     assert [o.name for o in options] == ["server_url", "login", "remember", "identity", "language",
-                                         "overdue_after_s", "queue_view"]
+                                         "overdue_after_s", "queue_view", "attention_tray", "attention_flash",
+                                         "attention_sound"]
     keys = [o.key for o in options]
     assert len(set(keys)) == len(keys)
     assert all(o.title and o.label() == o.title for o in options)  # English: the source text

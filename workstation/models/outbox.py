@@ -77,6 +77,12 @@ class Kind:
     conflict_holds: bool = True
 
     @property
+    def overlays(self) -> bool:
+        """False for a pure append-only create (`fields` empty, e.g. a buyer note): nothing
+        of the entity's row is patched, and the entity need not be cached."""
+        return bool(self.fields)
+
+    @property
     def group(self) -> str:
         return self.overlay or self.name
 
@@ -252,7 +258,7 @@ def _server_state(cur: sqlite3.Cursor, kind: Kind, entity_id: int) -> dict | Non
 
 def _learn(cur: sqlite3.Cursor, kind: Kind, entity_id: int, server: dict | None) -> None:
     """The server told us its state (a feed page, an answer): keep it unless it is older."""
-    if not server:
+    if not server or not kind.overlays:
         return
     known = _shadow(cur, kind, entity_id)
     if known is None:
@@ -282,6 +288,8 @@ def _write_fields(cur: sqlite3.Cursor, kind: Kind, entity_id: int, state: dict) 
 
 def _recompute(cur: sqlite3.Cursor, kind: Kind, entity_id: int) -> None:
     """Row := server state + waiting writes on top; the shadow goes when nothing waits."""
+    if not kind.overlays:
+        return
     shadow = _shadow(cur, kind, entity_id)
     waiting = _waiting(cur, kind, entity_id)
     if shadow is None:
@@ -307,6 +315,8 @@ def reapply(cur: sqlite3.Cursor, stream: str, ids: frozenset[int] | set[int]) ->
     if not ids:
         return
     for kind in _kinds_of(stream):
+        if not kind.overlays:
+            continue
         shadowed = [i for (i,) in cur.execute(
             "SELECT entity_id FROM outbox_shadow WHERE kind = ? AND entity_id IN "
             "(SELECT value FROM json_each(?))", (kind.group, orjson.dumps(sorted(ids))))]
@@ -352,7 +362,7 @@ def record_in(cur: sqlite3.Cursor, kind: Kind, entity_id: int, payload: dict, lo
     """`record` inside the caller's transaction; returns the new mutation id."""
     mutation_id = mutation_id or str(uuid.uuid4())
     stamp = _now_text(now)
-    base = _server_state(cur, kind, entity_id)
+    base = _server_state(cur, kind, entity_id) if kind.overlays else {}
     if base is None:
         raise OutboxError(f"no {kind.stream} row {entity_id} in the cache")
     earlier = _rows(cur, "entity = ? AND entity_id = ? AND status IN ('pending', 'inflight', 'conflict')",
@@ -362,7 +372,9 @@ def record_in(cur: sqlite3.Cursor, kind: Kind, entity_id: int, payload: dict, lo
     # `base_version` from the caller: the version the agent started editing from. A
     # colleague's change that arrived while the agent typed then makes the server answer
     # "conflict" instead of the agent's save overwriting it.
-    if earlier:
+    if not kind.overlays:
+        base_version = 0  # a create builds on nothing (the server does not check it)
+    elif earlier:
         base_version = None
     elif base_version is None:
         base_version = base.get(kind.version_field, 0)
@@ -782,5 +794,6 @@ def remark_history(engine: Engine, order_id: int) -> list[RemarkEntry]:
 
 # Kinds declared in their own modules register themselves (see `register`); importing them
 # here means no user of the outbox can miss one. (At the end: they import this module.)
+from workstation.models import buyers as _buyers  # noqa: E402,F401
 from workstation.models import conversations as _conversations  # noqa: E402,F401
 from workstation.models import phrases as _phrases  # noqa: E402,F401

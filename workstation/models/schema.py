@@ -124,6 +124,7 @@ class Order(Base):
         Index("ix_orders_order_no", "order_no", unique=True),
         Index("ix_orders_tracking_no", "tracking_no"),
         Index("ix_orders_buyer_id", "buyer_id"),
+        Index("ix_orders_buyer_status", "buyer_id", "status"),  # a buyer's refunds, from the index (0008)
         Index("ix_orders_phone_last4", "phone_last4"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

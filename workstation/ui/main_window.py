@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QInputDialog, QMainWindow, QMenu, QSplitter, QTabWidget, QToolButton, QVBoxLayout,
+from PySide6.QtWidgets import (QApplication, QInputDialog, QMainWindow, QMenu, QSplitter, QTabWidget, QToolButton, QVBoxLayout,
                                QWidget)
 
 from workstation.settings import AgentIdentity, Settings
-from workstation.ui.buyer_orders_pane import BuyerOrdersPane
+from workstation.ui.buyer_pane import BuyerPane
 from workstation.ui.conversation_pane import ConversationPane
 from workstation.ui.order_lookup import OrderLookupPane
 from workstation.ui.outbox_pane import OutboxPane
@@ -67,11 +67,13 @@ class MainWindow(QMainWindow):
         self.stock = stock or StockPane(self)
         self.add_context_tab(self.stock, self.tr("Stock"), self.tr("Stock (Ctrl+Shift+S)"))
         self.stock.activation_requested.connect(lambda: self.show_context_tab(self.stock))
-        self.buyer = BuyerOrdersPane(self)
+        self.buyer = BuyerPane(self)
         self.add_context_tab(self.buyer, self.tr("Buyer"))
         self.conversation.buyer_changed.connect(self._show_buyer)
+        self.conversation.conversation_shown.connect(self._show_viewed_product)
         self.conversation.set_context_order(self._context_order)
         self.buyer.order_requested.connect(self._open_order)
+        self.buyer.stock_requested.connect(self._show_style)
         self.outbox = OutboxPane(self)
         self.outbox.setObjectName("outboxPane")
         self.add_context_tab(self.outbox, self.tr("Waiting to send"))
@@ -91,6 +93,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().setSizeGripEnabled(True)
 
+        from workstation.ui.attention import Attention  # noqa: PLC0415
+
+        self.attention = Attention(self, settings, self.queue)
         self._build_actions()
         self.set_identity(None)
         self.workspace.setStretchFactor(0, 0)
@@ -129,6 +134,15 @@ class MainWindow(QMainWindow):
         if buyer_id is not None and self.context_tabs.currentWidget() is not self.stock:
             self.show_context_tab(self.buyer)
 
+    def _show_viewed_product(self, _conversation_id: int) -> None:
+        conversation = self.conversation.conversation
+        self.buyer.show_product(conversation.product_id if conversation is not None else None)
+
+    def _show_style(self, product_id: int) -> None:
+        """The viewed product's full grid (every warehouse, every figure) in the stock tab."""
+        self.stock.show_style(product_id)
+        self.show_context_tab(self.stock)
+
     def _context_order(self) -> tuple[int, int] | None:
         """(order id, buyer id) of the order open in the Orders tab (the quick phrases' order)."""
         detail = self.lookup.detail
@@ -161,6 +175,7 @@ class MainWindow(QMainWindow):
 
     def set_identity(self, identity: AgentIdentity | None) -> None:
         # Qt adds the application display name to the title itself ("shop — Workstation").
+        self.attention.set_agent(identity.agent_no if identity is not None else "")
         if identity is None:
             self.agent_button.setText(self.tr("Not signed in") + " ▾")
             self.setWindowTitle("")
@@ -203,9 +218,15 @@ class MainWindow(QMainWindow):
         self.queue.shutdown()
         self.conversation.shutdown()
         self.buyer.shutdown()
+        self.attention.shutdown()
         super().closeEvent(event)
 
     def _next_waiting(self) -> None:
+        # The shortcut also works while a popup is open (the phrase picker): close it first,
+        # so nothing filled for this buyer lands in the next buyer's reply box.
+        popup = QApplication.activePopupWidget()
+        if popup is not None:
+            popup.close()
         if self.queue.open_next_waiting() is not None:
             self.conversation.focus_reply()
 
@@ -228,7 +249,8 @@ class MainWindow(QMainWindow):
         self.stock_action = self.stock.install_shortcut(self)  # Ctrl+Shift+S
         self.next_waiting_action = QAction(self.tr("Next waiting buyer"), self)
         self.next_waiting_action.setShortcut(QKeySequence(self.NEXT_WAITING_SHORTCUT))
-        self.next_waiting_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        # Application-wide: also from a popup (the phrase picker) or a dialog that is not modal.
+        self.next_waiting_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.next_waiting_action.setToolTip(self.tr("Open the buyer waiting longest (%1)").replace(
             "%1", QKeySequence(self.NEXT_WAITING_SHORTCUT).toString(QKeySequence.SequenceFormat.NativeText)))
         self.next_waiting_action.triggered.connect(self._next_waiting)
@@ -240,6 +262,7 @@ class MainWindow(QMainWindow):
         self.overdue_action = menu.addAction(self.tr("Overdue after…"))
         self.overdue_action.triggered.connect(self.ask_overdue_threshold)
         menu.addSeparator()
+        self.attention.install_menu(menu)
         self.sync_now_action = menu.addAction(self.tr("Sync now"))
         self.sync_now_action.setShortcut(QKeySequence("F5"))
         self.sync_now_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)

@@ -79,6 +79,33 @@
     </message>
 </context>
 <context>
+    <name>Attention</name>
+    <message>
+        <source>Tray icon with waiting buyers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Flash the taskbar for new and overdue buyers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sound for new and overdue buyers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This desktop has no system tray</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Workstation: %1 unread · %2 overdue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 buyers need you</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>BuyerOrdersPane</name>
     <message>
         <source>Enter or a click opens the order, with its remark</source>
@@ -98,6 +125,101 @@
     </message>
     <message>
         <source>No cached orders of this buyer</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>BuyerPane</name>
+    <message>
+        <source>Not connected to a cache</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The note could not be saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The buyer could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The product&apos;s stock could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Returning buyer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>First order</source>
+        <translation type="unfinished">First order</translation>
+    </message>
+    <message>
+        <source>No order yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 orders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 refunds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>first order %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open a conversation to see the buyer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Buyer %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not in the local cache yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 orders in the local cache, %2 of them refunding or refunded; last order %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Notes about this buyer (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Notes about this buyer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not looking at a product</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Viewing: %1 %2 — can ship now (real stock):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Viewing product %1 (not in the local cache yet)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Viewing product %1 …</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All warehouses…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The product&apos;s full stock grid in the stock tab</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add a note every colleague sees (Enter saves)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -130,6 +252,10 @@
 </context>
 <context>
     <name>ConversationPane</name>
+    <message>
+        <source>The phrase&apos;s use could not be counted</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>The reply could not be saved</source>
         <translation type="unfinished"></translation>
@@ -256,6 +382,10 @@
     </message>
     <message>
         <source>Search this conversation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter sends, Shift+Enter new line; / or Ctrl+K: quick phrases</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -598,6 +728,33 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
     <message>
         <source>Agent %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>NotesModel</name>
+    <message>
+        <source>agent %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>waiting to send</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sending…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not saved on the server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refused by the server: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Written by %1 at %2</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -974,6 +1131,56 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
 </context>
 <context>
+    <name>PhraseListModel</name>
+    <message>
+        <source>mine</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PhrasePicker</name>
+    <message>
+        <source>No phrase matches “%1”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No quick phrases yet (the agent menu&apos;s phrase library adds them)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quick phrases could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please fill in: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fill in what the cache does not know, then Enter inserts:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the order, then Enter inserts:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quick phrase: shortcut, title, text or pinyin initials (kd = 快递)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>↑↓ choose · Enter insert · Esc close</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>QueueModel</name>
     <message>
         <source>Buyer</source>
@@ -1274,6 +1481,18 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
     <message>
         <source>Queue filter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show a tray icon with the unread and overdue buyers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Flash the taskbar entry for a new or overdue buyer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Play a sound for a new or overdue buyer</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1688,6 +1907,17 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
     <message>
         <source>Choose a colleague</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ViewedStockModel</name>
+    <message>
+        <source>%1 %2: %3 can ship (available per warehouse: %4)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>out of stock</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

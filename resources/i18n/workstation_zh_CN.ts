@@ -79,6 +79,33 @@
     </message>
 </context>
 <context>
+    <name>Attention</name>
+    <message>
+        <source>Tray icon with waiting buyers</source>
+        <translation>托盘图标显示等待中的买家</translation>
+    </message>
+    <message>
+        <source>Flash the taskbar for new and overdue buyers</source>
+        <translation>新消息和超时买家时闪烁任务栏</translation>
+    </message>
+    <message>
+        <source>Sound for new and overdue buyers</source>
+        <translation>新消息和超时买家时提示音</translation>
+    </message>
+    <message>
+        <source>This desktop has no system tray</source>
+        <translation>此桌面没有系统托盘</translation>
+    </message>
+    <message>
+        <source>Workstation: %1 unread · %2 overdue</source>
+        <translation>客服工作台：%1 条未读 · %2 位超时</translation>
+    </message>
+    <message>
+        <source>%1 buyers need you</source>
+        <translation>%1 位买家等你处理</translation>
+    </message>
+</context>
+<context>
     <name>BuyerOrdersPane</name>
     <message>
         <source>Enter or a click opens the order, with its remark</source>
@@ -99,6 +126,101 @@
     <message>
         <source>No cached orders of this buyer</source>
         <translation>本地没有该买家的订单</translation>
+    </message>
+</context>
+<context>
+    <name>BuyerPane</name>
+    <message>
+        <source>Not connected to a cache</source>
+        <translation>未连接本地缓存</translation>
+    </message>
+    <message>
+        <source>The note could not be saved</source>
+        <translation>备注保存失败</translation>
+    </message>
+    <message>
+        <source>The buyer could not be read: %1</source>
+        <translation>无法读取买家信息：%1</translation>
+    </message>
+    <message>
+        <source>The product&apos;s stock could not be read: %1</source>
+        <translation>无法读取该商品库存：%1</translation>
+    </message>
+    <message>
+        <source>Returning buyer</source>
+        <translation>回头客</translation>
+    </message>
+    <message>
+        <source>First order</source>
+        <translation>首单</translation>
+    </message>
+    <message>
+        <source>No order yet</source>
+        <translation>尚未下单</translation>
+    </message>
+    <message>
+        <source>%1 orders</source>
+        <translation>%1 笔订单</translation>
+    </message>
+    <message>
+        <source>%1 refunds</source>
+        <translation>%1 次退款</translation>
+    </message>
+    <message>
+        <source>first order %1</source>
+        <translation>首次下单 %1</translation>
+    </message>
+    <message>
+        <source>Open a conversation to see the buyer</source>
+        <translation>打开会话后显示买家信息</translation>
+    </message>
+    <message>
+        <source>Buyer %1</source>
+        <translation>买家 %1</translation>
+    </message>
+    <message>
+        <source>Not in the local cache yet</source>
+        <translation>本地缓存中暂无此买家</translation>
+    </message>
+    <message>
+        <source>%1 orders in the local cache, %2 of them refunding or refunded; last order %3</source>
+        <translation>本地缓存中 %1 笔订单，其中 %2 笔退款中或已退款；最近下单 %3</translation>
+    </message>
+    <message>
+        <source>Notes about this buyer (%1)</source>
+        <translation>买家备注（%1）</translation>
+    </message>
+    <message>
+        <source>Notes about this buyer</source>
+        <translation>买家备注</translation>
+    </message>
+    <message>
+        <source>Not looking at a product</source>
+        <translation>买家未在浏览商品</translation>
+    </message>
+    <message>
+        <source>Viewing: %1 %2 — can ship now (real stock):</source>
+        <translation>正在浏览：%1 %2 — 现可发货（实际库存）：</translation>
+    </message>
+    <message>
+        <source>Viewing product %1 (not in the local cache yet)</source>
+        <translation>正在浏览商品 %1（本地缓存中暂无）</translation>
+    </message>
+    <message>
+        <source>Viewing product %1 …</source>
+        <translation>正在浏览商品 %1 …</translation>
+    </message>
+    <message>
+        <source>All warehouses…</source>
+        <translation>全部仓库…</translation>
+    </message>
+    <message>
+        <source>The product&apos;s full stock grid in the stock tab</source>
+        <translation>在库存页查看该商品全部仓库的库存</translation>
+    </message>
+    <message>
+        <source>Add a note every colleague sees (Enter saves)</source>
+        <translation>添加买家备注，所有同事可见（回车保存）</translation>
     </message>
 </context>
 <context>
@@ -130,6 +252,10 @@
 </context>
 <context>
     <name>ConversationPane</name>
+    <message>
+        <source>The phrase&apos;s use could not be counted</source>
+        <translation>无法记录短语的使用次数</translation>
+    </message>
     <message>
         <source>The reply could not be saved</source>
         <translation>回复未能保存</translation>
@@ -257,6 +383,10 @@
     <message>
         <source>Search this conversation</source>
         <translation>搜索聊天记录</translation>
+    </message>
+    <message>
+        <source>Enter sends, Shift+Enter new line; / or Ctrl+K: quick phrases</source>
+        <translation>回车发送，Shift+回车换行；/ 或 Ctrl+K：快捷短语</translation>
     </message>
     <message>
         <source>Send</source>
@@ -599,6 +729,33 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Agent %1</source>
         <translation>客服 %1</translation>
+    </message>
+</context>
+<context>
+    <name>NotesModel</name>
+    <message>
+        <source>agent %1</source>
+        <translation>客服 %1</translation>
+    </message>
+    <message>
+        <source>waiting to send</source>
+        <translation>等待发送</translation>
+    </message>
+    <message>
+        <source>sending…</source>
+        <translation>发送中…</translation>
+    </message>
+    <message>
+        <source>not saved on the server</source>
+        <translation>未保存到服务器</translation>
+    </message>
+    <message>
+        <source>Refused by the server: %1</source>
+        <translation>服务器拒绝：%1</translation>
+    </message>
+    <message>
+        <source>Written by %1 at %2</source>
+        <translation>%1 写于 %2</translation>
     </message>
 </context>
 <context>
@@ -974,6 +1131,56 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
 </context>
 <context>
+    <name>PhraseListModel</name>
+    <message>
+        <source>mine</source>
+        <translation>我的</translation>
+    </message>
+</context>
+<context>
+    <name>PhrasePicker</name>
+    <message>
+        <source>No phrase matches “%1”</source>
+        <translation>没有与“%1”匹配的短语</translation>
+    </message>
+    <message>
+        <source>No quick phrases yet (the agent menu&apos;s phrase library adds them)</source>
+        <translation>还没有快捷短语（可在客服菜单的短语库中添加）</translation>
+    </message>
+    <message>
+        <source>Quick phrases could not be read: %1</source>
+        <translation>无法读取快捷短语：%1</translation>
+    </message>
+    <message>
+        <source>Please fill in: %1</source>
+        <translation>请填写：%1</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Fill in what the cache does not know, then Enter inserts:</source>
+        <translation>请补全本地缓存中没有的内容，按回车插入：</translation>
+    </message>
+    <message>
+        <source>Check the order, then Enter inserts:</source>
+        <translation>请确认订单，按回车插入：</translation>
+    </message>
+    <message>
+        <source>Quick phrase: shortcut, title, text or pinyin initials (kd = 快递)</source>
+        <translation>快捷短语：输入快捷码、标题、内容或拼音首字母（kd = 快递）</translation>
+    </message>
+    <message>
+        <source>↑↓ choose · Enter insert · Esc close</source>
+        <translation>↑↓ 选择 · 回车 插入 · Esc 关闭</translation>
+    </message>
+</context>
+<context>
     <name>QueueModel</name>
     <message>
         <source>Buyer</source>
@@ -1275,6 +1482,18 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Queue filter</source>
         <translation>会话队列筛选</translation>
+    </message>
+    <message>
+        <source>Show a tray icon with the unread and overdue buyers</source>
+        <translation>在托盘显示未读和超时买家数</translation>
+    </message>
+    <message>
+        <source>Flash the taskbar entry for a new or overdue buyer</source>
+        <translation>有新买家消息或买家超时时闪烁任务栏</translation>
+    </message>
+    <message>
+        <source>Play a sound for a new or overdue buyer</source>
+        <translation>有新买家消息或买家超时时播放提示音</translation>
     </message>
 </context>
 <context>
@@ -1689,6 +1908,17 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Choose a colleague</source>
         <translation>请选择同事</translation>
+    </message>
+</context>
+<context>
+    <name>ViewedStockModel</name>
+    <message>
+        <source>%1 %2: %3 can ship (available per warehouse: %4)</source>
+        <translation>%1 %2：可发 %3 件（各仓可用：%4）</translation>
+    </message>
+    <message>
+        <source>out of stock</source>
+        <translation>缺货</translation>
     </message>
 </context>
 </TS>

@@ -122,6 +122,7 @@ def test_a_missing_value_is_asked_for_with_its_chinese_label(qtbot, pane):
     with qtbot.waitSignal(picker.preview_shown, timeout=5000):
         orders.setCurrentIndex(1)
     assert picker.filled.order_id == second and picker.answer_field("carrier").text() == "中通快递"
+    order_no = picker.filled.values["order_no"]
     tracking = picker.answer_field("tracking_no")
     tracking.setFocus()
     tracking.inputMethodEvent(_commit("ZT7788"))
@@ -129,7 +130,7 @@ def test_a_missing_value_is_asked_for_with_its_chinese_label(qtbot, pane):
     qtbot.waitUntil(lambda: not picker.isVisible(), timeout=5000)
     text = pane.reply.text()
     assert text.endswith("已由中通快递发出，快递单号ZT7788") and "{" not in text
-    assert picker.filled.values["order_no"] in text
+    assert order_no in text
 
 
 def test_ctrl_k_opens_it_esc_closes_it_and_chinese_search_works(qtbot, pane):
@@ -185,3 +186,51 @@ def _upsert(engine, stream, items):
 
     return apply_changes(engine, stream, [{"seq": i["seq"], "op": "upsert", "item": i} for i in items],
                          next_cursor=f"{stream}-test")
+
+
+def test_enter_at_once_for_the_next_buyer_never_inserts_the_previous_buyers_values(qtbot, pane, cache):
+    """The picker reopened for another buyer must not offer what it filled for the last one:
+    an agent pressing `/` and Enter faster than the search gets this buyer's phrase, filled
+    with this buyer's order, or nothing yet — never the previous buyer's order number."""
+    pane.set_context_order(lambda: (13, 101))
+    picker = open_picker(qtbot, pane, 1)
+    search(qtbot, picker, "ckd")
+    first = picker.filled.text
+    assert "202611110800000013" in first
+    qtbot.keyClick(picker.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not picker.isVisible(), timeout=5000)
+    assert pane.reply.text() == first
+
+    with qtbot.waitSignal(pane.conversation_shown, timeout=5000):
+        pane.open_conversation(3)  # another buyer
+    pane.reply.clear()
+    pane.reply.setFocus()
+    qtbot.keyClicks(pane.reply, "/")
+    qtbot.keyClick(picker.search, Qt.Key.Key_Return)  # before any result is in
+    qtbot.waitUntil(lambda: not picker.isVisible() or picker.prompting, timeout=5000)
+    assert "202611110800000013" not in pane.reply.text()
+    if not picker.isVisible():  # inserted: the phrase filled for THIS buyer
+        assert pane.reply.text() == picker_fill_for(cache, pane, 3, pane.reply.text())
+
+
+def picker_fill_for(cache, pane, conversation_id: int, inserted: str) -> str:
+    """What the phrase inserted fills to for this conversation, straight from the model."""
+    from workstation.models.conversations import get_conversation
+
+    conv = get_conversation(cache.engine, conversation_id)
+    for phrase in PHRASES:
+        ctx = ph.FillContext(conversation_id=conversation_id, buyer_id=conv.buyer_id,
+                             agent=pane.phrases._agent)
+        filled = ph.fill(cache.engine, phrase["text"], ctx)
+        if filled.text == inserted:
+            return filled.text
+    return "<no phrase of this buyer fills to it>"
+
+
+def test_enter_right_after_typing_takes_the_match_of_what_was_typed(qtbot, pane, cache):
+    picker = open_picker(qtbot, pane, 1)
+    search(qtbot, picker, "w")
+    qtbot.keyClicks(picker.search, "l")  # "wl" = 查快递's shortcut; Enter before its matches
+    qtbot.keyClick(picker.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not picker.isVisible() or picker.prompting, timeout=5000)
+    assert picker.current_phrase() is None or picker.current_phrase().title == "查快递"

@@ -179,6 +179,7 @@ class PhrasePicker(QFrame):
         if self._engine is None:
             return False
         self._ctx = ctx
+        self._forget()
         self._show_list()
         self.search.clear()
         if at is not None:
@@ -189,6 +190,24 @@ class PhrasePicker(QFrame):
         self.search.setFocus(Qt.FocusReason.PopupFocusReason)
         self._search()
         return True
+
+    def _forget(self) -> None:
+        """Nothing of an earlier opening may be taken: its matches and its fill were for
+        another query, and maybe another buyer (their order number, their tracking number)."""
+        self.model.set_matches([])
+        self._set_filled(None, None)
+        self._choices = {}
+        self.shown_query = None
+        self._enter_waiting = False
+
+    def _fill_is_current(self, phrase) -> bool:
+        """The fill shown is of this phrase, for this conversation and buyer."""
+        if self._filled is None or self._filled_for is None or phrase is None:
+            return False
+        key, ctx = self._filled_for
+        mine = self._ctx
+        return key == _key(phrase) and (
+            mine is None or (ctx.conversation_id, ctx.buyer_id) == (mine.conversation_id, mine.buyer_id))
 
     @property
     def prompting(self) -> bool:
@@ -231,6 +250,8 @@ class PhrasePicker(QFrame):
         index, query = request
         if index is not self._index or query != self.search.text():
             return
+        if not matches:
+            self._enter_waiting = False  # nothing to take
         keep = self.current_phrase()
         self.shown_query = query
         self.model.set_matches(matches)
@@ -276,6 +297,9 @@ class PhrasePicker(QFrame):
         phrase = self.current_phrase()
         if phrase is None or _key(phrase) != key:
             return
+        mine = self._ctx
+        if mine is not None and (ctx.conversation_id, ctx.buyer_id) != (mine.conversation_id, mine.buyer_id):
+            return  # filled for the picker's previous conversation
         self._set_filled(filled, request)
         if "order" in filled.choices:
             self._choices.setdefault("order", filled.choices["order"])  # stays while the agent picks
@@ -313,13 +337,16 @@ class PhrasePicker(QFrame):
 
     def _take(self) -> None:
         """Enter: insert the phrase when every value is known; else ask for what is missing."""
+        if self.shown_query != self.search.text():
+            self._enter_waiting = True  # the matches of what was typed are on their way
+            return
         phrase = self.current_phrase()
         if phrase is None:
             return
-        filled = self._filled
-        if filled is None:
+        if not self._fill_is_current(phrase):
             self._enter_waiting = True  # the fill is on its way (a few ms)
             return
+        filled = self._filled
         if not self._prompting and (filled.missing or self._choices):
             self._prompting = True
             self._build_prompt(filled)
@@ -451,6 +478,7 @@ class PhrasePicker(QFrame):
     def closeEvent(self, event) -> None:
         self._filler.cancel()
         self._searcher.cancel()
+        self._forget()
         self._show_list()
         super().closeEvent(event)
         self.closed.emit()

@@ -99,7 +99,10 @@ def _append(conn: Connection, shop_id: int, conv: Any, *, sender: str, text: str
         text=text, created_at=now, client_id=client_id).returning(_msgs.c.id)).scalar_one()
     values: dict[str, Any] = {"seq": first + 1, "last_message_id": message_id, "last_message_at": now,
                               "last_message_sender": sender, "last_message_preview": text[:PREVIEW_CHARS]}
-    if sender == "buyer":
+    if sender == "auto":
+        # The shop's greeting is not news: the queue keeps showing the buyer's question.
+        values = {"seq": first + 1}
+    elif sender == "buyer":
         values["waiting_since"] = conv.waiting_since or now
         values["unread"] = _convs.c.unread + 1
     elif sender == "agent":

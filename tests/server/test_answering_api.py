@@ -227,6 +227,11 @@ def test_a_buyers_first_message_of_the_day_gets_the_greeting_at_once(live):
     cid = str(uuid.uuid4())
     said = _say(live, buyer, "这件有S码吗", cid)
     _say(live, buyer, "这件有S码吗", cid)  # the relay's retry: a duplicate adds nothing
+    with live.engine.connect() as conn:
+        conv = chat.conversation(conn, live.shop_id, said["conversation_id"], lock=False)
+    # The greeting does not hide the buyer's question in the queue.
+    assert (conv.last_message_id, conv.last_message_sender, conv.last_message_preview) == (
+        said["message"]["id"], "buyer", "这件有S码吗")
     _say(live, buyer, "还在吗")             # the same day: no second greeting
     first, auto, again = _messages(live, said["conversation_id"])
     assert (first.id, first.sender) == (said["message"]["id"], "buyer")

@@ -324,3 +324,30 @@ def test_next_waiting_from_an_open_popup_closes_it_first(qtbot, window):
         qtbot.keyClick(field, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert not popup.isVisible()
     assert window.conversation.conversation_id == 2
+
+
+def test_a_buyers_message_with_the_shops_greeting_after_it_raises_the_alert(qtbot, setup, cache, other):
+    """The server greets a buyer's first message of the day at once (an `auto` message in
+    the same transaction); that buyer is new all the same and must get the agent's eye."""
+    from tests.ui.chat_data import CONVERSATIONS, NOW, message, wire_time
+    from workstation.models.apply import apply_changes
+
+    window, queue, attention, _clock, alert, _beep = setup
+    go_behind(qtbot, window, other)
+    answered = next(c for c in CONVERSATIONS if c["id"] == 3)  # sunny_liu: answered before
+    conv = dict(answered, seq=200, last_message_id=33, last_message_sender="auto",
+                last_message_at=wire_time(NOW), last_message_preview="欢迎光临", unread=1,
+                waiting_since=wire_time(NOW))
+
+    def job(engine):
+        a = apply_changes(engine, "messages", [{"seq": 199, "op": "upsert",
+                                                "item": message(32, 3, "在吗", seq=199)}], next_cursor="m-199")
+        b = apply_changes(engine, "conversations", [{"seq": 200, "op": "upsert", "item": conv}],
+                          next_cursor="c-200")
+        return a.merge(b)
+
+    cache.writer.submit(job).result(timeout=5)
+    with qtbot.waitSignal(queue.rows_shown, timeout=5000):
+        queue.refresh()
+    qtbot.waitUntil(lambda: bool(alert.calls), timeout=5000)
+    assert 3 in attention.pending()

@@ -198,7 +198,10 @@ class Attention(QObject):
             before = self._known.get(cid)
             self._known[cid] = max(last, before or 0)
             new = (before is None or last > before) if not baseline else False
-            if new and row.last_message_sender == "buyer" and row.waiting_since is not None and self.concerns_me(row):
+            # A buyer waiting with something new that is not the shop's own reply: their
+            # message (the greeting after it leaves it the last one), or a transfer to me.
+            if new and row.last_message_sender != "agent" and row.waiting_since is not None \
+                    and self.concerns_me(row):
                 self._raise(cid, "message")
         ids = {r.conversation_id for r in rows}
         for cid in [c for c in self._known if c not in ids]:

@@ -104,6 +104,20 @@ def test_a_note_typed_in_chinese_is_saved_through_the_outbox_once(qtbot, pane, c
         ("买家要求开发票，抬头：杭州棉麻服饰有限公司", "synced"), ("老客户，只发顺丰；收货地址常改，下单后请核对", "synced")]
 
 
+def test_enter_pressed_twice_while_the_note_is_saved_saves_it_once(qtbot, pane, cache):
+    """At peak time the cache writer may be busy with sync pages: a second Enter before the
+    first save is done must not give colleagues the same note twice."""
+    show(qtbot, pane, 101)
+    pane.note_box.setText("已电话确认，改发顺丰")
+    with qtbot.waitSignal(pane.note_saved, timeout=5000):
+        qtbot.keyClick(pane.note_box, Qt.Key.Key_Return)
+        qtbot.keyClick(pane.note_box, Qt.Key.Key_Return)  # before the first save is back
+    qtbot.wait(100)
+    entries = [e for e in outbox.entries(cache.engine) if e.kind == "buyer.note"]
+    assert [e.payload["text"] for e in entries] == ["已电话确认，改发顺丰"]
+    assert pane.note_box.text() == "" and not pane.note_box.isReadOnly()
+
+
 def test_an_empty_note_is_not_saved(qtbot, pane, cache):
     show(qtbot, pane, 101)
     pane.note_box.setText("   ")

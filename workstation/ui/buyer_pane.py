@@ -341,8 +341,8 @@ class BuyerPane(QWidget):
         """Enter in the note box: saved through the outbox, shown at once."""
         text = self.note_box.text()
         buyer_id, agent_no = self._buyer_id, self._agent_no
-        if buyer_id is None or not text.strip():
-            return
+        if buyer_id is None or not text.strip() or self.note_box.isReadOnly():
+            return  # (read-only: this note is being saved; a second Enter must not save it twice)
         if self._submit_write is None:
             self.note_status.setText(self.tr("Not connected to a cache"))
             return
@@ -350,6 +350,7 @@ class BuyerPane(QWidget):
         what = self.tr("The note could not be saved")
 
         def saved(changes) -> None:
+            self.note_box.setReadOnly(False)
             if self.note_box.text() == text:
                 self.note_box.clear()
             self.note_status.setText("")
@@ -357,9 +358,13 @@ class BuyerPane(QWidget):
             for mutation_id in getattr(changes, "outbox", ()):
                 self.note_saved.emit(mutation_id)
 
+        def failed(exc: BaseException) -> None:
+            self.note_box.setReadOnly(False)  # the text stays for the agent to try again
+            self.note_status.setText(f"{what}: {describe_error(exc)}")
+
+        self.note_box.setReadOnly(True)
         self._submit_write(lambda engine: buyers.add_note(engine, buyer_id, text, agent_no=agent_no, initiator=self),
-                           what=what, on_done=saved,
-                           on_error=lambda exc: self.note_status.setText(f"{what}: {describe_error(exc)}"))
+                           what=what, on_done=saved, on_error=failed)
 
     def shutdown(self) -> None:
         self._reader.shutdown()

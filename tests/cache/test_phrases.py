@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.cache.conftest import make_agent, make_buyer, make_conversation, make_order, snapshot, upsert
+from tests.cache.conftest import make_agent, make_buyer, make_conversation, make_order, make_product, snapshot, upsert
 from workstation.models import outbox
 from workstation.models import phrases as ph
 from workstation.models.apply import apply_changes
@@ -126,6 +126,23 @@ def test_fill_stock_shop_agent_and_cutoff(buyer_cache):
     assert picked.text == "还剩10件" and {c.sku_id for c in picked.choices["sku"]} == {7, 8}
     nobody = ph.fill(buyer_cache, "{buyer_nick}，单号{tracking_no}", ph.FillContext(buyer_id=999))
     assert nobody.missing == ["buyer_nick", "tracking_no"] and nobody.choices == {}
+
+
+def test_stock_of_the_product_the_buyer_is_viewing(buyer_cache):
+    """A pre-sales buyer on a product page ("还有L码吗?"): the stock offered is of that
+    product's SKUs (the agent picks the size), not of an item in an old order."""
+    snapshot(buyer_cache, "products", [make_product(3, skus=2)])  # SKUs 300, 301
+    snapshot(buyer_cache, "stock", [{"id": 5, "seq": 5, "sku_id": 301, "warehouse_id": 1, "qty": 6,
+                                     "reserved": 1, "page_qty": 6}])
+    snapshot(buyer_cache, "conversations", [make_conversation(7, seq=50, buyer_id=501, buyer_nick="tb_lily",
+                                                              product_id=3)])
+    viewing = ph.fill(buyer_cache, "还剩{sku_stock}件", ph.FillContext(conversation_id=7))
+    assert viewing.missing == ["sku_stock"] and [c.sku_id for c in viewing.choices["sku"]] == [300, 301]
+    picked = ph.fill(buyer_cache, "还剩{sku_stock}件", ph.FillContext(conversation_id=7, sku_id=301))
+    assert picked.text == "还剩5件" and [c.sku_id for c in picked.choices["sku"]] == [300, 301]
+    # the order open beside the chat still decides when there is one
+    beside = ph.fill(buyer_cache, "还剩{sku_stock}件", ph.FillContext(conversation_id=7, order_id=11))
+    assert beside.text == "还剩10件"
 
 
 def test_the_phrase_and_auto_reply_rules():

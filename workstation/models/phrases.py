@@ -530,12 +530,13 @@ def _fill(cur: sqlite3.Cursor, text: str, ctx: FillContext) -> Filled:
     choices: dict[str, list[Choice]] = {}
     buyer_id = ctx.buyer_id
     nick = None
+    viewed = None  # the product page the buyer is on (a pre-sales "still got an L?")
     if ctx.conversation_id is not None:
-        row = cur.execute("SELECT buyer_id, buyer_nick FROM conversations WHERE id = ?",
+        row = cur.execute("SELECT buyer_id, buyer_nick, product_id FROM conversations WHERE id = ?",
                           (ctx.conversation_id,)).fetchone()
         if row is not None:
             buyer_id = buyer_id if buyer_id is not None else row[0]
-            nick = row[1]
+            nick, viewed = row[1], row[2]
     if buyer_id is not None and ({"buyer_name", "buyer_nick"} & set(names)):
         row = cur.execute("SELECT name, nick FROM buyers WHERE id = ?", (buyer_id,)).fetchone()
         if row is not None:
@@ -549,7 +550,11 @@ def _fill(cur: sqlite3.Cursor, text: str, ctx: FillContext) -> Filled:
         if order_id is not None:
             _order_values(cur, order_id, values)
     if "sku_stock" in names:
-        if order_id is not None:
+        # Which item's stock: the order open beside the chat, else the product the buyer is
+        # looking at (its SKUs to pick from), else the buyer's newest order.
+        if ctx.order_id is None and viewed is not None and _has_skus(cur, viewed):
+            sku_id = _pick_viewed_sku(cur, viewed, sku_id, choices)
+        elif order_id is not None:
             sku_id = _pick_sku(cur, order_id, sku_id, choices)
         if sku_id is not None:
             row = cur.execute("SELECT count(*), sum(qty - reserved) FROM stock WHERE sku_id = ?", (sku_id,)).fetchone()
@@ -614,6 +619,23 @@ def _pick_sku(cur: sqlite3.Cursor, order_id: int, sku_id: int | None,
         seen: set[int] = set()
         choices["sku"] = [Choice(f"{name} {colour} {size}".strip(), str(sku), sku_id=sku)
                           for sku, name, colour, size in lines if not (sku in seen or seen.add(sku))]
+    return sku_id
+
+
+def _has_skus(cur: sqlite3.Cursor, product_id: int) -> bool:
+    return cur.execute("SELECT 1 FROM skus WHERE product_id = ? LIMIT 1", (product_id,)).fetchone() is not None
+
+
+def _pick_viewed_sku(cur: sqlite3.Cursor, product_id: int, sku_id: int | None,
+                     choices: dict[str, list[Choice]]) -> int | None:
+    """The viewed product's one SKU; with several, `choices["sku"]` lists them all (the
+    agent says which colour and size the buyer means)."""
+    rows = cur.execute("SELECT s.id, p.name, s.colour, s.size FROM skus AS s JOIN products AS p "
+                       "ON p.id = s.product_id WHERE s.product_id = ? ORDER BY s.id", (product_id,)).fetchall()
+    if len(rows) == 1:
+        return rows[0][0] if sku_id is None else sku_id
+    choices["sku"] = [Choice(f"{name} {colour} {size}".strip(), str(sku), sku_id=sku)
+                      for sku, name, colour, size in rows]
     return sku_id
 
 

@@ -236,6 +236,9 @@ def auto_reply_for(conn: Connection, shop_id: int, buyer_id: int, now: datetime)
                            .returning(_auto.c.buyer_id)).first()
     if claimed is None:
         return None
+    # The buyer's earlier days are of no more use: the table keeps one row per buyer at most.
+    conn.execute(delete(_auto).where(_auto.c.shop_id == shop_id, _auto.c.buyer_id == buyer_id,
+                                     _auto.c.day < values["day"]))
     nick = conn.execute(select(_buyers.c.nick).where(_buyers.c.id == buyer_id)).scalar_one()
     return fill_auto_reply(row.auto_reply_text, shop_name=row.shop_name, buyer_nick=nick)
 

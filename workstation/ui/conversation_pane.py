@@ -117,8 +117,9 @@ class ConversationPane(QWidget):
         """`/` or Ctrl+K in the reply box: the picker, filled for this buyer."""
         if self._engine is None or not self.reply.isEnabled():
             return False
-        at = self.reply.mapToGlobal(self.reply.cursorRect().bottomLeft())
-        return self.phrases.open_for(self.phrase_context(), at)
+        cursor = self.reply.cursorRect()
+        return self.phrases.open_for(self.phrase_context(), self.reply.mapToGlobal(cursor.bottomLeft()),
+                                     above=self.reply.mapToGlobal(cursor.topLeft()))
 
     def phrase_context(self):
         """Which buyer and order the phrase is about: the open conversation's buyer; the

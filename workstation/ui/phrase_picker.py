@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame, QLabel, QLineEdit, QListView,
                                QVBoxLayout, QWidget)
 
@@ -174,8 +174,10 @@ class PhrasePicker(QFrame):
 
     # ---- showing --------------------------------------------------------------------------
 
-    def open_for(self, ctx, at: QPoint | None = None) -> bool:
-        """Show the picker for this context (a `models.phrases.FillContext`); False without a cache."""
+    def open_for(self, ctx, at: QPoint | None = None, *, above: QPoint | None = None) -> bool:
+        """Show the picker for this context (a `models.phrases.FillContext`) at `at` (under
+        the text cursor), or ending at `above` when the screen has no room below (the reply
+        box sits at the bottom of the window); False without a cache."""
         if self._engine is None:
             return False
         self._ctx = ctx
@@ -183,13 +185,25 @@ class PhrasePicker(QFrame):
         self._show_list()
         self.search.clear()
         if at is not None:
-            self.move(at)
+            self.move(self._placed(at, above))
         self.show()
         self.raise_()
         self.activateWindow()
         self.search.setFocus(Qt.FocusReason.PopupFocusReason)
         self._search()
         return True
+
+    def _placed(self, at: QPoint, above: QPoint | None) -> QPoint:
+        screen = QGuiApplication.screenAt(at) or self.screen()
+        if screen is None:
+            return at
+        room = screen.availableGeometry()
+        size = self.sizeHint().expandedTo(self.minimumSizeHint())
+        x = max(room.left(), min(at.x(), room.right() - size.width()))
+        y = at.y()
+        if y + size.height() > room.bottom() and above is not None:
+            y = max(room.top(), above.y() - size.height())
+        return QPoint(x, y)
 
     def _forget(self) -> None:
         """Nothing of an earlier opening may be taken: its matches and its fill were for

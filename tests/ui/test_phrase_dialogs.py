@@ -1,0 +1,243 @@
+"""The two editors of issue 10 over a real cache with a real cache writer: the phrase
+library (团队 read-only for an agent, editable for the manager; the agent's own phrases added,
+edited and deleted through the outbox; the server's rules checked as the agent types) and
+the shop settings (the auto-reply editor refuses a fifth line, typed or pasted; the counter
+in Chinese; manager only)."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QMimeData, Qt, QTranslator
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from tests.ui.chat_data import ME, build_chat_cache
+from tests.ui.helpers import type_chinese
+from workstation.models import outbox
+from workstation.models.apply import apply_snapshot_page
+from workstation.settings import AgentIdentity
+from workstation.ui.events import CacheEvents
+from workstation.ui.phrase_library import PhraseLibraryDialog
+from workstation.ui.shop_settings_dialog import ShopSettingsDialog
+from workstation.ui.tasks import TaskRunner
+from workstation.ui.writes import WriteSubmitter
+
+
+def phrase(pid, owner, title, shortcut, text, category="logistics"):
+    return {"id": pid, "seq": 900 + pid, "version": 1, "owner_agent_no": owner, "category": category, "title": title,
+            "shortcut": shortcut, "text": text, "updated_by": "2048", "updated_at": "2026-11-10T01:00:00Z"}
+
+
+PHRASES = [phrase(1, None, "查快递", "wl", "亲，您的快递单号是{tracking_no}"),
+           phrase(2, None, "问候", "hi", "您好，欢迎光临{shop_name}", "greeting"),
+           phrase(3, ME, "催发货安抚", "cfh", "亲，已经帮您催仓库了", "ship_faster")]
+SETTINGS = {"id": 1, "seq": 990, "version": 3, "shop_name": "棉麻小铺", "auto_reply_enabled": True,
+            "auto_reply_text": "亲，欢迎光临{shop_name}\n客服马上为您服务", "cutoff_time": "16:00",
+            "updated_by": "1024", "updated_at": "2026-11-20T06:00:00Z"}
+
+
+def identity(role: str) -> AgentIdentity:
+    return AgentIdentity(1, "wang", "王小二", ME, 1, "棉麻小铺", role=role)
+
+
+@pytest.fixture
+def cache(tmp_path):
+    c = build_chat_cache(tmp_path / "chat.sqlite", n_orders=6)
+    for stream, items in (("phrases", PHRASES), ("shop_settings", [SETTINGS])):
+        apply_snapshot_page(c.engine, stream, items, next_cursor=None, done=True, feed_cursor="f", total=len(items))
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def opened(qtbot, cache):
+    events = CacheEvents(min_interval_ms=0)
+    events.attach(cache.writer)
+    runner = TaskRunner(max_threads=1, name="test-writes")
+    dialogs = []
+
+    def _open(cls, role="agent"):
+        d = cls(engine=cache.engine, identity=identity(role), submit_write=WriteSubmitter(runner, lambda: cache.writer),
+                events=events)
+        qtbot.addWidget(d)
+        signal = d.library_shown if cls is PhraseLibraryDialog else d.settings_shown
+        with qtbot.waitSignal(signal, timeout=5000):
+            d.show()
+        dialogs.append(d)
+        return d
+
+    yield _open
+    events.detach()
+    for d in dialogs:
+        d.shutdown()
+    runner.shutdown()
+    qtbot.waitUntil(cache.writer.idle, timeout=5000)
+
+
+def titles(lst) -> list[str]:
+    return [r.phrase.title for r in lst.model.rows()]
+
+
+def state_of(lst, title):
+    row = next(r for r in lst.model.rows() if r.phrase.title == title)
+    return lst.model.state_text(row)
+
+
+def confirm(qtbot, dialog):
+    box = dialog.confirm_box
+    assert box is not None and box.isVisible() and "“" in box.text()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+
+
+def test_an_agent_reads_the_team_list_and_adds_edits_and_deletes_their_own(qtbot, opened, cache):
+    d = opened(PhraseLibraryDialog)
+    team, mine = d.team_list, d.my_list
+    assert titles(team) == ["问候", "查快递"] and titles(mine) == ["催发货安抚"]
+    team.view.selectRow(0)
+    for button in (team.add_button, team.edit_button, team.delete_button):
+        assert not button.isEnabled() and button.toolTip() == "Only the store manager can change the team's phrases"
+    assert d.add_phrase(team=True) is None and d.tabs.tabText(0) == "Team (read only)"
+    # the filter: pinyin initials of the title, and the text
+    d.filter.setText("cfh ")
+    assert mine.proxy.rowCount() == 1 and team.proxy.rowCount() == 0
+    d.filter.setText("快递单号")
+    assert team.proxy.rowCount() == 1
+    d.filter.clear()
+
+    # add: the shortcut follows the title's pinyin initials; a variable from the menu
+    editor = d.add_phrase(team=False)
+    type_chinese(editor.title, "快递查询")
+    qtbot.waitUntil(lambda: editor.shortcut.text() == "kdcx", timeout=5000)
+    type_chinese(editor.text, "亲，单号是")
+    editor.variable_actions["tracking_no"].trigger()
+    assert editor.text.toPlainText() == "亲，单号是{tracking_no}" and editor.save_button.isEnabled()
+    with qtbot.waitSignal(d.saved, timeout=5000), qtbot.waitSignal(d.library_shown, timeout=5000):
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    assert not editor.isVisible()
+    assert state_of(mine, "快递查询") == "waiting to send"
+    (create,) = outbox.entries(cache.engine)
+    assert (create.kind, create.payload) == ("phrase.create", {"team": False, "category": "bargain",
+                                                               "title": "快递查询", "shortcut": "kdcx",
+                                                               "text": "亲，单号是{tracking_no}"})
+
+    # edit the synced one: the selection stays on it when the list comes back
+    mine.select_key(("id", 3))
+    editor = d.edit_phrase(mine)
+    assert (editor.title.text(), editor.shortcut.text()) == ("催发货安抚", "cfh")
+    editor.shortcut.setText("cuifahuo")
+    with qtbot.waitSignal(d.library_shown, timeout=5000):
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    assert mine.current().phrase.id == 3 and mine.current().phrase.shortcut == "cuifahuo"
+    assert state_of(mine, "催发货安抚") == "waiting to send"
+
+    # delete the new one (not sent yet: its create is dropped) after confirming
+    mine.select_key(("new", create.mutation_id))
+    d.delete_phrase(mine)
+    with qtbot.waitSignal(d.library_shown, timeout=5000):
+        confirm(qtbot, d)
+    assert titles(mine) == ["催发货安抚"]
+    assert [(e.kind, e.entity_id, e.payload) for e in outbox.entries(cache.engine)] == [
+        ("phrase.update", 3, {"category": "ship_faster", "title": "催发货安抚", "shortcut": "cuifahuo",
+                              "text": "亲，已经帮您催仓库了"})]
+    mine.select_key(("id", 3))
+    d.delete_phrase(mine)
+    with qtbot.waitSignal(d.library_shown, timeout=5000):
+        confirm(qtbot, d)
+    assert titles(mine) == []
+    assert [e.kind for e in outbox.entries(cache.engine)] == ["phrase.update", "phrase.delete"]
+
+
+def test_the_manager_edits_the_team_list(qtbot, opened, cache):
+    d = opened(PhraseLibraryDialog, role="manager")
+    team = d.team_list
+    team.select_key(("id", 1))
+    assert team.edit_button.isEnabled() and d.tabs.tabText(0) == "Team"
+    editor = d.edit_phrase(team)
+    editor.text.setPlainText("亲，{carrier}单号{tracking_no}")
+    with qtbot.waitSignal(d.library_shown, timeout=5000):
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    assert [(e.kind, e.entity_id) for e in outbox.entries(cache.engine)] == [("phrase.update", 1)]
+    assert team.current().phrase.text == "亲，{carrier}单号{tracking_no}"
+
+
+def test_the_form_says_what_the_server_would_refuse(qtbot, opened):
+    d = opened(PhraseLibraryDialog)
+    editor = d.add_phrase(team=False)
+    assert editor.problem_label.text() == "Enter a title" and not editor.save_button.isEnabled()
+    editor.title.setText("查快递")
+    qtbot.waitUntil(lambda: editor.shortcut.text() == "ckd", timeout=5000)
+    editor.shortcut.setText("kd-1")
+    assert editor.problem_label.text() == "The shortcut may only hold lower-case letters a-z and digits 0-9"
+    editor.shortcut.clear()
+    qtbot.keyClicks(editor.shortcut, "KD")  # typed in upper case: kept lower case
+    assert editor.shortcut.text() == "kd"
+    assert editor.problem_label.text() == "Enter the text of the phrase"
+    editor.text.setPlainText("单号{tracking_number}")
+    assert editor.problem_label.text() == "{tracking_number} is not a variable; insert one with “Insert variable”"
+    editor.text.setPlainText("x" * 501)
+    assert editor.problem_label.text() == "The text has 501 characters; at most 500"
+    assert not editor.save_button.isEnabled()
+    editor.text.setPlainText("单号{tracking_no}")
+    assert editor.problem_label.text() == "" and editor.save_button.isEnabled()
+
+
+# ---- shop settings ------------------------------------------------------------------------
+
+class _Fallback(QTranslator):
+    """The Chinese of the strings tested here, for as long as the shipped .qm lacks them."""
+
+    TEXTS = {"%1/%2 lines · %3/%4 characters": "%1/%2 行 · %3/%4 字",
+             "An auto-reply has at most 4 lines": "自动回复最多 4 行"}
+
+    def translate(self, context, source, disambiguation=None, n=-1):
+        return self.TEXTS.get(source, "") if context == "ShopSettingsDialog" else ""
+
+
+@pytest.fixture
+def chinese(qapp):
+    from workstation.ui.i18n import install_translators
+
+    fallback = _Fallback()
+    qapp.installTranslator(fallback)  # asked last: the shipped translation wins once it is there
+    translators = install_translators(qapp, "zh_CN")
+    yield
+    for t in [*translators, fallback]:
+        qapp.removeTranslator(t)
+
+
+def paste(edit, text: str) -> None:
+    mime = QMimeData()
+    mime.setText(text)
+    edit.insertFromMimeData(mime)
+
+
+def test_the_auto_reply_editor_refuses_a_fifth_line_and_counts_in_chinese(qtbot, chinese, opened, cache):
+    d = opened(ShopSettingsDialog, role="manager")
+    assert d.text.toPlainText() == SETTINGS["auto_reply_text"] and d.cutoff.time().toString("HH:mm") == "16:00"
+    assert d.counter.text() == "2/4 行 · 26/300 字"
+    assert d.preview.text() == "亲，欢迎光临棉麻小铺\n客服马上为您服务"
+    edit = d.text
+    edit.moveCursor(edit.textCursor().MoveOperation.End)
+    for line in ("a", "b"):
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+        qtbot.keyClicks(edit, line)
+    assert d.counter.text() == "4/4 行 · 30/300 字" and d.limit_label.text() == ""
+    qtbot.keyClick(edit, Qt.Key.Key_Return)  # a fifth line: refused, and said why
+    assert edit.toPlainText().count("\n") == 3 and d.limit_label.text() == "自动回复最多 4 行"
+    edit.setPlainText("第一行")
+    edit.moveCursor(edit.textCursor().MoveOperation.End)
+    paste(edit, "\n二\n三\n四\n五\n六")  # only the lines that fit are pasted
+    assert edit.toPlainText() == "第一行\n二\n三\n四" and d.limit_label.text() == "自动回复最多 4 行"
+    d.cutoff.setTime(d.cutoff.time().fromString("17:30", "HH:mm"))
+    with qtbot.waitSignal(d.saved, timeout=5000):
+        qtbot.mouseClick(d.save_button, Qt.MouseButton.LeftButton)
+    (e,) = outbox.entries(cache.engine)
+    assert (e.kind, e.base_version, e.payload) == ("shop.settings", 3, {
+        "auto_reply_enabled": True, "auto_reply_text": "第一行\n二\n三\n四", "cutoff_time": "17:30"})
+
+
+def test_an_agent_cannot_change_the_shop_settings(qtbot, opened):
+    d = opened(ShopSettingsDialog, role="agent")
+    assert not d.save_button.isEnabled() and not d.text.isEnabled()
+    assert d.save_button.toolTip() == "Only the store manager can change the shop settings"
+    d.enabled.setChecked(False)  # even if it were ticked: nothing is written
+    d.save()
+    assert QApplication.activeModalWidget() is None

@@ -167,7 +167,14 @@ def wire_editors(window, session) -> None:
 
         open_dialog("shop_settings_dialog", ShopSettingsDialog)
 
+    def close_dialogs() -> None:
+        for attr in ("phrase_library", "shop_settings_dialog"):
+            dialog = getattr(window, attr)
+            if dialog is not None:
+                dialog.close()  # stops its readers (done -> shutdown)
+
     window.phrase_library_requested.connect(phrases)
+    window.closing.connect(close_dialogs)
     window.shop_settings_requested.connect(shop_settings)
 
 

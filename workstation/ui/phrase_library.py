@@ -236,8 +236,9 @@ class PhraseFilter(QSortFilterProxyModel):
         self._words: list[str] = []
 
     def set_query(self, query: str) -> None:
+        self.beginFilterChange()
         self._words = normalize(query).split()
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
         if not self._words:

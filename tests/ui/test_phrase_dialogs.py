@@ -241,3 +241,40 @@ def test_an_agent_cannot_change_the_shop_settings(qtbot, opened):
     d.enabled.setChecked(False)  # even if it were ticked: nothing is written
     d.save()
     assert QApplication.activeModalWidget() is None
+
+
+def conflicting_save(qtbot, d, cache):
+    """The manager saves; a colleague's save reached the server first."""
+    d.text.setPlainText("我的版本")
+    with qtbot.waitSignal(d.saved, timeout=5000) as saved:
+        qtbot.mouseClick(d.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: d.settings.status == "saved", timeout=5000)
+    assert d.status.text() == "● Saved on this PC — sent when online"
+    theirs = {**SETTINGS, "seq": 995, "version": 4, "auto_reply_text": "同事的版本", "updated_by": "2048"}
+    outbox.take_batch(cache.engine)
+    cache.writer.run(outbox.record_answers, [{"mutation_id": saved.args[0], "status": "conflict",
+                                              "version": 4, "state": theirs}])
+    qtbot.waitUntil(lambda: d.conflict is not None, timeout=5000)
+
+
+def test_saving_again_over_a_colleagues_version(qtbot, opened, cache):
+    d = opened(ShopSettingsDialog, role="manager")
+    conflicting_save(qtbot, d, cache)
+    with qtbot.waitSignal(d.saved, timeout=5000) as saved:
+        qtbot.mouseClick(d.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: d.conflict is None and d.settings.status == "saved", timeout=5000)
+    assert [(e.mutation_id, e.status, e.base_version, e.payload["auto_reply_text"])
+            for e in outbox.entries(cache.engine)] == [(saved.args[0], "pending", 4, "我的版本")]
+
+
+def test_a_colleagues_earlier_save_is_shown_and_can_be_loaded(qtbot, opened, cache):
+    d = opened(ShopSettingsDialog, role="manager")
+    conflicting_save(qtbot, d, cache)
+    assert d.conflict_box.isVisibleTo(d)
+    assert "agent 2048" in d.conflict_label.text() and "同事的版本" in d.conflict_label.text()
+    assert d.text.toPlainText() == "我的版本"  # the manager's text stays until they choose
+    qtbot.mouseClick(d.reload_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: d.conflict is None and d.settings.status == "synced", timeout=5000)
+    assert not d.conflict_box.isVisibleTo(d)
+    assert (d.text.toPlainText(), d.settings.version) == ("同事的版本", 4)
+    assert outbox.entries(cache.engine) == []

@@ -295,7 +295,9 @@ class ShopSettingsDialog(QDialog):
             return
         self.settings, self.conflict = result
         if not self._dirty:
-            self._fill(self.settings)
+            # While a colleague's save beat this one, the form keeps the manager's refused
+            # values (to compare and save again); "Load their version" shows the server's.
+            self._fill(self.conflict.payload if self.conflict is not None else self.settings)
         self._show_conflict()
         self._update()
         self.settings_shown.emit()
@@ -305,13 +307,15 @@ class ShopSettingsDialog(QDialog):
         self.status.setText(self.tr("The shop settings could not be read: %1").replace("%1", describe_error(exc)))
 
     def _fill(self, s) -> None:
+        """From the settings, or from a write's payload (a dict of the same fields)."""
         if s is None:
             return
+        get = s.get if isinstance(s, dict) else (lambda name: getattr(s, name))
         self._loading = True
         try:
-            self.enabled.setChecked(s.auto_reply_enabled)
-            self.text.setPlainText(s.auto_reply_text)
-            self.cutoff.setTime(QTime.fromString(s.cutoff_time, "HH:mm"))
+            self.enabled.setChecked(bool(get("auto_reply_enabled")))
+            self.text.setPlainText(str(get("auto_reply_text") or ""))
+            self.cutoff.setTime(QTime.fromString(str(get("cutoff_time")), "HH:mm"))
         finally:
             self._loading = False
         self._dirty = False
@@ -344,11 +348,13 @@ class ShopSettingsDialog(QDialog):
         ph, values = _phrases(), self.values()
         what = self.tr("The shop settings could not be saved")
         self.save_button.setEnabled(False)
+        refused = self.conflict.mutation_id if self.conflict is not None else None
 
         def done(changes) -> None:
             self._dirty = False
             for mid in getattr(changes, "outbox", ()):
-                self.saved.emit(mid)
+                if mid != refused:
+                    self.saved.emit(mid)
             self.refresh()
 
         def failed(exc) -> None:
@@ -356,8 +362,18 @@ class ShopSettingsDialog(QDialog):
             self.status.setText(f"{what}: {describe_error(exc)}")
             self.status.setStyleSheet(f"color: {WARN_COLOUR};")
 
-        self._submit_write(lambda engine: ph.save_settings(engine, initiator=self, **values), what=what,
-                           on_done=done, on_error=failed)
+
+        def job(engine):
+            changes = ph.ChangeSet()
+            if refused is not None:
+                # Saved again over the colleague's version: the refused write is settled first
+                # (discarding it after would hand its old base version on to the new one).
+                from workstation.models import outbox  # noqa: PLC0415
+
+                changes = outbox.discard(engine, refused, initiator=self)
+            return changes.merge(ph.save_settings(engine, initiator=self, **values))  # on the cached version
+
+        self._submit_write(job, what=what, on_done=done, on_error=failed)
 
     def load_theirs(self) -> None:
         """Drop the refused write; the form shows the settings as the server has them."""

@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox, QPlainTextEdit, QPushButton,
@@ -123,32 +123,36 @@ def _row(p, error: str | None) -> LibraryRow:
     return LibraryRow(p, search, error)
 
 
-def phrase_problem(title: str, shortcut: str, text: str, tr: Callable[[str], str]) -> str:
+def _limit(message: str, n: int, most: int) -> str:
+    return message.replace("%1", str(n)).replace("%2", str(most))
+
+
+def phrase_problem(title: str, shortcut: str, text: str) -> str:
     """What the server would refuse in this phrase, in words ("" when it is fine). The same
-    rules and order as `models.phrases.check_phrase` (which the editor also runs)."""
+    rules and order as `models.phrases.check_phrase` (which is run last, for any rule this
+    list would miss)."""
     if not title.strip():
-        return tr("Enter a title")
+        return QCoreApplication.translate("PhraseEditor", "Enter a title")
     if len(title) > MAX_TITLE_CHARS:
-        return tr("The title has %1 characters; at most %2").replace("%1", str(len(title))) \
-            .replace("%2", str(MAX_TITLE_CHARS))
-    if _BRACES.search(title):
-        return tr("The title cannot hold a variable (%1)").replace("%1", _BRACES.search(title).group(0))
+        return _limit(QCoreApplication.translate("PhraseEditor", "The title has %1 characters; at most %2"), len(title), MAX_TITLE_CHARS)
+    braces = _BRACES.search(title)
+    if braces:
+        return QCoreApplication.translate("PhraseEditor", "The title cannot hold a variable (%1)").replace("%1", braces.group(0))
     if not _SHORTCUT.fullmatch(shortcut):
-        return tr("The shortcut may only hold lower-case letters a-z and digits 0-9")
+        return QCoreApplication.translate("PhraseEditor", "The shortcut may only hold lower-case letters a-z and digits 0-9")
     if len(shortcut) > MAX_SHORTCUT_CHARS:
-        return tr("The shortcut has %1 characters; at most %2").replace("%1", str(len(shortcut))) \
-            .replace("%2", str(MAX_SHORTCUT_CHARS))
+        return _limit(QCoreApplication.translate("PhraseEditor", "The shortcut has %1 characters; at most %2"), len(shortcut),
+                      MAX_SHORTCUT_CHARS)
     if not text.strip():
-        return tr("Enter the text of the phrase")
+        return QCoreApplication.translate("PhraseEditor", "Enter the text of the phrase")
     if len(text) > MAX_TEXT_CHARS:
-        return tr("The text has %1 characters; at most %2").replace("%1", str(len(text))) \
-            .replace("%2", str(MAX_TEXT_CHARS))
+        return _limit(QCoreApplication.translate("PhraseEditor", "The text has %1 characters; at most %2"), len(text), MAX_TEXT_CHARS)
     if "\x00" in title + text:
-        return tr("The phrase contains an invisible NUL character; type it again")
+        return QCoreApplication.translate("PhraseEditor", "The phrase contains an invisible NUL character; type it again")
     known = _phrases().VARIABLES
     unknown = [m.group(0) for m in _BRACES.finditer(text) if m.group(1) not in known]
     if unknown:
-        return tr("%1 is not a variable; insert one with “Insert variable”").replace("%1", unknown[0])
+        return QCoreApplication.translate("PhraseEditor", "%1 is not a variable; insert one with “Insert variable”").replace("%1", unknown[0])
     try:
         _phrases().check_phrase(title, shortcut, text)
     except Exception as exc:  # noqa: BLE001 - a rule of the server this list does not know yet
@@ -388,7 +392,7 @@ class PhraseEditor(QDialog):
 
     def problem(self) -> str:
         v = self.values()
-        return phrase_problem(v["title"], v["shortcut"], v["text"], self.tr)
+        return phrase_problem(v["title"], v["shortcut"], v["text"])
 
     def validate(self) -> bool:
         problem = self.problem()

@@ -193,6 +193,7 @@ class ShopSettingsDialog(QDialog):
         self.status.setObjectName("settingsStatus")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
+        layout.addStretch(1)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close,
                                         self)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)

@@ -278,3 +278,27 @@ def test_a_colleagues_earlier_save_is_shown_and_can_be_loaded(qtbot, opened, cac
     assert not d.conflict_box.isVisibleTo(d)
     assert (d.text.toPlainText(), d.settings.version) == ("同事的版本", 4)
     assert outbox.entries(cache.engine) == []
+
+
+def test_a_refused_phrase_says_why_and_saving_it_again_replaces_the_refused_write(qtbot, opened, cache):
+    d = opened(PhraseLibraryDialog)
+    editor = d.add_phrase(team=False)
+    editor.title.setText("退换货")
+    editor.text.setPlainText("亲，七天无理由退换")
+    with qtbot.waitSignal(d.saved, timeout=5000) as saved:
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    outbox.take_batch(cache.engine)
+    cache.writer.run(outbox.record_answers, [{"mutation_id": saved.args[0], "status": "rejected",
+                                              "code": "too_long", "reason": "the text is too long"}])
+    qtbot.waitUntil(lambda: "退换货" in titles(d.my_list) and state_of(d.my_list, "退换货") != "waiting to send",
+                    timeout=5000)
+    assert state_of(d.my_list, "退换货") == "Not saved: the text is too long"
+    d.my_list.select_key(("new", saved.args[0]))
+    qtbot.keyClick(d.my_list.view, Qt.Key.Key_Return)  # Enter edits
+    editor = d.editor
+    assert editor.isVisible() and editor.title.text() == "退换货"
+    with qtbot.waitSignal(d.saved, timeout=5000) as again:
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    assert [(e.mutation_id, e.kind, e.status) for e in outbox.entries(cache.engine)] == [
+        (again.args[0], "phrase.create", "pending")]
+    qtbot.waitUntil(lambda: state_of(d.my_list, "退换货") == "waiting to send", timeout=5000)

@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox, QPlainTextEdit, QPushButton,
                                QTableView, QTabWidget, QToolButton, QVBoxLayout, QWidget)
@@ -316,6 +316,7 @@ class PhraseEditor(QDialog):
         self.setObjectName("phraseEditor")
         self.team = team
         self.phrase = phrase
+        self.refused: str | None = None  # the mutation id of this phrase's write the server refused
         self.setWindowTitle((self.tr("Edit phrase") if phrase is not None else self.tr("New phrase")) + " — "
                             + (self.tr("Team") if team else self.tr("Mine")))
         self._suggested = ""
@@ -481,7 +482,10 @@ class PhraseLibraryDialog(QDialog):
             lst.add_button.clicked.connect(lambda _c=False, t=lst.team: self.add_phrase(team=t))
             lst.edit_button.clicked.connect(lambda _c=False, w=lst: self.edit_phrase(w))
             lst.delete_button.clicked.connect(lambda _c=False, w=lst: self.delete_phrase(w))
-            lst.view.doubleClicked.connect(lambda _i, w=lst: self.edit_phrase(w))
+            lst.view.activated.connect(lambda _i, w=lst: self.edit_phrase(w))  # Enter or a double click
+            delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), lst.view)
+            delete.setContext(Qt.ShortcutContext.WidgetShortcut)
+            delete.activated.connect(lambda w=lst: self.delete_phrase(w))
             lst.view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
             lst.model.modelReset.connect(self._update_buttons)
         self.resize(760, 520)
@@ -565,33 +569,40 @@ class PhraseLibraryDialog(QDialog):
         row = lst.current()
         if row is None or not self.editable(lst.team):
             return None
-        return self._open_editor(lst.team, row.phrase)
+        return self._open_editor(lst.team, row.phrase, refused=row.phrase.mutation_id if row.error else None)
 
-    def _open_editor(self, team: bool, phrase) -> PhraseEditor:
+    def _open_editor(self, team: bool, phrase, *, refused: str | None = None) -> PhraseEditor:
         if self.editor is not None:
             self.editor.close()
         editor = PhraseEditor(self, team=team, phrase=phrase)
+        editor.refused = refused
         editor.save_requested.connect(lambda fields: self._save(editor, fields))
         self.editor = editor
         editor.open()
         return editor
 
     def _save(self, editor: PhraseEditor, fields: dict) -> None:
-        ph, phrase, team = _phrases(), editor.phrase, editor.team
+        ph, phrase, team, refused = _phrases(), editor.phrase, editor.team, editor.refused
         agent_id = getattr(self._identity, "id", None)
-        if phrase is None:
-            job = lambda engine: ph.create_phrase(engine, team=team, agent_id=agent_id, initiator=self,  # noqa: E731
-                                                  **fields)
-        else:
+
+        def job(engine):
+            changes = ph.ChangeSet()
+            if refused is not None:  # the write the server refused is replaced by this one
+                from workstation.models import outbox  # noqa: PLC0415
+
+                changes = outbox.discard(engine, refused, initiator=self)
+            if phrase is None or phrase.id is None and refused is not None:  # new, or a refused create again
+                return changes.merge(ph.create_phrase(engine, team=team, agent_id=agent_id, initiator=self, **fields))
             target = phrase.id if phrase.id is not None else phrase.mutation_id
-            job = lambda engine: ph.update_phrase(engine, target, initiator=self, **fields)  # noqa: E731
+            return changes.merge(ph.update_phrase(engine, target, initiator=self, **fields))
         what = self.tr("The phrase could not be saved")
 
         def done(changes) -> None:
             editor.accept()
             self.status.setText("")
             for mid in getattr(changes, "outbox", ()):
-                self.saved.emit(mid)
+                if mid != refused:
+                    self.saved.emit(mid)
             self.refresh()
 
         self._submit_write(job, what=what, on_done=done,

@@ -300,3 +300,21 @@ def test_a_refused_phrase_says_why_and_saving_it_again_replaces_the_refused_writ
     assert [(e.mutation_id, e.kind, e.status) for e in outbox.entries(cache.engine)] == [
         (again.args[0], "phrase.create", "pending")]
     qtbot.waitUntil(lambda: state_of(d.my_list, "退换货") == "waiting to send", timeout=5000)
+
+
+def test_the_agent_menu_offers_the_shop_settings_to_the_manager_only(qtbot, tmp_path):
+    from workstation.settings import Settings
+    from workstation.ui.main_window import MainWindow
+
+    w = MainWindow(Settings(tmp_path / "settings.ini"))
+    qtbot.addWidget(w)
+    actions = w.agent_menu.actions()
+    assert w.phrases_action in actions and w.shop_settings_action in actions
+    w.set_identity(identity("agent"))
+    assert w.phrases_action.isEnabled() and not w.shop_settings_action.isEnabled()
+    assert w.shop_settings_action.toolTip() == "Only the store manager can change the shop settings"
+    w.set_identity(identity("manager"))
+    assert w.shop_settings_action.isEnabled()
+    with qtbot.waitSignal(w.shop_settings_requested, timeout=1000):
+        w.shop_settings_action.trigger()
+    w.close()

@@ -135,6 +135,47 @@ def wire_conversations(window, session) -> None:
     session.identity_changed.connect(status_menu.set_agent)
     session.events.subscribe(status_menu)
     conversation.attach_presence(PresenceWatcher(session.presence_client, conversation))
+    wire_editors(window, session)
+
+
+def wire_editors(window, session) -> None:
+    """The agent menu's "Quick phrases…" and "Shop settings…": one non-modal dialog each,
+    over the open cache, writing through the session (`window.phrase_library`,
+    `window.shop_settings_dialog` while open)."""
+    window.phrase_library = window.shop_settings_dialog = None
+
+    def open_dialog(attr: str, make) -> None:
+        dialog = getattr(window, attr)
+        if dialog is not None and dialog.isVisible():
+            dialog.raise_()
+            dialog.activateWindow()
+            return
+        cache = session.cache
+        dialog = make(window, engine=cache.engine if cache is not None else None, identity=window.settings.identity,
+                      submit_write=session.submit_write, events=session.events)
+        dialog.finished.connect(lambda _r: setattr(window, attr, None) if getattr(window, attr) is dialog else None)
+        setattr(window, attr, dialog)
+        dialog.show()
+
+    def phrases() -> None:
+        from workstation.ui.phrase_library import PhraseLibraryDialog  # noqa: PLC0415
+
+        open_dialog("phrase_library", PhraseLibraryDialog)
+
+    def shop_settings() -> None:
+        from workstation.ui.shop_settings_dialog import ShopSettingsDialog  # noqa: PLC0415
+
+        open_dialog("shop_settings_dialog", ShopSettingsDialog)
+
+    def close_dialogs() -> None:
+        for attr in ("phrase_library", "shop_settings_dialog"):
+            dialog = getattr(window, attr)
+            if dialog is not None:
+                dialog.close()  # stops its readers (done -> shutdown)
+
+    window.phrase_library_requested.connect(phrases)
+    window.closing.connect(close_dialogs)
+    window.shop_settings_requested.connect(shop_settings)
 
 
 def show(running: Running, *, direct: tuple[str, str, str] | None = None) -> None:

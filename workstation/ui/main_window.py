@@ -25,6 +25,8 @@ class MainWindow(QMainWindow):
     sign_out_requested = Signal()
     language_chosen = Signal(str)  # "", "zh_CN", "en"
     sync_now_requested = Signal()  # the agent asked to sync now (status pane or agent menu)
+    phrase_library_requested = Signal()  # agent menu "Quick phrases…"
+    shop_settings_requested = Signal()  # agent menu "Shop settings…" (the store manager only)
 
     AREAS = ("queue", "conversation", "context")
     AREA_SIZES = (340, 460, 480)  # first run at 1280 px; then the agent's own, remembered
@@ -176,6 +178,11 @@ class MainWindow(QMainWindow):
     def set_identity(self, identity: AgentIdentity | None) -> None:
         # Qt adds the application display name to the title itself ("shop — Workstation").
         self.attention.set_agent(identity.agent_no if identity is not None else "")
+        manager = identity is not None and identity.role == "manager"
+        self.phrases_action.setEnabled(identity is not None)
+        self.shop_settings_action.setEnabled(manager)
+        self.shop_settings_action.setToolTip(self.tr("The shop's auto-reply and daily cut-off time") if manager else
+                                             self.tr("Only the store manager can change the shop settings"))
         if identity is None:
             self.agent_button.setText(self.tr("Not signed in") + " ▾")
             self.setWindowTitle("")
@@ -261,6 +268,13 @@ class MainWindow(QMainWindow):
         menu.addAction(self.next_waiting_action)
         self.overdue_action = menu.addAction(self.tr("Overdue after…"))
         self.overdue_action.triggered.connect(self.ask_overdue_threshold)
+        menu.addSeparator()
+        self.phrases_action = menu.addAction(self.tr("Quick phrases…"))
+        self.phrases_action.setToolTip(self.tr("The team's and your own quick phrases: add, edit, delete"))
+        self.phrases_action.triggered.connect(self.phrase_library_requested)
+        self.shop_settings_action = menu.addAction(self.tr("Shop settings…"))
+        self.shop_settings_action.triggered.connect(self.shop_settings_requested)
+        menu.setToolTipsVisible(True)  # a disabled entry says why
         menu.addSeparator()
         self.attention.install_menu(menu)
         self.sync_now_action = menu.addAction(self.tr("Sync now"))

@@ -1,0 +1,653 @@
+"""The quick-phrase library (快捷短语管理), from the agent menu: the team's phrases (团队) and
+the agent's own (我的), each with category, title, shortcut and a preview of the text, a
+filter box over all of it (also the title's pinyin initials), and add / edit / delete.
+
+- Rights: the agent's own phrases are always editable; the team's only by the store manager
+  (`AgentIdentity.role == "manager"`). For an agent the team's buttons stay disabled and say
+  why in their tooltip (the server refuses it too: `forbidden`).
+- Every edit is a writer job through the outbox (`models.phrases.create_phrase` /
+  `update_phrase` / `delete_phrase`, via `SessionController.submit_write`): shown at once,
+  "waiting to send" until the server has it; a write the server refused shows its reason.
+- The form (`PhraseEditor`) checks what the server checks, as the agent types, and says it in
+  words; Save stays disabled while the phrase would be refused. An empty shortcut follows the
+  title's pinyin initials (快递查询 → kdcx) until the agent types their own.
+- The library is read off the GUI thread (`LatestOnly`); a `phrases` change set or an
+  outbox change of the agent's own writes re-reads it and the rows are taken in place: the
+  selection stays where it was.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox, QPlainTextEdit, QPushButton,
+                               QTableView, QTabWidget, QToolButton, QVBoxLayout, QWidget)
+
+from workstation.ui.errors import describe_error
+from workstation.ui.tasks import LatestOnly
+
+log = logging.getLogger(__name__)
+
+# The protocol's limits (docs/PROTOCOL.md "Answering fast"; `models.phrases` holds the same:
+# not imported at module level, SQLAlchemy stays off start-up).
+MAX_TITLE_CHARS = 40
+MAX_SHORTCUT_CHARS = 20
+MAX_TEXT_CHARS = 500
+WAITING_COLOUR = "#b35c00"
+FAILED_COLOUR = "#c62828"
+PHRASE_ROLE = Qt.ItemDataRole.UserRole + 1
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
+_BRACES = re.compile(r"\{([^{}]*)\}")
+_SHORTCUT = re.compile(r"[a-z0-9]*")
+_SPACES = re.compile(r"\s+")
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+KINDS = ("phrase.create", "phrase.update", "phrase.delete")
+
+
+def _phrases():
+    from workstation.models import phrases  # noqa: PLC0415 (lazy: SQLAlchemy)
+
+    return phrases
+
+
+def normalize(text: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text or "").casefold()).strip()
+
+
+def initials(text: str) -> str:
+    """The pinyin initials of `text`, a-z0-9 only (快递查询 → kdcx). Loads pypinyin (~0.1 s the
+    first time): call it off the GUI thread."""
+    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415
+
+    letters = "".join(lazy_pinyin(_BRACES.sub(" ", text or ""), style=Style.FIRST_LETTER, errors="default"))
+    return _NOT_ALNUM.sub("", letters.casefold())
+
+
+class LibraryRow:
+    """One line of a list: the phrase, how it is searched, and a refusal by the server."""
+
+    __slots__ = ("phrase", "search", "error")
+
+    def __init__(self, phrase, search: str, error: str | None = None) -> None:
+        self.phrase, self.search, self.error = phrase, search, error
+
+    @property
+    def key(self) -> tuple:
+        p = self.phrase
+        return ("id", p.id) if p.id is not None else ("new", p.mutation_id)
+
+    @property
+    def status(self) -> str:
+        return "failed" if self.error else self.phrase.status
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, LibraryRow) and (self.phrase, self.error) == (other.phrase, other.error)
+
+
+def read_library(engine, agent_no: str) -> list[LibraryRow]:
+    """The whole library as the agent sees it, plus the agent's writes the server refused
+    (a refused create is shown from its payload; a refused edit marks its phrase)."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from workstation.models import outbox  # noqa: PLC0415
+
+    ph = _phrases()
+    library = ph.phrases(engine, agent_no)
+    refused = [e for e in outbox.entries(engine, statuses=("rejected",)) if e.kind in KINDS]
+    errors = {e.entity_id: e for e in refused if e.kind != "phrase.create"}
+    rows = []
+    for p in library:
+        e = errors.get(p.id) if p.id is not None else None
+        if e is not None:
+            p = replace(p, mutation_id=e.mutation_id)
+        rows.append(_row(p, e.last_error if e is not None else None))
+    for e in refused:
+        if e.kind == "phrase.create":
+            pl = e.payload
+            team = bool(pl.get("team"))
+            p = ph.Phrase(None, e.mutation_id, None if team else agent_no, team, str(pl.get("category", "other")),
+                          str(pl.get("title", "")), str(pl.get("shortcut", "")), str(pl.get("text", "")), 0,
+                          agent_no, e.created_at, status="failed")
+            rows.append(_row(p, e.last_error or "refused"))
+    return rows
+
+
+def _row(p, error: str | None) -> LibraryRow:
+    label = _phrases().CATEGORIES.get(p.category, p.category)
+    search = " ".join((normalize(f"{label} {p.title} {p.shortcut} {p.text}"), initials(p.title)))
+    return LibraryRow(p, search, error)
+
+
+def _limit(message: str, n: int, most: int) -> str:
+    return message.replace("%1", str(n)).replace("%2", str(most))
+
+
+def phrase_problem(title: str, shortcut: str, text: str) -> str:
+    """What the server would refuse in this phrase, in words ("" when it is fine). The same
+    rules and order as `models.phrases.check_phrase` (which is run last, for any rule this
+    list would miss)."""
+    if not title.strip():
+        return QCoreApplication.translate("PhraseEditor", "Enter a title")
+    if len(title) > MAX_TITLE_CHARS:
+        return _limit(QCoreApplication.translate("PhraseEditor", "The title has %1 characters; at most %2"), len(title), MAX_TITLE_CHARS)
+    braces = _BRACES.search(title)
+    if braces:
+        return QCoreApplication.translate("PhraseEditor", "The title cannot hold a variable (%1)").replace("%1", braces.group(0))
+    if not _SHORTCUT.fullmatch(shortcut):
+        return QCoreApplication.translate("PhraseEditor", "The shortcut may only hold lower-case letters a-z and digits 0-9")
+    if len(shortcut) > MAX_SHORTCUT_CHARS:
+        return _limit(QCoreApplication.translate("PhraseEditor", "The shortcut has %1 characters; at most %2"), len(shortcut),
+                      MAX_SHORTCUT_CHARS)
+    if not text.strip():
+        return QCoreApplication.translate("PhraseEditor", "Enter the text of the phrase")
+    if len(text) > MAX_TEXT_CHARS:
+        return _limit(QCoreApplication.translate("PhraseEditor", "The text has %1 characters; at most %2"), len(text), MAX_TEXT_CHARS)
+    if "\x00" in title + text:
+        return QCoreApplication.translate("PhraseEditor", "The phrase contains an invisible NUL character; type it again")
+    known = _phrases().VARIABLES
+    unknown = [m.group(0) for m in _BRACES.finditer(text) if m.group(1) not in known]
+    if unknown:
+        return QCoreApplication.translate("PhraseEditor", "%1 is not a variable; insert one with “Insert variable”").replace("%1", unknown[0])
+    try:
+        _phrases().check_phrase(title, shortcut, text)
+    except Exception as exc:  # noqa: BLE001 - a rule of the server this list does not know yet
+        return str(exc)
+    return ""
+
+
+# ---- the lists ------------------------------------------------------------------------------
+
+class PhraseTableModel(QAbstractTableModel):
+    CATEGORY, TITLE, SHORTCUT, TEXT, STATE = range(5)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[LibraryRow] = []
+        self._headers = (self.tr("Category"), self.tr("Title"), self.tr("Shortcut"), self.tr("Text"),
+                         self.tr("State"))
+
+    def rows(self) -> list[LibraryRow]:
+        return list(self._rows)
+
+    def set_rows(self, rows: list[LibraryRow]) -> None:
+        """Same phrases in the same order: changed rows in place; else one reset."""
+        if [r.key for r in rows] == [r.key for r in self._rows]:
+            for i, (old, new) in enumerate(zip(self._rows, rows)):
+                if old != new:
+                    self._rows[i] = new
+                    self.dataChanged.emit(self.index(i, 0), self.index(i, self.STATE))
+            return
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_of(self, key: tuple) -> int | None:
+        return next((i for i, r in enumerate(self._rows) if r.key == key), None)
+
+    def state_text(self, row: LibraryRow) -> str:
+        if row.status == "failed":
+            return self.tr("Not saved: %1").replace("%1", row.error or "")
+        return {"queued": self.tr("waiting to send"), "sending": self.tr("sending…")}.get(row.status, "")
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 5
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._headers[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        p, col = row.phrase, index.column()
+        if role == PHRASE_ROLE:
+            return row
+        if role == SEARCH_ROLE:
+            return row.search
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.CATEGORY:
+                return p.category_label
+            if col == self.TITLE:
+                return p.title
+            if col == self.SHORTCUT:
+                return p.shortcut
+            if col == self.TEXT:
+                return " ".join(p.text.split())[:80]
+            return self.state_text(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.state_text(row) if col == self.STATE else p.text
+        if role == Qt.ItemDataRole.ForegroundRole and row.status != "synced":
+            return QBrush(QColor(FAILED_COLOUR if row.status == "failed" else WAITING_COLOUR))
+        return None
+
+
+class PhraseFilter(QSortFilterProxyModel):
+    """Every word of the filter must occur in the phrase's search text (category, title,
+    shortcut, text, the title's pinyin initials)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._words: list[str] = []
+
+    def set_query(self, query: str) -> None:
+        self.beginFilterChange()
+        self._words = normalize(query).split()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
+        if not self._words:
+            return True
+        text = self.sourceModel().index(source_row, 0, source_parent).data(SEARCH_ROLE) or ""
+        return all(w in text for w in self._words)
+
+
+class PhraseList(QWidget):
+    """One of the two lists with its buttons."""
+
+    def __init__(self, team: bool, parent=None) -> None:
+        super().__init__(parent)
+        self.team = team
+        self.model = PhraseTableModel(self)
+        self.proxy = PhraseFilter(self)
+        self.proxy.setSourceModel(self.model)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        self.view = QTableView(self)
+        self.view.setObjectName("teamPhrases" if team else "myPhrases")
+        self.view.setModel(self.proxy)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().hide()
+        header = self.view.horizontalHeader()
+        for col in (PhraseTableModel.CATEGORY, PhraseTableModel.SHORTCUT, PhraseTableModel.STATE):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(PhraseTableModel.TITLE, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(PhraseTableModel.TITLE, 140)
+        header.setSectionResizeMode(PhraseTableModel.TEXT, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.view, 1)
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton(self.tr("Add…"), self)
+        self.edit_button = QPushButton(self.tr("Edit…"), self)
+        self.delete_button = QPushButton(self.tr("Delete…"), self)
+        for b in (self.add_button, self.edit_button, self.delete_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.count_label = QLabel(self)
+        buttons.addWidget(self.count_label)
+        layout.addLayout(buttons)
+
+    def current(self) -> LibraryRow | None:
+        index = self.view.currentIndex()
+        if not index.isValid() or not self.view.selectionModel().isSelected(index):
+            return None
+        return self.proxy.mapToSource(index).data(PHRASE_ROLE)
+
+    def select_key(self, key: tuple | None) -> None:
+        row = self.model.row_of(key) if key is not None else None
+        if row is None:
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if index.isValid():
+            self.view.selectRow(index.row())
+
+
+# ---- the form -----------------------------------------------------------------------------------
+
+class PhraseEditor(QDialog):
+    """Add or edit one phrase. `save_requested(fields)` when the agent saves a phrase the
+    server will take; the library writes it and closes the form (or shows why not)."""
+
+    save_requested = Signal(dict)  # {category, title, shortcut, text}
+
+    def __init__(self, parent=None, *, team: bool, phrase=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("phraseEditor")
+        self.team = team
+        self.phrase = phrase
+        self.refused: str | None = None  # the mutation id of this phrase's write the server refused
+        self.setWindowTitle((self.tr("Edit phrase") if phrase is not None else self.tr("New phrase")) + " — "
+                            + (self.tr("Team") if team else self.tr("Mine")))
+        self._suggested = ""
+        self._suggester = LatestOnly(self, name="phrase-initials")
+        self._suggester.finished.connect(self._on_suggestion)
+        ph = _phrases()
+        form = QFormLayout()
+        self.category = QComboBox(self)
+        for name, label in ph.CATEGORIES.items():
+            self.category.addItem(label, name)
+        form.addRow(self.tr("Category"), self.category)
+        self.title = QLineEdit(self)
+        self.title.setObjectName("phraseTitle")
+        self.title.setPlaceholderText(self.tr("e.g. 查快递"))
+        form.addRow(self.tr("Title"), self.title)
+        self.shortcut = QLineEdit(self)
+        self.shortcut.setObjectName("phraseShortcut")
+        self.shortcut.setToolTip(self.tr("Typed after / in the reply box: lower-case letters and digits; "
+                                         "empty: the title's pinyin initials are suggested"))
+        form.addRow(self.tr("Shortcut"), self.shortcut)
+        self.text = QPlainTextEdit(self)
+        self.text.setObjectName("phraseText")
+        self.text.setTabChangesFocus(True)
+        self.text.setPlaceholderText(self.tr("What the buyer reads; variables such as {tracking_no} are filled "
+                                             "with this buyer's values"))
+        form.addRow(self.tr("Text"), self.text)
+        self.variable_button = QToolButton(self)
+        self.variable_button.setObjectName("insertVariable")
+        self.variable_button.setText(self.tr("Insert variable"))
+        self.variable_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.variable_button)
+        self.variable_actions = {}
+        for name, label in ph.VARIABLES.items():
+            action = menu.addAction(f"{label}  {{{name}}}")
+            action.triggered.connect(lambda _c=False, n=name: self.insert_variable(n))
+            self.variable_actions[name] = action
+        self.variable_button.setMenu(menu)
+        self.counter = QLabel(self)
+        row = QHBoxLayout()
+        row.addWidget(self.variable_button)
+        row.addStretch(1)
+        row.addWidget(self.counter)
+        form.addRow("", row)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        self.problem_label = QLabel(self)
+        self.problem_label.setObjectName("phraseProblem")
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setStyleSheet(f"color: {FAILED_COLOUR};")
+        layout.addWidget(self.problem_label)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel, self)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText(self.tr("Save"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        self.buttons.accepted.connect(self.request_save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        if phrase is not None:
+            self.category.setCurrentIndex(max(0, self.category.findData(phrase.category)))
+            self.title.setText(phrase.title)
+            self.shortcut.setText(phrase.shortcut)
+            self.text.setPlainText(phrase.text)
+        self.title.textChanged.connect(self._title_changed)
+        self.shortcut.textEdited.connect(self._shortcut_edited)
+        self.shortcut.textChanged.connect(self.validate)
+        self.text.textChanged.connect(self.validate)
+        self.resize(480, 360)
+        self.validate()
+
+    def values(self) -> dict:
+        return {"category": self.category.currentData(), "title": self.title.text(),
+                "shortcut": self.shortcut.text(), "text": self.text.toPlainText()}
+
+    def problem(self) -> str:
+        v = self.values()
+        return phrase_problem(v["title"], v["shortcut"], v["text"])
+
+    def validate(self) -> bool:
+        problem = self.problem()
+        self.problem_label.setText(problem)
+        self.save_button.setEnabled(not problem)
+        self.save_button.setToolTip(problem)
+        n = len(self.text.toPlainText())
+        self.counter.setText(self.tr("%1/%2 characters").replace("%1", str(n)).replace("%2", str(MAX_TEXT_CHARS)))
+        return not problem
+
+    def insert_variable(self, name: str) -> None:
+        self.text.insertPlainText("{" + name + "}")
+        self.text.setFocus()
+
+    def request_save(self) -> None:
+        if self.validate():
+            self.save_button.setEnabled(False)  # until the write is saved or refused
+            self.save_requested.emit(self.values())
+
+    def show_error(self, text: str) -> None:
+        self.problem_label.setText(text)
+        self.save_button.setEnabled(True)
+
+    def done(self, result: int) -> None:
+        self._suggester.shutdown()
+        super().done(result)
+
+    # an empty shortcut follows the title's initials until the agent types their own
+    def _title_changed(self, title: str) -> None:
+        self.validate()
+        if self.shortcut.text() in ("", self._suggested):
+            self._suggester.submit(title, lambda: initials(title)[:MAX_SHORTCUT_CHARS])
+
+    def _on_suggestion(self, _title, suggestion: str) -> None:
+        if self.shortcut.text() in ("", self._suggested):
+            self._suggested = suggestion
+            self.shortcut.setText(suggestion)
+
+    def _shortcut_edited(self, text: str) -> None:
+        lower = text.lower()
+        if lower != text:  # upper case typed: the shortcut is lower case (KD → kd)
+            pos = self.shortcut.cursorPosition()
+            self.shortcut.setText(lower)
+            self.shortcut.setCursorPosition(pos)
+        self._suggested = ""  # the agent's own
+
+
+# ---- the dialog ------------------------------------------------------------------------------
+
+class PhraseLibraryDialog(QDialog):
+    library_shown = Signal(int)  # rows read (tests wait on it)
+    saved = Signal(str)  # mutation id of a write the agent made here
+
+    def __init__(self, parent=None, *, engine=None, identity=None, submit_write: Callable | None = None,
+                 events=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("phraseLibrary")
+        self.setWindowTitle(self.tr("Quick phrases"))
+        self._engine = engine
+        self._identity = identity
+        self._submit_write = submit_write
+        self._events = events
+        self.editor: PhraseEditor | None = None
+        self.confirm_box: QMessageBox | None = None
+        self._reader = LatestOnly(self, name="phrase-library")
+        self._reader.finished.connect(self._on_library)
+        self._reader.failed.connect(self._on_failed)
+        layout = QVBoxLayout(self)
+        self.filter = QLineEdit(self)
+        self.filter.setObjectName("phraseFilter")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setPlaceholderText(self.tr("Filter: title, shortcut, text, category or pinyin initials"))
+        self.filter.textChanged.connect(self._filter)
+        layout.addWidget(self.filter)
+        self.tabs = QTabWidget(self)
+        self.team_list = PhraseList(True, self)
+        self.my_list = PhraseList(False, self)
+        self.tabs.addTab(self.team_list, self.tr("Team"))
+        self.tabs.addTab(self.my_list, self.tr("Mine"))
+        layout.addWidget(self.tabs, 1)
+        self.status = QLabel(self)
+        self.status.setObjectName("phraseLibraryStatus")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        for lst in (self.team_list, self.my_list):
+            lst.add_button.clicked.connect(lambda _c=False, t=lst.team: self.add_phrase(team=t))
+            lst.edit_button.clicked.connect(lambda _c=False, w=lst: self.edit_phrase(w))
+            lst.delete_button.clicked.connect(lambda _c=False, w=lst: self.delete_phrase(w))
+            lst.view.activated.connect(lambda _i, w=lst: self.edit_phrase(w))  # Enter or a double click
+            delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), lst.view)
+            delete.setContext(Qt.ShortcutContext.WidgetShortcut)
+            delete.activated.connect(lambda w=lst: self.delete_phrase(w))
+            lst.view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
+            lst.model.modelReset.connect(self._update_buttons)
+        self.resize(760, 520)
+        self._update_buttons()
+        if events is not None:
+            events.subscribe(self)
+        self.refresh()
+
+    # ---- rights -------------------------------------------------------------------------
+
+    @property
+    def is_manager(self) -> bool:
+        return getattr(self._identity, "role", "agent") == "manager"
+
+    def editable(self, team: bool) -> bool:
+        return self._engine is not None and self._submit_write is not None and (not team or self.is_manager)
+
+    def _update_buttons(self) -> None:
+        for lst in (self.team_list, self.my_list):
+            allowed = self.editable(lst.team)
+            chosen = lst.current() is not None
+            why = "" if allowed else (self.tr("Only the store manager can change the team's phrases")
+                                      if lst.team else self.tr("Not connected to a cache"))
+            lst.add_button.setEnabled(allowed)
+            lst.edit_button.setEnabled(allowed and chosen)
+            lst.delete_button.setEnabled(allowed and chosen)
+            for b, tip in ((lst.add_button, self.tr("Add a phrase")), (lst.edit_button, self.tr("Edit the chosen phrase")),
+                           (lst.delete_button, self.tr("Delete the chosen phrase"))):
+                b.setToolTip(why or tip)
+            n, shown = lst.model.rowCount(), lst.proxy.rowCount()
+            lst.count_label.setText(self.tr("%1 phrases").replace("%1", str(n)) if n == shown else
+                                    self.tr("%1 of %2 phrases").replace("%1", str(shown)).replace("%2", str(n)))
+        team_note = "" if self.is_manager else self.tr(" (read only)")
+        self.tabs.setTabText(0, self.tr("Team") + team_note)
+
+    # ---- reads ------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        engine, agent_no = self._engine, getattr(self._identity, "agent_no", "") or ""
+        if engine is None:
+            return
+        self._reader.submit(engine, lambda: read_library(engine, agent_no))
+
+    def _on_library(self, engine, rows: list[LibraryRow]) -> None:
+        if engine is not self._engine:
+            return
+        for lst in (self.team_list, self.my_list):
+            chosen = lst.current()
+            lst.model.set_rows([r for r in rows if r.phrase.team == lst.team])
+            if chosen is not None and lst.current() is None:
+                lst.select_key(chosen.key)
+        self._update_buttons()
+        self.library_shown.emit(len(rows))
+
+    def _on_failed(self, _engine, exc: BaseException) -> None:
+        log.warning("the phrase library could not be read: %s", exc)
+        self.status.setText(self.tr("The phrases could not be read: %1").replace("%1", describe_error(exc)))
+
+    def on_phrases_changed(self, change) -> None:
+        if change:
+            self.refresh()
+
+    def on_outbox_changed(self, ids) -> None:
+        mine = {r.phrase.mutation_id for lst in (self.team_list, self.my_list) for r in lst.model.rows()}
+        if mine & set(ids):
+            self.refresh()  # one of the agent's edits went out, or was refused
+
+    def _filter(self, text: str) -> None:
+        for lst in (self.team_list, self.my_list):
+            lst.proxy.set_query(text)
+        self._update_buttons()
+
+    # ---- writes ---------------------------------------------------------------------------
+
+    def add_phrase(self, *, team: bool) -> PhraseEditor | None:
+        if not self.editable(team):
+            return None
+        return self._open_editor(team, None)
+
+    def edit_phrase(self, lst: PhraseList) -> PhraseEditor | None:
+        row = lst.current()
+        if row is None or not self.editable(lst.team):
+            return None
+        return self._open_editor(lst.team, row.phrase, refused=row.phrase.mutation_id if row.error else None)
+
+    def _open_editor(self, team: bool, phrase, *, refused: str | None = None) -> PhraseEditor:
+        if self.editor is not None:
+            self.editor.close()
+        editor = PhraseEditor(self, team=team, phrase=phrase)
+        editor.refused = refused
+        editor.save_requested.connect(lambda fields: self._save(editor, fields))
+        self.editor = editor
+        editor.open()
+        return editor
+
+    def _save(self, editor: PhraseEditor, fields: dict) -> None:
+        ph, phrase, team, refused = _phrases(), editor.phrase, editor.team, editor.refused
+        agent_id = getattr(self._identity, "id", None)
+
+        def job(engine):
+            changes = ph.ChangeSet()
+            if refused is not None:  # the write the server refused is replaced by this one
+                from workstation.models import outbox  # noqa: PLC0415
+
+                changes = outbox.discard(engine, refused, initiator=self)
+            if phrase is None or phrase.id is None and refused is not None:  # new, or a refused create again
+                return changes.merge(ph.create_phrase(engine, team=team, agent_id=agent_id, initiator=self, **fields))
+            target = phrase.id if phrase.id is not None else phrase.mutation_id
+            return changes.merge(ph.update_phrase(engine, target, initiator=self, **fields))
+        what = self.tr("The phrase could not be saved")
+
+        def done(changes) -> None:
+            editor.accept()
+            self.status.setText("")
+            for mid in getattr(changes, "outbox", ()):
+                if mid != refused:
+                    self.saved.emit(mid)
+            self.refresh()
+
+        self._submit_write(job, what=what, on_done=done,
+                           on_error=lambda exc: editor.show_error(f"{what}: {describe_error(exc)}"))
+
+    def delete_phrase(self, lst: PhraseList) -> QMessageBox | None:
+        row = lst.current()
+        if row is None or not self.editable(lst.team):
+            return None
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Delete phrase"),
+                          self.tr("Delete the phrase “%1”?").replace("%1", row.phrase.title),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Delete"))
+        box.button(QMessageBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda result: result == QMessageBox.StandardButton.Yes and self._delete(row))
+        self.confirm_box = box
+        box.open()
+        return box
+
+    def _delete(self, row: LibraryRow) -> None:
+        ph, p = _phrases(), row.phrase
+        if row.status == "failed" and p.mutation_id:
+            from workstation.models import outbox  # noqa: PLC0415
+
+            job = lambda engine: outbox.discard(engine, p.mutation_id, initiator=self)  # noqa: E731
+        else:
+            target = p.id if p.id is not None else p.mutation_id
+            job = lambda engine: ph.delete_phrase(engine, target, initiator=self)  # noqa: E731
+        what = self.tr("The phrase could not be deleted")
+
+        def done(changes) -> None:
+            self.status.setText("")
+            for mid in getattr(changes, "outbox", ()):
+                self.saved.emit(mid)
+            self.refresh()
+
+        self._submit_write(job, what=what, on_done=done,
+                           on_error=lambda exc: self.status.setText(f"{what}: {describe_error(exc)}"))
+
+    def done(self, result: int) -> None:
+        self.shutdown()
+        super().done(result)
+
+    def shutdown(self) -> None:
+        if self._events is not None:
+            self._events.unsubscribe(self)
+        self._reader.shutdown()

@@ -593,6 +593,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The shop&apos;s auto-reply and daily cut-off time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only the store manager can change the shop settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Not signed in</source>
         <translation>Not signed in</translation>
     </message>
@@ -614,6 +622,18 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
     <message>
         <source>Overdue after…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quick phrases…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The team&apos;s and your own quick phrases: add, edit, delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shop settings…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1131,6 +1151,199 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
 </context>
 <context>
+    <name>PhraseEditor</name>
+    <message>
+        <source>Enter a title</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The title has %1 characters; at most %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The title cannot hold a variable (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The shortcut may only hold lower-case letters a-z and digits 0-9</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The shortcut has %1 characters; at most %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the text of the phrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The text has %1 characters; at most %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The phrase contains an invisible NUL character; type it again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is not a variable; insert one with “Insert variable”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit phrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New phrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 查快递</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Typed after / in the reply box: lower-case letters and digits; empty: the title&apos;s pinyin initials are suggested</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shortcut</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What the buyer reads; variables such as {tracking_no} are filled with this buyer&apos;s values</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Insert variable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished">Cancel</translation>
+    </message>
+    <message>
+        <source>%1/%2 characters</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PhraseLibraryDialog</name>
+    <message>
+        <source>Quick phrases</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Filter: title, shortcut, text, category or pinyin initials</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only the store manager can change the team&apos;s phrases</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not connected to a cache</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add a phrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit the chosen phrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete the chosen phrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 phrases</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of %2 phrases</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (read only)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The phrases could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The phrase could not be saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete phrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete the phrase “%1”?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished">Cancel</translation>
+    </message>
+    <message>
+        <source>The phrase could not be deleted</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PhraseList</name>
+    <message>
+        <source>Add…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>PhraseListModel</name>
     <message>
         <source>mine</source>
@@ -1177,6 +1390,41 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
     <message>
         <source>↑↓ choose · Enter insert · Esc close</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PhraseTableModel</name>
+    <message>
+        <source>Category</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shortcut</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>waiting to send</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sending…</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1493,6 +1741,126 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
     <message>
         <source>Play a sound for a new or overdue buyer</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ShopSettingsDialog</name>
+    <message>
+        <source>Shop settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send an auto-reply on a buyer&apos;s first message of the day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 亲，欢迎光临{shop_name}！客服马上为您服务</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Insert variable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preview (what a buyer receives):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Orders paid before this time (China time) ship the same day; the phrases&apos; {cutoff_time}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Daily cut-off time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Load their version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drop your refused change and show the settings as the server has them</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1/%2 lines · %3/%4 characters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The auto-reply is on: write its text, or turn it off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The auto-reply has %1 characters; at most %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only {shop_name} and {buyer_nick} can be used in the auto-reply</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An auto-reply has at most 4 lines</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only the store manager can change the shop settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The shop settings arrive with the first sync</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>● Saved on this PC — sent when online</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>✗ Not accepted by the server: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> by agent %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last changed %1%2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The shop settings could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A colleague (agent %1) changed the settings first; yours were not saved. Theirs: auto-reply %2, cut-off %3, text:
+%4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The shop settings could not be saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The colleague&apos;s version could not be loaded</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

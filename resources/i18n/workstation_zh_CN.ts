@@ -593,6 +593,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>买家等待多少秒后标为超时？（0 = 使用店铺设置，%1 秒）</translation>
     </message>
     <message>
+        <source>The shop&apos;s auto-reply and daily cut-off time</source>
+        <translation>店铺的自动回复和每日截单时间</translation>
+    </message>
+    <message>
+        <source>Only the store manager can change the shop settings</source>
+        <translation>只有店长可以修改店铺设置</translation>
+    </message>
+    <message>
         <source>Not signed in</source>
         <translation>未登录</translation>
     </message>
@@ -615,6 +623,18 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Overdue after…</source>
         <translation>超时提醒…</translation>
+    </message>
+    <message>
+        <source>Quick phrases…</source>
+        <translation>快捷短语…</translation>
+    </message>
+    <message>
+        <source>The team&apos;s and your own quick phrases: add, edit, delete</source>
+        <translation>团队和我的快捷短语：新增、编辑、删除</translation>
+    </message>
+    <message>
+        <source>Shop settings…</source>
+        <translation>店铺设置…</translation>
     </message>
     <message>
         <source>Sync now</source>
@@ -1131,6 +1151,199 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     </message>
 </context>
 <context>
+    <name>PhraseEditor</name>
+    <message>
+        <source>Enter a title</source>
+        <translation>请填写标题</translation>
+    </message>
+    <message>
+        <source>The title has %1 characters; at most %2</source>
+        <translation>标题有 %1 个字，最多 %2 个字</translation>
+    </message>
+    <message>
+        <source>The title cannot hold a variable (%1)</source>
+        <translation>标题里不能放变量（%1）</translation>
+    </message>
+    <message>
+        <source>The shortcut may only hold lower-case letters a-z and digits 0-9</source>
+        <translation>快捷码只能用小写字母 a-z 和数字 0-9</translation>
+    </message>
+    <message>
+        <source>The shortcut has %1 characters; at most %2</source>
+        <translation>快捷码有 %1 个字符，最多 %2 个</translation>
+    </message>
+    <message>
+        <source>Enter the text of the phrase</source>
+        <translation>请填写短语内容</translation>
+    </message>
+    <message>
+        <source>The text has %1 characters; at most %2</source>
+        <translation>内容有 %1 个字，最多 %2 个字</translation>
+    </message>
+    <message>
+        <source>The phrase contains an invisible NUL character; type it again</source>
+        <translation>短语里有看不见的空字符（NUL），请重新输入</translation>
+    </message>
+    <message>
+        <source>%1 is not a variable; insert one with “Insert variable”</source>
+        <translation>%1 不是可用的变量，请用“插入变量”插入</translation>
+    </message>
+    <message>
+        <source>Edit phrase</source>
+        <translation>编辑短语</translation>
+    </message>
+    <message>
+        <source>New phrase</source>
+        <translation>新增短语</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>团队</translation>
+    </message>
+    <message>
+        <source>Mine</source>
+        <translation>我的</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>分类</translation>
+    </message>
+    <message>
+        <source>e.g. 查快递</source>
+        <translation>例如：查快递</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Typed after / in the reply box: lower-case letters and digits; empty: the title&apos;s pinyin initials are suggested</source>
+        <translation>在回复框输入 / 后键入：小写字母和数字；留空时自动建议标题的拼音首字母</translation>
+    </message>
+    <message>
+        <source>Shortcut</source>
+        <translation>快捷码</translation>
+    </message>
+    <message>
+        <source>What the buyer reads; variables such as {tracking_no} are filled with this buyer&apos;s values</source>
+        <translation>买家看到的内容；{tracking_no} 等变量会自动填入该买家的信息</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>Insert variable</source>
+        <translation>插入变量</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>%1/%2 characters</source>
+        <translation>%1/%2 字</translation>
+    </message>
+</context>
+<context>
+    <name>PhraseLibraryDialog</name>
+    <message>
+        <source>Quick phrases</source>
+        <translation>快捷短语</translation>
+    </message>
+    <message>
+        <source>Filter: title, shortcut, text, category or pinyin initials</source>
+        <translation>筛选：标题、快捷码、内容、分类或拼音首字母</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>团队</translation>
+    </message>
+    <message>
+        <source>Mine</source>
+        <translation>我的</translation>
+    </message>
+    <message>
+        <source>Only the store manager can change the team&apos;s phrases</source>
+        <translation>只有店长可以修改团队短语</translation>
+    </message>
+    <message>
+        <source>Not connected to a cache</source>
+        <translation>未连接本地缓存</translation>
+    </message>
+    <message>
+        <source>Add a phrase</source>
+        <translation>新增一条短语</translation>
+    </message>
+    <message>
+        <source>Edit the chosen phrase</source>
+        <translation>编辑选中的短语</translation>
+    </message>
+    <message>
+        <source>Delete the chosen phrase</source>
+        <translation>删除选中的短语</translation>
+    </message>
+    <message>
+        <source>%1 phrases</source>
+        <translation>共 %1 条</translation>
+    </message>
+    <message>
+        <source>%1 of %2 phrases</source>
+        <translation>%1 / 共 %2 条</translation>
+    </message>
+    <message>
+        <source> (read only)</source>
+        <translation>（只读）</translation>
+    </message>
+    <message>
+        <source>The phrases could not be read: %1</source>
+        <translation>读取快捷短语失败：%1</translation>
+    </message>
+    <message>
+        <source>The phrase could not be saved</source>
+        <translation>短语保存失败</translation>
+    </message>
+    <message>
+        <source>Delete phrase</source>
+        <translation>删除短语</translation>
+    </message>
+    <message>
+        <source>Delete the phrase “%1”?</source>
+        <translation>确定删除短语“%1”吗？</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>The phrase could not be deleted</source>
+        <translation>短语删除失败</translation>
+    </message>
+</context>
+<context>
+    <name>PhraseList</name>
+    <message>
+        <source>Add…</source>
+        <translation>新增…</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>编辑…</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+</context>
+<context>
     <name>PhraseListModel</name>
     <message>
         <source>mine</source>
@@ -1178,6 +1391,41 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>↑↓ choose · Enter insert · Esc close</source>
         <translation>↑↓ 选择 · 回车 插入 · Esc 关闭</translation>
+    </message>
+</context>
+<context>
+    <name>PhraseTableModel</name>
+    <message>
+        <source>Category</source>
+        <translation>分类</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Shortcut</source>
+        <translation>快捷码</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>未保存：%1</translation>
+    </message>
+    <message>
+        <source>waiting to send</source>
+        <translation>等待发送</translation>
+    </message>
+    <message>
+        <source>sending…</source>
+        <translation>发送中…</translation>
     </message>
 </context>
 <context>
@@ -1494,6 +1742,127 @@ You can keep working; if the window misbehaves, quit and start Workstation again
     <message>
         <source>Play a sound for a new or overdue buyer</source>
         <translation>有新买家消息或买家超时时播放提示音</translation>
+    </message>
+</context>
+<context>
+    <name>ShopSettingsDialog</name>
+    <message>
+        <source>Shop settings</source>
+        <translation>店铺设置</translation>
+    </message>
+    <message>
+        <source>Send an auto-reply on a buyer&apos;s first message of the day</source>
+        <translation>买家当天首次咨询时发送自动回复</translation>
+    </message>
+    <message>
+        <source>e.g. 亲，欢迎光临{shop_name}！客服马上为您服务</source>
+        <translation>例如：亲，欢迎光临{shop_name}！客服马上为您服务</translation>
+    </message>
+    <message>
+        <source>Insert variable</source>
+        <translation>插入变量</translation>
+    </message>
+    <message>
+        <source>Preview (what a buyer receives):</source>
+        <translation>预览（买家收到的内容）：</translation>
+    </message>
+    <message>
+        <source>Orders paid before this time (China time) ship the same day; the phrases&apos; {cutoff_time}</source>
+        <translation>在此时间（北京时间）前付款的订单当天发货；即短语里的 {cutoff_time}</translation>
+    </message>
+    <message>
+        <source>Daily cut-off time</source>
+        <translation>每日截单时间</translation>
+    </message>
+    <message>
+        <source>Load their version</source>
+        <translation>载入同事的版本</translation>
+    </message>
+    <message>
+        <source>Drop your refused change and show the settings as the server has them</source>
+        <translation>放弃被拒绝的修改，显示服务器上的设置</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>%1/%2 lines · %3/%4 characters</source>
+        <translation>%1/%2 行 · %3/%4 字</translation>
+    </message>
+    <message>
+        <source>The auto-reply is on: write its text, or turn it off</source>
+        <translation>已开启自动回复：请填写内容，或关闭自动回复</translation>
+    </message>
+    <message>
+        <source>The auto-reply has %1 characters; at most %2</source>
+        <translation>自动回复有 %1 个字，最多 %2 个字</translation>
+    </message>
+    <message>
+        <source>Only {shop_name} and {buyer_nick} can be used in the auto-reply</source>
+        <translation>自动回复里只能使用 {shop_name} 和 {buyer_nick}</translation>
+    </message>
+    <message>
+        <source>An auto-reply has at most 4 lines</source>
+        <translation>自动回复最多 4 行</translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation>（空）</translation>
+    </message>
+    <message>
+        <source>Only the store manager can change the shop settings</source>
+        <translation>只有店长可以修改店铺设置</translation>
+    </message>
+    <message>
+        <source>The shop settings arrive with the first sync</source>
+        <translation>店铺设置将在首次同步后显示</translation>
+    </message>
+    <message>
+        <source>● Saved on this PC — sent when online</source>
+        <translation>● 已保存在本机 — 联网后发送</translation>
+    </message>
+    <message>
+        <source>✗ Not accepted by the server: %1</source>
+        <translation>✗ 服务器未接受：%1</translation>
+    </message>
+    <message>
+        <source> by agent %1</source>
+        <translation>，修改人工号 %1</translation>
+    </message>
+    <message>
+        <source>Last changed %1%2</source>
+        <translation>最后修改 %1%2</translation>
+    </message>
+    <message>
+        <source>The shop settings could not be read: %1</source>
+        <translation>读取店铺设置失败：%1</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation>开启</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>A colleague (agent %1) changed the settings first; yours were not saved. Theirs: auto-reply %2, cut-off %3, text:
+%4</source>
+        <translation>同事（工号 %1）先修改了设置，您的修改未保存。同事的版本：自动回复%2，截单时间 %3，内容：
+%4</translation>
+    </message>
+    <message>
+        <source>The shop settings could not be saved</source>
+        <translation>店铺设置保存失败</translation>
+    </message>
+    <message>
+        <source>The colleague&apos;s version could not be loaded</source>
+        <translation>无法载入同事的版本</translation>
     </message>
 </context>
 <context>

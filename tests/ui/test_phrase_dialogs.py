@@ -6,7 +6,7 @@ in Chinese; manager only)."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QMimeData, Qt, QTranslator
+from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.ui.chat_data import ME, build_chat_cache
@@ -179,25 +179,13 @@ def test_the_form_says_what_the_server_would_refuse(qtbot, opened):
 
 # ---- shop settings ------------------------------------------------------------------------
 
-class _Fallback(QTranslator):
-    """The Chinese of the strings tested here, for as long as the shipped .qm lacks them."""
-
-    TEXTS = {"%1/%2 lines · %3/%4 characters": "%1/%2 行 · %3/%4 字",
-             "An auto-reply has at most 4 lines": "自动回复最多 4 行"}
-
-    def translate(self, context, source, disambiguation=None, n=-1):
-        return self.TEXTS.get(source, "") if context == "ShopSettingsDialog" else ""
-
-
 @pytest.fixture
 def chinese(qapp):
     from workstation.ui.i18n import install_translators
 
-    fallback = _Fallback()
-    qapp.installTranslator(fallback)  # asked last: the shipped translation wins once it is there
-    translators = install_translators(qapp, "zh_CN")
+    translators = install_translators(qapp, "zh_CN")  # the shipped translation
     yield
-    for t in [*translators, fallback]:
+    for t in translators:
         qapp.removeTranslator(t)
 
 

@@ -140,6 +140,47 @@ class Agent(threading.Thread):
         self.client.abort()
 
 
+# ---- CPU, by who spent it ---------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu_s(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
+                out += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def cpu_now(server_pid: int, admin_url: str, db: str) -> dict[str, float]:
+    """CPU seconds so far: this process (the load generator), the server and its workers,
+    and the bench database's PostgreSQL backends alive now."""
+    server = [server_pid, *_children(server_pid)]
+    with pg_admin(admin_url) as conn:
+        backends = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (db,))]
+    return {"generator": time.process_time(), "server": sum(_proc_cpu_s(p) for p in server),
+            "postgres": {p: _proc_cpu_s(p) for p in backends}}
+
+
+def cpu_spent(before: dict, after: dict) -> dict[str, float]:
+    pg = sum(v - before["postgres"].get(p, 0.0) for p, v in after["postgres"].items())
+    return {"generator": after["generator"] - before["generator"], "server": after["server"] - before["server"],
+            "postgres": pg}
+
+
 # ---- the database -----------------------------------------------------------------------
 
 def pg_admin(admin_url: str):
@@ -202,13 +243,16 @@ class Figures:
     wakes: int = 0
     questions: int = 0
     error_kinds: dict = field(default_factory=dict)
+    cpu: dict = field(default_factory=dict)
 
     def line(self) -> str:
         kinds = f" {self.error_kinds}" if self.error_kinds else ""
+        cpu = ", ".join(f"{k} {v / self.seconds * 100:.0f}%" for k, v in self.cpu.items())
         return (f"{self.name}: {self.agents} agents + {self.buyers} buyers for {self.seconds:.0f} s: "
                 f"{self.requests} requests ({self.requests / self.seconds:.0f}/s; p50 {self.p50_ms:.1f} ms, "
                 f"p99 {self.p99_ms:.1f} ms), {self.errors} errors{kinds}, {self.wakes} agent wake-ups, "
-                f"{self.questions} buyer questions, db {self.db_tx_per_s:.1f} transactions/s")
+                f"{self.questions} buyer questions, db {self.db_tx_per_s:.1f} transactions/s; "
+                f"CPU (of one core) {cpu}")
 
 
 def p99(xs: list[float]) -> float:
@@ -234,11 +278,13 @@ def stop_agents(agents: list[Agent], stop: threading.Event) -> None:
         a.join(10)
 
 
-def run_phase(name: str, args, url: str, db: str, agents: list[Agent], tally: Tally, buyers) -> Figures:
+def run_phase(name: str, args, url: str, db: str, agents: list[Agent], tally: Tally, buyers,
+              server_pid: int) -> Figures:
     from storeserver.buyer_sim import BuyerSimulator
 
     time.sleep(QUIET_S)
     tx0 = transactions(args.admin_url, db)
+    cpu0 = cpu_now(server_pid, args.admin_url, db)
     with tally.lock:
         tally.latencies_ms.clear()
         tally.errors.clear()
@@ -254,6 +300,7 @@ def run_phase(name: str, args, url: str, db: str, agents: list[Agent], tally: Ta
         time.sleep(args.seconds)
     elapsed = time.monotonic() - started
     tally.recording = False
+    cpu = cpu_spent(cpu0, cpu_now(server_pid, args.admin_url, db))
     time.sleep(QUIET_S)
     tx1 = transactions(args.admin_url, db)
     with tally.lock:
@@ -263,7 +310,7 @@ def run_phase(name: str, args, url: str, db: str, agents: list[Agent], tally: Ta
     return Figures(name, len(agents), len(buyers), elapsed, len(lat),
                    statistics.median(lat) if lat else 0.0, p99(lat), sum(errors.values()),
                    (tx1 - tx0) / (elapsed + QUIET_S), wakes, summary.questions if summary else 0,
-                   dict(errors.most_common(5)))
+                   dict(errors.most_common(5)), cpu)
 
 
 def main() -> int:
@@ -298,17 +345,17 @@ def main() -> int:
 
         tally, stop = Tally(), threading.Event()
         one = start_agents(url, 1, streams, tally, stop)
-        base = run_phase("baseline", args, url, db, one, tally, buyers)
+        base = run_phase("baseline", args, url, db, one, tally, buyers, proc.pid)
         print(base.line(), flush=True)
         stop_agents(one, stop)
 
         tally, stop = Tally(), threading.Event()
         many = start_agents(url, args.agents, streams, tally, stop)
         idle_args = argparse.Namespace(**{**vars(args), "seconds": args.idle_seconds})
-        idle = run_phase("idle", idle_args, url, db, many, tally, [])
+        idle = run_phase("idle", idle_args, url, db, many, tally, [], proc.pid)
         print(idle.line(), flush=True)
         print(f"idle: {args.agents} agents waiting, no buyers: db_transactions_per_s={idle.db_tx_per_s:.1f}", flush=True)
-        load = run_phase("load", args, url, db, many, tally, buyers)
+        load = run_phase("load", args, url, db, many, tally, buyers, proc.pid)
         print(load.line(), flush=True)
         stop_agents(many, stop)
         print(f"vs baseline (1 agent): p99 {load.p99_ms / max(base.p99_ms, 0.001):.2f}x, "

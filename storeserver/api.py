@@ -37,6 +37,7 @@ SSE_KEEPALIVE_S = 15.0  # a comment line this often keeps proxies from closing a
 SSE_MAX_S = 300.0       # then the stream ends (the client reconnects; the token is checked again)
 _JSON_OPTS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
 SEEN_EVERY_S = 30.0      # an agent's "last seen" is written at most this often (per process)
+CHECKED_FOR_S = 5.0      # a token (relay key) checked this recently is not read again (per process)
 RELAY_PAGE = 100
 
 
@@ -252,16 +253,24 @@ class Caller:
                 "overdue_after_s": self.overdue_after_s}
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """A token's check as remembered for a moment (`auth.RecentChecks`)."""
+    caller: Caller
+    expires_at: Any  # naive UTC datetime
+
+
 def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(hours=12),
                login_guard: limits.LoginGuard | None = None, hash_slots: int | None = None,
                hash_queue: int = 8, notifier: "notify.Notifier | None" = None,
-               refusal_delay_s: float = 1.0) -> FastAPI:
+               refusal_delay_s: float = 1.0, checked_for_s: float = CHECKED_FOR_S) -> FastAPI:
     """`login_guard` holds the sign-in budgets (default: the documented policy, in this
     process); `hash_slots` (default: half the cores, 1 to 4) and `hash_queue` bound
     concurrent password hashing; a refused sign-in
     is answered after `refusal_delay_s` (at most its Retry-After) so a client that ignores
     Retry-After cannot spin on 429s. `notifier` carries live events (default: the database's,
-    `notify.for_engine`)."""
+    `notify.for_engine`). A token or relay key checked in the last `checked_for_s` seconds
+    is trusted without a read while the notifier hears sign-outs (docs/PROTOCOL.md, "Auth")."""
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     # A database error's message must not carry the request's values into a log.
     engine.hide_parameters = True
@@ -284,6 +293,9 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     if notifier is not None:
         notify.install(engine, notifier)
     app.state.notifier = notifier = notify.for_engine(engine)
+    app.state.token_checks = token_checks = auth.RecentChecks(checked_for_s)
+    relay_checks = auth.RecentChecks(checked_for_s)
+    notifier.remember_tokens(token_checks)
     app.add_middleware(EdgeMiddleware)
     _install_error_handlers(app)
     bearer = HTTPBearer(auto_error=False, description="the token from /api/v1/auth/login")
@@ -312,6 +324,14 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         if not token:
             raise _auth_error("missing_token", "sign in first: send Authorization: Bearer <token>")
         digest = auth.token_digest(token)
+        trusted = notifier.hears_sign_outs()
+        known: _Checked | None = token_checks.get(digest) if trusted else None
+        if known is not None:
+            expires_at = known.expires_at
+            if expires_at - utcnow() >= app.state.token_ttl / 2:  # not expired, no renewal due
+                _record_seen(known.caller.agent_id)
+                return known.caller
+        generation = token_checks.generation()
         q = (select(_sessions.c.expires_at, _agents.c.id, _agents.c.login, _agents.c.display_name,
                     _agents.c.agent_no, _agents.c.active, _shops.c.id.label("shop_id"),
                     _shops.c.name.label("shop_name"), _shops.c.overdue_after_s)
@@ -326,15 +346,20 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         if row.expires_at <= now:
             raise _auth_error("token_expired", "the session has expired; sign in again")
         ttl = app.state.token_ttl
-        if row.expires_at - now < ttl / 2:
+        expires_at = row.expires_at
+        if expires_at - now < ttl / 2:
             # Sliding expiry: a token in use is renewed (at most once per half lifetime, so
             # this write is rare); an idle one expires between ttl/2 and ttl after its last use.
+            expires_at = now + ttl
             with write_txn(engine) as conn:
                 conn.execute(update(_sessions).where(_sessions.c.token_sha256 == digest)
-                             .values(expires_at=now + ttl))
+                             .values(expires_at=expires_at))
         _record_seen(row.id)
-        return Caller(row.id, row.login, row.display_name, row.agent_no, row.shop_id, row.shop_name,
-                      row.overdue_after_s, digest)
+        who = Caller(row.id, row.login, row.display_name, row.agent_no, row.shop_id, row.shop_name,
+                     row.overdue_after_s, digest)
+        if trusted:
+            token_checks.put(digest, _Checked(who, expires_at), generation)
+        return who
 
     Auth = Annotated[Caller, Depends(caller)]
 
@@ -344,9 +369,15 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         key = key.strip()
         shop_id = None
         if scheme.lower() == "relay" and key:
-            with engine.connect() as conn:
-                shop_id = conn.execute(select(_shops.c.id).where(
-                    _shops.c.relay_key_sha256 == auth.relay_key_digest(key))).scalar_one_or_none()
+            digest = auth.relay_key_digest(key)
+            shop_id = relay_checks.get(digest)
+            if shop_id is None:
+                generation = relay_checks.generation()
+                with engine.connect() as conn:
+                    shop_id = conn.execute(select(_shops.c.id).where(
+                        _shops.c.relay_key_sha256 == digest)).scalar_one_or_none()
+                if shop_id is not None:
+                    relay_checks.put(digest, shop_id, generation)
         if shop_id is None:
             raise ApiError(401, "bad_relay_key", "send Authorization: Relay <the shop's relay key>",
                            {"WWW-Authenticate": "Relay"})
@@ -408,6 +439,8 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     def logout(who: Auth):
         with write_txn(engine) as conn:
             conn.execute(delete(_sessions).where(_sessions.c.token_sha256 == who.token_sha256))
+            notify.sign_out(conn, who.token_sha256)  # every process forgets the token
+        token_checks.forget(who.token_sha256)
         return Response(status_code=204)
 
     @app.get("/api/v1/me", response_model=AgentOut, tags=["auth"], responses=AUTH_RESPONSES)
@@ -419,16 +452,47 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
             st = streams.shop_state(conn, shop_id)
         return {"seq": st.seq, "epoch": st.epoch}
 
+    def _head_since(shop_id: int, after: int) -> dict:
+        """The head and, once it passed `after`, the streams changed since (what moved, so
+        the client pulls only those): one read."""
+        with reader() as conn:
+            st = streams.shop_state(conn, shop_id)
+            h = {"seq": st.seq, "epoch": st.epoch}
+            if st.seq > after:
+                h["streams"] = streams.streams_changed_after(conn, shop_id, after, st.seq)
+        return h
+
     @app.get("/api/v1/sync/head", response_model=HeadOut, tags=["sync"], responses=AUTH_RESPONSES)
     def head(who: Auth):
         return json_response(_head(who.shop_id))
 
-    async def await_change(shop_id: int, timeout: float, changed, read, *, buyer_id: int | None = None):
+    flights: dict[tuple, tuple[float, asyncio.Task]] = {}  # shared re-reads of woken waiters
+
+    async def _read_after_wake(key: tuple, read, woken_at: float):
+        """`read()` for a waiter woken at `woken_at`, shared with the waiters of the same
+        `key` woken by the same change: a read that STARTED after the wake-up sees the
+        change, so they join it (50 agents of a shop woken by one buyer message: one read
+        per process, not 50)."""
+        loop = asyncio.get_running_loop()
+        found = flights.get(key)
+        if found is not None and found[0] >= woken_at and not found[1].done():
+            return await asyncio.shield(found[1])
+        task = asyncio.ensure_future(run_in_threadpool(read))
+        flights[key] = (loop.time(), task)
+        try:
+            return await asyncio.shield(task)
+        finally:
+            if flights.get(key, (0.0, None))[1] is task:
+                del flights[key]
+
+    async def await_change(shop_id: int, timeout: float, changed, read, *, buyer_id: int | None = None,
+                           shared: tuple | None = None):
         """The long-poll core (also for the relay's wait): `read()` (in the threadpool) until
         `changed(result)` or the timeout. Subscribes BEFORE the first read, so a commit
         between the read and the wait still wakes it; each wake-up re-reads once (it may be
         spurious: the notifier wakes everyone after a reconnect). Idle waiting reads nothing.
-        With `buyer_id` it wakes only for messages of that buyer's conversations."""
+        With `buyer_id` it wakes only for messages of that buyer's conversations. Waiters
+        passing the same `shared` key (same shop, same `after`) share their re-reads."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         async with notifier.subscribe(shop_id, buyer_id=buyer_id) as waiter:
@@ -437,7 +501,10 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                 left = deadline - loop.time()
                 if left <= 0 or not await waiter.wait(left):
                     break
-                result = await run_in_threadpool(read)
+                if shared is None:
+                    result = await run_in_threadpool(read)
+                else:
+                    result = await _read_after_wake(shared, read, waiter.woken_at)
         return result
 
     app.state.await_change = await_change
@@ -447,14 +514,9 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                    timeout: Annotated[float, Query(ge=0, le=30, allow_inf_nan=False)] = 25.0):
         # after > seq means the client is from another history: answer now, it will resync.
         h = await await_change(who.shop_id, timeout, lambda h: h["seq"] != after,
-                               lambda: _head(who.shop_id))
+                               lambda: _head_since(who.shop_id, after), shared=("wait", who.shop_id, after))
         if h["seq"] == after:
-            h["streams"] = []
-        elif h["seq"] > after:  # what moved, so the client pulls only those streams
-            def changed() -> list[str]:
-                with reader() as conn:
-                    return streams.streams_changed_after(conn, who.shop_id, after, h["seq"])
-            h["streams"] = await run_in_threadpool(changed)
+            h = {**h, "streams": []}
         return json_response(h)
 
     @app.get("/api/v1/sync/events", tags=["sync"], responses=AUTH_RESPONSES | {

@@ -2,7 +2,7 @@
 `storeserver serve --workers 2` on PostgreSQL (a fresh database seeded here, dropped after).
 
     .venv/bin/python bench/load.py [--agents 50] [--buyers 500] [--rate 2] [--seconds 60]
-                                   [--idle-seconds 20] [--orders 2000] [--workers 2]
+                                   [--idle-seconds 20] [--orders 2000] [--workers 2] [--agent-procs 2]
                                    [--admin-url postgresql://postgres@127.0.0.1:5432/test]
 
 Each agent (its own login, its own `workstation.sync.client.StoreClient`, one thread) signs in,
@@ -10,7 +10,12 @@ makes a first sync (the small streams whole, a one-item snapshot page of each bi
 its feed cursor), then loops: `/sync/wait` (25 s), and when woken pulls the change feeds of
 the streams the answer names (`streams`) to the head, as the workstation does. Buyers are `storeserver simulate`'s
 (`storeserver.buyer_sim`): questions at `--rate` per second in all, each buyer then waits
-for a reply through the relay's long poll (nobody answers here).
+for a reply through the relay's long poll (nobody answers here). The agents run in
+`--agent-procs` child processes (threads there) and the buyers in one more, so the
+generator's own interpreter lock does not add to the latencies it measures; it shares the
+machine's cores with the server all the same, so each phase line says how much CPU the
+generator, the server (all its workers) and the bench database's PostgreSQL backends used,
+in % of one core.
 
 Phases, in one run: the baseline (1 agent + the buyers), idle (N agents waiting, nothing
 happening), load (N agents + the buyers). Database transactions per second are the
@@ -261,55 +266,132 @@ def p99(xs: list[float]) -> float:
     return statistics.quantiles(xs, n=100)[98] if len(xs) >= 100 else max(xs)
 
 
-def start_agents(url: str, n: int, streams: tuple[str, ...], tally: Tally, stop: threading.Event) -> list[Agent]:
-    agents = [Agent(url, f"bench{i:03d}", streams, tally, stop) for i in range(1, n + 1)]
+# ---- the load generator, in its own processes ---------------------------------------------
+# Agents (threads, each its own StoreClient) run in `--agent-procs` child processes and the
+# buyers in one more, so no single interpreter lock serialises 50 agents' and the buyers'
+# work (that waiting would be counted as request latency). Each child reports its own CPU.
+
+def _agents_main(pipe, url: str, logins: list[str], streams: tuple[str, ...]) -> None:
+    tally, stop = Tally(), threading.Event()
+    agents = [Agent(url, login, streams, tally, stop) for login in logins]
     for a in agents:
         a.start()
     for a in agents:
         a.ready.wait(120)
-    return agents
+    pipe.send(("ready", dict(tally.errors)))
+    cpu0 = time.process_time()
+    while True:
+        cmd = pipe.recv()
+        if cmd == "record":
+            with tally.lock:
+                tally.latencies_ms.clear()
+                tally.errors.clear()
+                tally.wakes = 0
+            cpu0 = time.process_time()
+            tally.recording = True
+            pipe.send("recording")
+        elif cmd == "report":
+            tally.recording = False
+            with tally.lock:
+                pipe.send({"latencies_ms": list(tally.latencies_ms), "errors": dict(tally.errors),
+                           "wakes": tally.wakes, "cpu_s": time.process_time() - cpu0})
+        else:  # "stop"
+            stop.set()
+            for a in agents:
+                a.close()
+            for a in agents:
+                a.join(10)
+            pipe.send("stopped")
+            return
 
 
-def stop_agents(agents: list[Agent], stop: threading.Event) -> None:
-    stop.set()
-    for a in agents:
-        a.close()
-    for a in agents:
-        a.join(10)
-
-
-def run_phase(name: str, args, url: str, db: str, agents: list[Agent], tally: Tally, buyers,
-              server_pid: int) -> Figures:
+def _buyers_main(pipe, url: str, buyers, rate: float, seconds: float) -> None:
     from storeserver.buyer_sim import BuyerSimulator
 
+    pipe.send("ready")
+    pipe.recv()  # go
+    cpu0 = time.process_time()
+    summary = BuyerSimulator(url, "demo-relay-key", buyers, rate=rate, duration=seconds, seed=7,
+                             patience_s=seconds).run()
+    pipe.send({"latencies_ms": summary.latencies_ms, "errors": dict(summary.errors),
+               "questions": summary.questions, "cpu_s": time.process_time() - cpu0})
+
+
+class AgentProcesses:
+    """`n` agents (logins bench001 ...) spread over `procs` child processes."""
+
+    def __init__(self, url: str, n: int, procs: int, streams: tuple[str, ...]):
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")
+        logins = [f"bench{i:03d}" for i in range(1, n + 1)]
+        groups = [logins[i::procs] for i in range(min(procs, n))]
+        self.n, self.children = n, []
+        for group in groups:
+            here, there = ctx.Pipe()
+            proc = ctx.Process(target=_agents_main, args=(there, url, group, streams), daemon=True)
+            proc.start()
+            self.children.append((proc, here))
+        self.start_errors = Counter()
+        for _, pipe in self.children:
+            _, errors = pipe.recv()
+            self.start_errors.update(errors)
+
+    def record(self) -> None:
+        for _, pipe in self.children:
+            pipe.send("record")
+        for _, pipe in self.children:
+            pipe.recv()
+
+    def report(self) -> list[dict]:
+        for _, pipe in self.children:
+            pipe.send("report")
+        return [pipe.recv() for _, pipe in self.children]
+
+    def stop(self) -> None:
+        for proc, pipe in self.children:
+            pipe.send("stop")
+        for proc, pipe in self.children:
+            pipe.recv()
+            proc.join(15)
+
+
+def run_phase(name: str, args, url: str, db: str, agents: AgentProcesses, buyers,
+              server_pid: int) -> Figures:
+    import multiprocessing as mp
+
+    bought = proc = None
+    if buyers:  # started (and its imports done) before the phase
+        ctx = mp.get_context("spawn")
+        here, there = ctx.Pipe()
+        proc = ctx.Process(target=_buyers_main, args=(there, url, buyers, args.rate, args.seconds), daemon=True)
+        proc.start()
+        here.recv()
     time.sleep(QUIET_S)
     tx0 = transactions(args.admin_url, db)
     cpu0 = cpu_now(server_pid, args.admin_url, db)
-    with tally.lock:
-        tally.latencies_ms.clear()
-        tally.errors.clear()
-        tally.wakes = 0
-    tally.recording = True
+    agents.record()
     started = time.monotonic()
-    summary = None
-    if buyers:
-        sim = BuyerSimulator(url, "demo-relay-key", buyers, rate=args.rate, duration=args.seconds, seed=7,
-                             patience_s=args.seconds)
-        summary = sim.run()
+    if proc is not None:
+        here.send("go")
+        bought = here.recv()
+        proc.join(15)
     else:
         time.sleep(args.seconds)
     elapsed = time.monotonic() - started
-    tally.recording = False
+    reports = agents.report()
     cpu = cpu_spent(cpu0, cpu_now(server_pid, args.admin_url, db))
+    cpu["generator"] += sum(r["cpu_s"] for r in reports) + (bought["cpu_s"] if bought else 0.0)
     time.sleep(QUIET_S)
     tx1 = transactions(args.admin_url, db)
-    with tally.lock:
-        lat = list(tally.latencies_ms) + (summary.latencies_ms if summary else [])
-        errors = Counter(tally.errors) + (summary.errors if summary else Counter())
-        wakes = tally.wakes
-    return Figures(name, len(agents), len(buyers), elapsed, len(lat),
+    lat = [x for r in reports for x in r["latencies_ms"]] + (bought["latencies_ms"] if bought else [])
+    errors = Counter()
+    for r in reports + ([bought] if bought else []):
+        errors.update(r["errors"])
+    wakes = sum(r["wakes"] for r in reports)
+    return Figures(name, agents.n, len(buyers), elapsed, len(lat),
                    statistics.median(lat) if lat else 0.0, p99(lat), sum(errors.values()),
-                   (tx1 - tx0) / (elapsed + QUIET_S), wakes, summary.questions if summary else 0,
+                   (tx1 - tx0) / (elapsed + QUIET_S), wakes, bought["questions"] if bought else 0,
                    dict(errors.most_common(5)), cpu)
 
 
@@ -322,6 +404,7 @@ def main() -> int:
     p.add_argument("--idle-seconds", type=float, default=20.0)
     p.add_argument("--orders", type=int, default=2000)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--agent-procs", type=int, default=2, help="processes the agents are spread over")
     p.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = p.parse_args()
     if make_url(args.admin_url).host not in ("127.0.0.1", "localhost"):
@@ -343,21 +426,21 @@ def main() -> int:
               f"{len(buyers)} buyers at {args.rate}/s; machine load {os.getloadavg()[0]:.1f}", flush=True)
         streams = tuple(STREAM_NAMES)
 
-        tally, stop = Tally(), threading.Event()
-        one = start_agents(url, 1, streams, tally, stop)
-        base = run_phase("baseline", args, url, db, one, tally, buyers, proc.pid)
+        one = AgentProcesses(url, 1, 1, streams)
+        base = run_phase("baseline", args, url, db, one, buyers, proc.pid)
         print(base.line(), flush=True)
-        stop_agents(one, stop)
+        one.stop()
 
-        tally, stop = Tally(), threading.Event()
-        many = start_agents(url, args.agents, streams, tally, stop)
+        many = AgentProcesses(url, args.agents, args.agent_procs, streams)
+        if many.start_errors:
+            print(f"agents failing to start: {dict(many.start_errors)}", flush=True)
         idle_args = argparse.Namespace(**{**vars(args), "seconds": args.idle_seconds})
-        idle = run_phase("idle", idle_args, url, db, many, tally, [], proc.pid)
+        idle = run_phase("idle", idle_args, url, db, many, [], proc.pid)
         print(idle.line(), flush=True)
         print(f"idle: {args.agents} agents waiting, no buyers: db_transactions_per_s={idle.db_tx_per_s:.1f}", flush=True)
-        load = run_phase("load", args, url, db, many, tally, buyers, proc.pid)
+        load = run_phase("load", args, url, db, many, buyers, proc.pid)
         print(load.line(), flush=True)
-        stop_agents(many, stop)
+        many.stop()
         print(f"vs baseline (1 agent): p99 {load.p99_ms / max(base.p99_ms, 0.001):.2f}x, "
               f"db transactions/s {load.db_tx_per_s / max(base.db_tx_per_s, 0.001):.2f}x; "
               f"machine load {os.getloadavg()[0]:.1f}", flush=True)

@@ -9,6 +9,7 @@ the pydantic models below only document the shapes in /openapi.json.
 # No `from __future__ import annotations`: FastAPI must see the Annotated aliases made in create_app.
 
 import asyncio
+import threading
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ SSE_KEEPALIVE_S = 15.0  # a comment line this often keeps proxies from closing a
 SSE_MAX_S = 300.0       # then the stream ends (the client reconnects; the token is checked again)
 _JSON_OPTS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
 SEEN_EVERY_S = 30.0      # an agent's "last seen" is written at most this often (per process)
+SEEN_BATCH_S = 5.0       # ... and those due are written together at most this often
 CHECKED_FOR_S = 5.0      # a token (relay key) checked this recently is not read again (per process)
 RELAY_PAGE = 100
 
@@ -275,6 +277,9 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     # A database error's message must not carry the request's values into a log.
     engine.hide_parameters = True
     read_opts = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
+    # One statement needs no transaction around it: on PostgreSQL that saves the BEGIN and
+    # ROLLBACK round trips (the long poll's head read is most of what idle agents cost).
+    single_opts = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
     @asynccontextmanager
     async def lifespan(_app):
         # A served process listens from the start (without a lifespan, e.g. the tests'
@@ -301,25 +306,57 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     bearer = HTTPBearer(auto_error=False, description="the token from /api/v1/auth/login")
     relay_header = APIKeyHeader(name="Authorization", auto_error=False, scheme_name="RelayKey",
                                 description="`Relay <key>`: the shop's relay key (the buyer relay only)")
-    seen_at: dict[int, float] = {}  # agent id -> monotonic time of the last "seen" write here
+    seen_at: dict[int, float] = {}  # agent id -> monotonic time it was last due to be written here
+    seen_due: set[int] = set()      # agents due, written together with the next batch
+    seen_batch = {"at": time.monotonic()}
+    seen_lock = threading.Lock()
 
-    def _record_seen(agent_id: int, conn=None) -> None:
-        """At most one write per agent per SEEN_EVERY_S in this process (most requests: none)."""
+    def _seen_batch(agent_id: int) -> list[int]:
+        """An agent's request: at most one "seen" per agent per SEEN_EVERY_S in this process,
+        written in batches at most every SEEN_BATCH_S (50 idle agents: one small write
+        transaction per batch, not one each). Returns the batch to write now (mostly [])."""
         t = time.monotonic()
-        if t - seen_at.get(agent_id, -SEEN_EVERY_S) < SEEN_EVERY_S:
-            return
-        seen_at[agent_id] = t
+        with seen_lock:
+            if t - seen_at.get(agent_id, -SEEN_EVERY_S) >= SEEN_EVERY_S:
+                seen_at[agent_id] = t
+                seen_due.add(agent_id)
+            if not seen_due or t - seen_batch["at"] < SEEN_BATCH_S:
+                return []
+            batch = sorted(seen_due)
+            seen_due.clear()
+            seen_batch["at"] = t
+        return batch
+
+    def _write_seen(batch: list[int], conn=None) -> None:
+        now = utcnow()
         if conn is not None:
-            chat.mark_seen(conn, agent_id, utcnow())
+            for due in batch:
+                chat.mark_seen(conn, due, now)
             return
         with write_txn(engine) as c:
-            chat.mark_seen(c, agent_id, utcnow())
+            _write_seen(batch, c)
+
+    def _record_seen(agent_id: int, conn=None) -> None:
+        """At sign-in (`conn`, its transaction): at once; else as `_seen_batch` says."""
+        if conn is not None:
+            seen_at[agent_id] = time.monotonic()
+            _write_seen([agent_id], conn)
+        else:
+            batch = _seen_batch(agent_id)
+            if batch:
+                _write_seen(batch)
 
     def reader():
         """A read transaction: one consistent view of the database for the whole request."""
         return engine.connect().execution_options(**read_opts)
 
-    def caller(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+    def single_reader():
+        """For ONE statement (or statements that need no common view): no transaction."""
+        return engine.connect().execution_options(**single_opts)
+
+    async def caller(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+        """The signed-in agent. Async: a token checked a moment ago is answered on the event
+        loop (no hand-over to a worker thread); a read or write goes to the threadpool."""
         token = creds.credentials.strip() if creds and creds.scheme.lower() == "bearer" else ""
         if not token:
             raise _auth_error("missing_token", "sign in first: send Authorization: Bearer <token>")
@@ -329,8 +366,13 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         if known is not None:
             expires_at = known.expires_at
             if expires_at - utcnow() >= app.state.token_ttl / 2:  # not expired, no renewal due
-                _record_seen(known.caller.agent_id)
+                batch = _seen_batch(known.caller.agent_id)
+                if batch:
+                    await run_in_threadpool(_write_seen, batch)
                 return known.caller
+        return await run_in_threadpool(_check_token, digest, trusted)
+
+    def _check_token(digest: str, trusted: bool) -> Caller:
         generation = token_checks.generation()
         q = (select(_sessions.c.expires_at, _agents.c.id, _agents.c.login, _agents.c.display_name,
                     _agents.c.agent_no, _agents.c.active, _shops.c.id.label("shop_id"),
@@ -363,7 +405,16 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
 
     Auth = Annotated[Caller, Depends(caller)]
 
-    def relay_shop(value: Annotated[str | None, Depends(relay_header)]) -> int:
+    def _relay_key_shop(digest: str) -> int | None:
+        generation = relay_checks.generation()
+        with single_reader() as conn:
+            shop_id = conn.execute(select(_shops.c.id).where(
+                _shops.c.relay_key_sha256 == digest)).scalar_one_or_none()
+        if shop_id is not None:
+            relay_checks.put(digest, shop_id, generation)
+        return shop_id
+
+    async def relay_shop(value: Annotated[str | None, Depends(relay_header)]) -> int:
         """The shop whose relay key the request carries (`Authorization: Relay <key>`)."""
         scheme, _, key = (value or "").strip().partition(" ")
         key = key.strip()
@@ -372,12 +423,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
             digest = auth.relay_key_digest(key)
             shop_id = relay_checks.get(digest)
             if shop_id is None:
-                generation = relay_checks.generation()
-                with engine.connect() as conn:
-                    shop_id = conn.execute(select(_shops.c.id).where(
-                        _shops.c.relay_key_sha256 == digest)).scalar_one_or_none()
-                if shop_id is not None:
-                    relay_checks.put(digest, shop_id, generation)
+                shop_id = await run_in_threadpool(_relay_key_shop, digest)
         if shop_id is None:
             raise ApiError(401, "bad_relay_key", "send Authorization: Relay <the shop's relay key>",
                            {"WWW-Authenticate": "Relay"})
@@ -448,14 +494,16 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         return json_response(who.wire())
 
     def _head(shop_id: int) -> dict:
-        with reader() as conn:
+        with single_reader() as conn:
             st = streams.shop_state(conn, shop_id)
         return {"seq": st.seq, "epoch": st.epoch}
 
     def _head_since(shop_id: int, after: int) -> dict:
         """The head and, once it passed `after`, the streams changed since (what moved, so
-        the client pulls only those): one read."""
-        with reader() as conn:
+        the client pulls only those). Two statements need no common view: every change
+        numbered up to the head read is committed, and one that moves on past it after
+        that read is named by the next long poll."""
+        with single_reader() as conn:
             st = streams.shop_state(conn, shop_id)
             h = {"seq": st.seq, "epoch": st.epoch}
             if st.seq > after:

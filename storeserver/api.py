@@ -39,7 +39,8 @@ SSE_MAX_S = 300.0       # then the stream ends (the client reconnects; the token
 _JSON_OPTS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
 SEEN_EVERY_S = 30.0      # an agent's "last seen" is written at most this often (per process)
 SEEN_BATCH_S = 5.0       # ... and those due are written together at most this often
-CHECKED_FOR_S = 5.0      # a token (relay key) checked this recently is not read again (per process)
+CHECKED_FOR_S = 30.0     # a token (relay key) checked this recently is not read again (per process;
+                         # longer than a long poll, so an idle agent's poll mostly reads only the head)
 RELAY_PAGE = 100
 
 

@@ -53,6 +53,9 @@ def make_engine(url: str, **kw) -> Engine:
     # cost more than the queries. The same 30 at most per process as before.
     kw.setdefault("pool_size", 25)
     kw.setdefault("max_overflow", 5)
+    # Last in, first out: a quiet server keeps reusing its most recent connection (no idle
+    # check due, see _ping_when_idle) and lets the others age, instead of cycling through all.
+    kw.setdefault("pool_use_lifo", True)
     engine = create_engine(url, **kw)
     if not kw.get("pool_pre_ping"):
         _ping_when_idle(engine)

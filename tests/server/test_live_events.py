@@ -368,3 +368,23 @@ def test_an_agent_reply_through_one_process_wakes_the_buyer_waiting_on_another(p
         t.join(20)
         assert box["r"].status_code == 200, box["r"].text
         assert [m["id"] for m in box["r"].json()["messages"]] == [reply["id"]]
+
+
+def test_a_pooled_connection_dropped_while_idle_is_replaced_not_failed(pg_shop, monkeypatch):
+    """The pool checks a connection that sat idle (instead of pinging on every request):
+    one whose backend went away meanwhile (a database restart) is replaced, the request
+    never sees it."""
+    from storeserver import db
+
+    engine, shop_id = pg_shop
+    fresh = db.make_engine(db_url(engine))
+    try:
+        with fresh.connect() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with engine.connect() as admin:
+            assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+        monkeypatch.setattr(db, "PING_IDLE_S", 0.0)  # it has been idle long enough
+        with fresh.connect() as conn:
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+    finally:
+        fresh.dispose()

@@ -2,7 +2,7 @@
 `storeserver serve --workers 2` on PostgreSQL (a fresh database seeded here, dropped after).
 
     .venv/bin/python bench/load.py [--agents 50] [--buyers 500] [--rate 2] [--seconds 60]
-                                   [--idle-seconds 20] [--orders 2000] [--workers 2]
+                                   [--idle-seconds 20] [--orders 2000] [--workers 2] [--agent-procs 2]
                                    [--admin-url postgresql://postgres@127.0.0.1:5432/test]
 
 Each agent (its own login, its own `workstation.sync.client.StoreClient`, one thread) signs in,
@@ -10,7 +10,12 @@ makes a first sync (the small streams whole, a one-item snapshot page of each bi
 its feed cursor), then loops: `/sync/wait` (25 s), and when woken pulls the change feeds of
 the streams the answer names (`streams`) to the head, as the workstation does. Buyers are `storeserver simulate`'s
 (`storeserver.buyer_sim`): questions at `--rate` per second in all, each buyer then waits
-for a reply through the relay's long poll (nobody answers here).
+for a reply through the relay's long poll (nobody answers here). The agents run in
+`--agent-procs` child processes (threads there) and the buyers in one more, so the
+generator's own interpreter lock does not add to the latencies it measures; it shares the
+machine's cores with the server all the same, so each phase line says how much CPU the
+generator, the server (all its workers) and the bench database's PostgreSQL backends used,
+in % of one core.
 
 Phases, in one run: the baseline (1 agent + the buyers), idle (N agents waiting, nothing
 happening), load (N agents + the buyers). Database transactions per second are the
@@ -140,6 +145,47 @@ class Agent(threading.Thread):
         self.client.abort()
 
 
+# ---- CPU, by who spent it ---------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu_s(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
+                out += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def cpu_now(server_pid: int, admin_url: str, db: str) -> dict[str, float]:
+    """CPU seconds so far: this process (the load generator), the server and its workers,
+    and the bench database's PostgreSQL backends alive now."""
+    server = [server_pid, *_children(server_pid)]
+    with pg_admin(admin_url) as conn:
+        backends = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (db,))]
+    return {"generator": time.process_time(), "server": sum(_proc_cpu_s(p) for p in server),
+            "postgres": {p: _proc_cpu_s(p) for p in backends}}
+
+
+def cpu_spent(before: dict, after: dict) -> dict[str, float]:
+    pg = sum(v - before["postgres"].get(p, 0.0) for p, v in after["postgres"].items())
+    return {"generator": after["generator"] - before["generator"], "server": after["server"] - before["server"],
+            "postgres": pg}
+
+
 # ---- the database -----------------------------------------------------------------------
 
 def pg_admin(admin_url: str):
@@ -202,13 +248,16 @@ class Figures:
     wakes: int = 0
     questions: int = 0
     error_kinds: dict = field(default_factory=dict)
+    cpu: dict = field(default_factory=dict)
 
     def line(self) -> str:
         kinds = f" {self.error_kinds}" if self.error_kinds else ""
+        cpu = ", ".join(f"{k} {v / self.seconds * 100:.0f}%" for k, v in self.cpu.items())
         return (f"{self.name}: {self.agents} agents + {self.buyers} buyers for {self.seconds:.0f} s: "
                 f"{self.requests} requests ({self.requests / self.seconds:.0f}/s; p50 {self.p50_ms:.1f} ms, "
                 f"p99 {self.p99_ms:.1f} ms), {self.errors} errors{kinds}, {self.wakes} agent wake-ups, "
-                f"{self.questions} buyer questions, db {self.db_tx_per_s:.1f} transactions/s")
+                f"{self.questions} buyer questions, db {self.db_tx_per_s:.1f} transactions/s; "
+                f"CPU (of one core) {cpu}")
 
 
 def p99(xs: list[float]) -> float:
@@ -217,53 +266,133 @@ def p99(xs: list[float]) -> float:
     return statistics.quantiles(xs, n=100)[98] if len(xs) >= 100 else max(xs)
 
 
-def start_agents(url: str, n: int, streams: tuple[str, ...], tally: Tally, stop: threading.Event) -> list[Agent]:
-    agents = [Agent(url, f"bench{i:03d}", streams, tally, stop) for i in range(1, n + 1)]
+# ---- the load generator, in its own processes ---------------------------------------------
+# Agents (threads, each its own StoreClient) run in `--agent-procs` child processes and the
+# buyers in one more, so no single interpreter lock serialises 50 agents' and the buyers'
+# work (that waiting would be counted as request latency). Each child reports its own CPU.
+
+def _agents_main(pipe, url: str, logins: list[str], streams: tuple[str, ...]) -> None:
+    tally, stop = Tally(), threading.Event()
+    agents = [Agent(url, login, streams, tally, stop) for login in logins]
     for a in agents:
         a.start()
     for a in agents:
         a.ready.wait(120)
-    return agents
+    pipe.send(("ready", dict(tally.errors)))
+    cpu0 = time.process_time()
+    while True:
+        cmd = pipe.recv()
+        if cmd == "record":
+            with tally.lock:
+                tally.latencies_ms.clear()
+                tally.errors.clear()
+                tally.wakes = 0
+            cpu0 = time.process_time()
+            tally.recording = True
+            pipe.send("recording")
+        elif cmd == "report":
+            tally.recording = False
+            with tally.lock:
+                pipe.send({"latencies_ms": list(tally.latencies_ms), "errors": dict(tally.errors),
+                           "wakes": tally.wakes, "cpu_s": time.process_time() - cpu0})
+        else:  # "stop"
+            stop.set()
+            for a in agents:
+                a.close()
+            for a in agents:
+                a.join(10)
+            pipe.send("stopped")
+            return
 
 
-def stop_agents(agents: list[Agent], stop: threading.Event) -> None:
-    stop.set()
-    for a in agents:
-        a.close()
-    for a in agents:
-        a.join(10)
-
-
-def run_phase(name: str, args, url: str, db: str, agents: list[Agent], tally: Tally, buyers) -> Figures:
+def _buyers_main(pipe, url: str, buyers, rate: float, seconds: float) -> None:
     from storeserver.buyer_sim import BuyerSimulator
 
+    pipe.send("ready")
+    pipe.recv()  # go
+    cpu0 = time.process_time()
+    summary = BuyerSimulator(url, "demo-relay-key", buyers, rate=rate, duration=seconds, seed=7,
+                             patience_s=seconds).run()
+    pipe.send({"latencies_ms": summary.latencies_ms, "errors": dict(summary.errors),
+               "questions": summary.questions, "cpu_s": time.process_time() - cpu0})
+
+
+class AgentProcesses:
+    """`n` agents (logins bench001 ...) spread over `procs` child processes."""
+
+    def __init__(self, url: str, n: int, procs: int, streams: tuple[str, ...]):
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")
+        logins = [f"bench{i:03d}" for i in range(1, n + 1)]
+        groups = [logins[i::procs] for i in range(min(procs, n))]
+        self.n, self.children = n, []
+        for group in groups:
+            here, there = ctx.Pipe()
+            proc = ctx.Process(target=_agents_main, args=(there, url, group, streams), daemon=True)
+            proc.start()
+            self.children.append((proc, here))
+        self.start_errors = Counter()
+        for _, pipe in self.children:
+            _, errors = pipe.recv()
+            self.start_errors.update(errors)
+
+    def record(self) -> None:
+        for _, pipe in self.children:
+            pipe.send("record")
+        for _, pipe in self.children:
+            pipe.recv()
+
+    def report(self) -> list[dict]:
+        for _, pipe in self.children:
+            pipe.send("report")
+        return [pipe.recv() for _, pipe in self.children]
+
+    def stop(self) -> None:
+        for proc, pipe in self.children:
+            pipe.send("stop")
+        for proc, pipe in self.children:
+            pipe.recv()
+            proc.join(15)
+
+
+def run_phase(name: str, args, url: str, db: str, agents: AgentProcesses, buyers,
+              server_pid: int) -> Figures:
+    import multiprocessing as mp
+
+    bought = proc = None
+    if buyers:  # started (and its imports done) before the phase
+        ctx = mp.get_context("spawn")
+        here, there = ctx.Pipe()
+        proc = ctx.Process(target=_buyers_main, args=(there, url, buyers, args.rate, args.seconds), daemon=True)
+        proc.start()
+        here.recv()
     time.sleep(QUIET_S)
     tx0 = transactions(args.admin_url, db)
-    with tally.lock:
-        tally.latencies_ms.clear()
-        tally.errors.clear()
-        tally.wakes = 0
-    tally.recording = True
+    cpu0 = cpu_now(server_pid, args.admin_url, db)
+    agents.record()
     started = time.monotonic()
-    summary = None
-    if buyers:
-        sim = BuyerSimulator(url, "demo-relay-key", buyers, rate=args.rate, duration=args.seconds, seed=7,
-                             patience_s=args.seconds)
-        summary = sim.run()
+    if proc is not None:
+        here.send("go")
+        bought = here.recv()
+        proc.join(15)
     else:
         time.sleep(args.seconds)
     elapsed = time.monotonic() - started
-    tally.recording = False
+    reports = agents.report()
+    cpu = cpu_spent(cpu0, cpu_now(server_pid, args.admin_url, db))
+    cpu["generator"] += sum(r["cpu_s"] for r in reports) + (bought["cpu_s"] if bought else 0.0)
     time.sleep(QUIET_S)
     tx1 = transactions(args.admin_url, db)
-    with tally.lock:
-        lat = list(tally.latencies_ms) + (summary.latencies_ms if summary else [])
-        errors = Counter(tally.errors) + (summary.errors if summary else Counter())
-        wakes = tally.wakes
-    return Figures(name, len(agents), len(buyers), elapsed, len(lat),
+    lat = [x for r in reports for x in r["latencies_ms"]] + (bought["latencies_ms"] if bought else [])
+    errors = Counter()
+    for r in reports + ([bought] if bought else []):
+        errors.update(r["errors"])
+    wakes = sum(r["wakes"] for r in reports)
+    return Figures(name, agents.n, len(buyers), elapsed, len(lat),
                    statistics.median(lat) if lat else 0.0, p99(lat), sum(errors.values()),
-                   (tx1 - tx0) / (elapsed + QUIET_S), wakes, summary.questions if summary else 0,
-                   dict(errors.most_common(5)))
+                   (tx1 - tx0) / (elapsed + QUIET_S), wakes, bought["questions"] if bought else 0,
+                   dict(errors.most_common(5)), cpu)
 
 
 def main() -> int:
@@ -275,6 +404,7 @@ def main() -> int:
     p.add_argument("--idle-seconds", type=float, default=20.0)
     p.add_argument("--orders", type=int, default=2000)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--agent-procs", type=int, default=2, help="processes the agents are spread over")
     p.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = p.parse_args()
     if make_url(args.admin_url).host not in ("127.0.0.1", "localhost"):
@@ -296,21 +426,21 @@ def main() -> int:
               f"{len(buyers)} buyers at {args.rate}/s; machine load {os.getloadavg()[0]:.1f}", flush=True)
         streams = tuple(STREAM_NAMES)
 
-        tally, stop = Tally(), threading.Event()
-        one = start_agents(url, 1, streams, tally, stop)
-        base = run_phase("baseline", args, url, db, one, tally, buyers)
+        one = AgentProcesses(url, 1, 1, streams)
+        base = run_phase("baseline", args, url, db, one, buyers, proc.pid)
         print(base.line(), flush=True)
-        stop_agents(one, stop)
+        one.stop()
 
-        tally, stop = Tally(), threading.Event()
-        many = start_agents(url, args.agents, streams, tally, stop)
+        many = AgentProcesses(url, args.agents, args.agent_procs, streams)
+        if many.start_errors:
+            print(f"agents failing to start: {dict(many.start_errors)}", flush=True)
         idle_args = argparse.Namespace(**{**vars(args), "seconds": args.idle_seconds})
-        idle = run_phase("idle", idle_args, url, db, many, tally, [])
+        idle = run_phase("idle", idle_args, url, db, many, [], proc.pid)
         print(idle.line(), flush=True)
         print(f"idle: {args.agents} agents waiting, no buyers: db_transactions_per_s={idle.db_tx_per_s:.1f}", flush=True)
-        load = run_phase("load", args, url, db, many, tally, buyers)
+        load = run_phase("load", args, url, db, many, buyers, proc.pid)
         print(load.line(), flush=True)
-        stop_agents(many, stop)
+        many.stop()
         print(f"vs baseline (1 agent): p99 {load.p99_ms / max(base.p99_ms, 0.001):.2f}x, "
               f"db transactions/s {load.db_tx_per_s / max(base.db_tx_per_s, 0.001):.2f}x; "
               f"machine load {os.getloadavg()[0]:.1f}", flush=True)

@@ -9,6 +9,7 @@ the pydantic models below only document the shapes in /openapi.json.
 # No `from __future__ import annotations`: FastAPI must see the Annotated aliases made in create_app.
 
 import asyncio
+import threading
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -38,6 +39,9 @@ SSE_KEEPALIVE_S = 15.0  # a comment line this often keeps proxies from closing a
 SSE_MAX_S = 300.0       # then the stream ends (the client reconnects; the token is checked again)
 _JSON_OPTS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
 SEEN_EVERY_S = 30.0      # an agent's "last seen" is written at most this often (per process)
+SEEN_BATCH_S = 5.0       # ... and those due are written together at most this often
+CHECKED_FOR_S = 30.0     # a token (relay key) checked this recently is not read again (per process;
+                         # longer than a long poll, so an idle agent's poll mostly reads only the head)
 RELAY_PAGE = 100
 
 
@@ -260,21 +264,34 @@ class Caller:
                 "overdue_after_s": self.overdue_after_s, "role": self.role}
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """A token's check as remembered for a moment (`auth.RecentChecks`)."""
+    caller: Caller
+    expires_at: Any  # naive UTC datetime
+
+
 def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(hours=12),
                login_guard: limits.LoginGuard | None = None, hash_slots: int | None = None,
                hash_queue: int = 8, notifier: "notify.Notifier | None" = None,
-               refusal_delay_s: float = 1.0, clock: Callable[[], datetime] = utcnow) -> FastAPI:
+               refusal_delay_s: float = 1.0, clock: Callable[[], datetime] = utcnow,
+               checked_for_s: float = CHECKED_FOR_S) -> FastAPI:
     """`login_guard` holds the sign-in budgets (default: the documented policy, in this
     process); `hash_slots` (default: half the cores, 1 to 4) and `hash_queue` bound
     concurrent password hashing; a refused sign-in
     is answered after `refusal_delay_s` (at most its Retry-After) so a client that ignores
     Retry-After cannot spin on 429s. `notifier` carries live events (default: the database's,
     `notify.for_engine`). `clock` (naive UTC now) stamps the writes of /mutations and the
-    relay (tests move it to another China-time day)."""
+    relay (tests move it to another China-time day). A token or relay key checked in the
+    last `checked_for_s` seconds is trusted without a read while the notifier hears
+    sign-outs (docs/PROTOCOL.md, "Auth")."""
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     # A database error's message must not carry the request's values into a log.
     engine.hide_parameters = True
     read_opts = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
+    # One statement needs no transaction around it: on PostgreSQL that saves the BEGIN and
+    # ROLLBACK round trips (the long poll's head read is most of what idle agents cost).
+    single_opts = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
     @asynccontextmanager
     async def lifespan(_app):
         # A served process listens from the start (without a lifespan, e.g. the tests'
@@ -293,34 +310,82 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     if notifier is not None:
         notify.install(engine, notifier)
     app.state.notifier = notifier = notify.for_engine(engine)
+    app.state.token_checks = token_checks = auth.RecentChecks(checked_for_s)
+    relay_checks = auth.RecentChecks(checked_for_s)
+    notifier.remember_tokens(token_checks)
     app.add_middleware(EdgeMiddleware)
     _install_error_handlers(app)
     bearer = HTTPBearer(auto_error=False, description="the token from /api/v1/auth/login")
     relay_header = APIKeyHeader(name="Authorization", auto_error=False, scheme_name="RelayKey",
                                 description="`Relay <key>`: the shop's relay key (the buyer relay only)")
-    seen_at: dict[int, float] = {}  # agent id -> monotonic time of the last "seen" write here
+    seen_at: dict[int, float] = {}  # agent id -> monotonic time it was last due to be written here
+    seen_due: set[int] = set()      # agents due, written together with the next batch
+    seen_batch = {"at": time.monotonic()}
+    seen_lock = threading.Lock()
 
-    def _record_seen(agent_id: int, conn=None) -> None:
-        """At most one write per agent per SEEN_EVERY_S in this process (most requests: none)."""
+    def _seen_batch(agent_id: int) -> list[int]:
+        """An agent's request: at most one "seen" per agent per SEEN_EVERY_S in this process,
+        written in batches at most every SEEN_BATCH_S (50 idle agents: one small write
+        transaction per batch, not one each). Returns the batch to write now (mostly [])."""
         t = time.monotonic()
-        if t - seen_at.get(agent_id, -SEEN_EVERY_S) < SEEN_EVERY_S:
-            return
-        seen_at[agent_id] = t
+        with seen_lock:
+            if t - seen_at.get(agent_id, -SEEN_EVERY_S) >= SEEN_EVERY_S:
+                seen_at[agent_id] = t
+                seen_due.add(agent_id)
+            if not seen_due or t - seen_batch["at"] < SEEN_BATCH_S:
+                return []
+            batch = sorted(seen_due)
+            seen_due.clear()
+            seen_batch["at"] = t
+        return batch
+
+    def _write_seen(batch: list[int], conn=None) -> None:
+        now = utcnow()
         if conn is not None:
-            chat.mark_seen(conn, agent_id, utcnow())
+            for due in batch:
+                chat.mark_seen(conn, due, now)
             return
         with write_txn(engine) as c:
-            chat.mark_seen(c, agent_id, utcnow())
+            _write_seen(batch, c)
+
+    def _record_seen(agent_id: int, conn=None) -> None:
+        """At sign-in (`conn`, its transaction): at once; else as `_seen_batch` says."""
+        if conn is not None:
+            seen_at[agent_id] = time.monotonic()
+            _write_seen([agent_id], conn)
+        else:
+            batch = _seen_batch(agent_id)
+            if batch:
+                _write_seen(batch)
 
     def reader():
         """A read transaction: one consistent view of the database for the whole request."""
         return engine.connect().execution_options(**read_opts)
 
-    def caller(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+    def single_reader():
+        """For ONE statement (or statements that need no common view): no transaction."""
+        return engine.connect().execution_options(**single_opts)
+
+    async def caller(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+        """The signed-in agent. Async: a token checked a moment ago is answered on the event
+        loop (no hand-over to a worker thread); a read or write goes to the threadpool."""
         token = creds.credentials.strip() if creds and creds.scheme.lower() == "bearer" else ""
         if not token:
             raise _auth_error("missing_token", "sign in first: send Authorization: Bearer <token>")
         digest = auth.token_digest(token)
+        trusted = notifier.hears_sign_outs()
+        known: _Checked | None = token_checks.get(digest) if trusted else None
+        if known is not None:
+            expires_at = known.expires_at
+            if expires_at - utcnow() >= app.state.token_ttl / 2:  # not expired, no renewal due
+                batch = _seen_batch(known.caller.agent_id)
+                if batch:
+                    await run_in_threadpool(_write_seen, batch)
+                return known.caller
+        return await run_in_threadpool(_check_token, digest, trusted)
+
+    def _check_token(digest: str, trusted: bool) -> Caller:
+        generation = token_checks.generation()
         q = (select(_sessions.c.expires_at, _agents.c.id, _agents.c.login, _agents.c.display_name,
                     _agents.c.agent_no, _agents.c.active, _agents.c.role, _shops.c.id.label("shop_id"),
                     _shops.c.name.label("shop_name"), _shops.c.overdue_after_s)
@@ -335,27 +400,42 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         if row.expires_at <= now:
             raise _auth_error("token_expired", "the session has expired; sign in again")
         ttl = app.state.token_ttl
-        if row.expires_at - now < ttl / 2:
+        expires_at = row.expires_at
+        if expires_at - now < ttl / 2:
             # Sliding expiry: a token in use is renewed (at most once per half lifetime, so
             # this write is rare); an idle one expires between ttl/2 and ttl after its last use.
+            expires_at = now + ttl
             with write_txn(engine) as conn:
                 conn.execute(update(_sessions).where(_sessions.c.token_sha256 == digest)
-                             .values(expires_at=now + ttl))
+                             .values(expires_at=expires_at))
         _record_seen(row.id)
-        return Caller(row.id, row.login, row.display_name, row.agent_no, row.shop_id, row.shop_name,
-                      row.overdue_after_s, row.role, digest)
+        who = Caller(row.id, row.login, row.display_name, row.agent_no, row.shop_id, row.shop_name,
+                     row.overdue_after_s, row.role, digest)
+        if trusted:
+            token_checks.put(digest, _Checked(who, expires_at), generation)
+        return who
 
     Auth = Annotated[Caller, Depends(caller)]
 
-    def relay_shop(value: Annotated[str | None, Depends(relay_header)]) -> int:
+    def _relay_key_shop(digest: str) -> int | None:
+        generation = relay_checks.generation()
+        with single_reader() as conn:
+            shop_id = conn.execute(select(_shops.c.id).where(
+                _shops.c.relay_key_sha256 == digest)).scalar_one_or_none()
+        if shop_id is not None:
+            relay_checks.put(digest, shop_id, generation)
+        return shop_id
+
+    async def relay_shop(value: Annotated[str | None, Depends(relay_header)]) -> int:
         """The shop whose relay key the request carries (`Authorization: Relay <key>`)."""
         scheme, _, key = (value or "").strip().partition(" ")
         key = key.strip()
         shop_id = None
         if scheme.lower() == "relay" and key:
-            with engine.connect() as conn:
-                shop_id = conn.execute(select(_shops.c.id).where(
-                    _shops.c.relay_key_sha256 == auth.relay_key_digest(key))).scalar_one_or_none()
+            digest = auth.relay_key_digest(key)
+            shop_id = relay_checks.get(digest)
+            if shop_id is None:
+                shop_id = await run_in_threadpool(_relay_key_shop, digest)
         if shop_id is None:
             raise ApiError(401, "bad_relay_key", "send Authorization: Relay <the shop's relay key>",
                            {"WWW-Authenticate": "Relay"})
@@ -417,6 +497,8 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     def logout(who: Auth):
         with write_txn(engine) as conn:
             conn.execute(delete(_sessions).where(_sessions.c.token_sha256 == who.token_sha256))
+            notify.sign_out(conn, who.token_sha256)  # every process forgets the token
+        token_checks.forget(who.token_sha256)
         return Response(status_code=204)
 
     @app.get("/api/v1/me", response_model=AgentOut, tags=["auth"], responses=AUTH_RESPONSES)
@@ -424,20 +506,61 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         return json_response(who.wire())
 
     def _head(shop_id: int) -> dict:
-        with reader() as conn:
+        with single_reader() as conn:
             st = streams.shop_state(conn, shop_id)
         return {"seq": st.seq, "epoch": st.epoch}
+
+    def _head_since(shop_id: int, after: int) -> dict:
+        """The head and, once it passed `after`, the streams changed since (what moved, so
+        the client pulls only those). Two statements need no common view: every change
+        numbered up to the head read is committed, and one that moves on past it after
+        that read is named by the next long poll."""
+        with single_reader() as conn:
+            st = streams.shop_state(conn, shop_id)
+            h = {"seq": st.seq, "epoch": st.epoch}
+            if st.seq > after:
+                h["streams"] = streams.streams_changed_after(conn, shop_id, after, st.seq)
+        return h
+
+    def _visible_streams(who: Caller, after: int, h: dict) -> list[str]:
+        named = h["streams"]
+        scoped = [name for name in named if streams.STREAMS[name].visible is not None]
+        with single_reader() as conn:
+            seen = set(streams.streams_changed_after(conn, who.shop_id, after, h["seq"], who.agent_no,
+                                                     only=scoped))
+        return [name for name in named if name not in scoped or name in seen]
 
     @app.get("/api/v1/sync/head", response_model=HeadOut, tags=["sync"], responses=AUTH_RESPONSES)
     def head(who: Auth):
         return json_response(_head(who.shop_id))
 
-    async def await_change(shop_id: int, timeout: float, changed, read, *, buyer_id: int | None = None):
+    flights: dict[tuple, tuple[float, asyncio.Task]] = {}  # shared re-reads of woken waiters
+
+    async def _read_after_wake(key: tuple, read, woken_at: float):
+        """`read()` for a waiter woken at `woken_at`, shared with the waiters of the same
+        `key` woken by the same change: a read that STARTED after the wake-up sees the
+        change, so they join it (50 agents of a shop woken by one buyer message: one read
+        per process, not 50)."""
+        loop = asyncio.get_running_loop()
+        found = flights.get(key)
+        if found is not None and found[0] >= woken_at and not found[1].done():
+            return await asyncio.shield(found[1])
+        task = asyncio.ensure_future(run_in_threadpool(read))
+        flights[key] = (loop.time(), task)
+        try:
+            return await asyncio.shield(task)
+        finally:
+            if flights.get(key, (0.0, None))[1] is task:
+                del flights[key]
+
+    async def await_change(shop_id: int, timeout: float, changed, read, *, buyer_id: int | None = None,
+                           shared: tuple | None = None):
         """The long-poll core (also for the relay's wait): `read()` (in the threadpool) until
         `changed(result)` or the timeout. Subscribes BEFORE the first read, so a commit
         between the read and the wait still wakes it; each wake-up re-reads once (it may be
         spurious: the notifier wakes everyone after a reconnect). Idle waiting reads nothing.
-        With `buyer_id` it wakes only for messages of that buyer's conversations."""
+        With `buyer_id` it wakes only for messages of that buyer's conversations. Waiters
+        passing the same `shared` key (same shop, same `after`) share their re-reads."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         async with notifier.subscribe(shop_id, buyer_id=buyer_id) as waiter:
@@ -446,7 +569,10 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                 left = deadline - loop.time()
                 if left <= 0 or not await waiter.wait(left):
                     break
-                result = await run_in_threadpool(read)
+                if shared is None:
+                    result = await run_in_threadpool(read)
+                else:
+                    result = await _read_after_wake(shared, read, waiter.woken_at)
         return result
 
     app.state.await_change = await_change
@@ -456,14 +582,13 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                    timeout: Annotated[float, Query(ge=0, le=30, allow_inf_nan=False)] = 25.0):
         # after > seq means the client is from another history: answer now, it will resync.
         h = await await_change(who.shop_id, timeout, lambda h: h["seq"] != after,
-                               lambda: _head(who.shop_id))
+                               lambda: _head_since(who.shop_id, after), shared=("wait", who.shop_id, after))
         if h["seq"] == after:
-            h["streams"] = []
-        elif h["seq"] > after:  # what moved, so the client pulls only those streams
-            def changed() -> list[str]:
-                with reader() as conn:
-                    return streams.streams_changed_after(conn, who.shop_id, after, h["seq"], who.agent_no)
-            h["streams"] = await run_in_threadpool(changed)
+            h = {**h, "streams": []}
+        elif any(streams.STREAMS[name].visible is not None for name in h.get("streams", ())):
+            # The shared read names what moved for anyone; a stream only some agents see
+            # (a colleague's personal phrase) is named to this caller only if it moved for them.
+            h = {**h, "streams": await run_in_threadpool(_visible_streams, who, after, h)}
         return json_response(h)
 
     @app.get("/api/v1/sync/events", tags=["sync"], responses=AUTH_RESPONSES | {

@@ -1,8 +1,11 @@
-"""Password hashing (argon2id) and opaque session tokens (only their SHA-256 is stored)."""
+"""Password hashing (argon2id), opaque session tokens (only their SHA-256 is stored) and the
+per-process memory of recently checked tokens."""
 from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -50,3 +53,49 @@ def token_digest(token: str) -> str:
 def relay_key_digest(key: str) -> str:
     """A shop's relay key is stored as its SHA-256 (like tokens)."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class RecentChecks:
+    """What this process found for a token (or relay key) digest in the last `ttl_s`
+    seconds, so a busy client's requests do not each read its session (docs/PROTOCOL.md,
+    "Auth"). `forget(digest)` (a sign-out, here or announced by another process) drops an
+    entry at once; `forget(None)` drops them all. A database read that started before a
+    `forget` is not stored (`generation`), so a sign-out racing a request is never undone."""
+
+    def __init__(self, ttl_s: float, max_entries: int = 20_000):
+        self.ttl_s, self.max_entries = ttl_s, max_entries
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, object]] = {}
+        self._generation = 0
+
+    def get(self, digest: str) -> object | None:
+        if self.ttl_s <= 0:
+            return None
+        with self._lock:
+            found = self._entries.get(digest)
+        if found is None or time.monotonic() - found[0] >= self.ttl_s:
+            return None
+        return found[1]
+
+    def generation(self) -> int:
+        with self._lock:
+            return self._generation
+
+    def put(self, digest: str, value: object, generation: int) -> None:
+        """Store what a read that began at `generation` found (unless forgotten since)."""
+        if self.ttl_s <= 0:
+            return
+        with self._lock:
+            if generation != self._generation:
+                return
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[digest] = (time.monotonic(), value)
+
+    def forget(self, digest: str | None) -> None:
+        with self._lock:
+            self._generation += 1
+            if digest is None:
+                self._entries.clear()
+            else:
+                self._entries.pop(digest, None)

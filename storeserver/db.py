@@ -8,6 +8,7 @@ and a page plus its lines could come from two different database states.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import platformdirs
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
 ENV_URL = "STORESERVER_DATABASE_URL"
 BUSY_TIMEOUT_MS = 30_000
@@ -51,8 +53,43 @@ def make_engine(url: str, **kw) -> Engine:
     # cost more than the queries. The same 30 at most per process as before.
     kw.setdefault("pool_size", 25)
     kw.setdefault("max_overflow", 5)
-    kw.setdefault("pool_pre_ping", True)  # survive a database restart (one cheap round trip)
-    return create_engine(url, **kw)
+    # Last in, first out: a quiet server keeps reusing its most recent connection (no idle
+    # check due, see _ping_when_idle) and lets the others age, instead of cycling through all.
+    kw.setdefault("pool_use_lifo", True)
+    engine = create_engine(url, **kw)
+    if not kw.get("pool_pre_ping"):
+        _ping_when_idle(engine)
+    return engine
+
+
+PING_IDLE_S = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Survive a database restart without a ping per request: a pooled connection unused for
+    PING_IDLE_S is checked (`SELECT 1`) before it is handed out, and a dead one is replaced
+    (SQLAlchemy retries the checkout on DisconnectionError). `pool_pre_ping` did that for
+    every checkout, and its ping is a transaction of its own: it doubled the database's
+    transactions. A connection that breaks while in steady use fails its one request, and
+    SQLAlchemy then replaces every connection of the pool made before the failure."""
+    @event.listens_for(engine.pool, "checkin")
+    def _checked_in(_dbapi_conn, record):
+        record.info["storeserver.idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy):
+        since = record.info.get("storeserver.idle_since")
+        if since is None or time.monotonic() - since < PING_IDLE_S:
+            return  # just made, or in steady use
+        try:
+            cursor = dbapi_conn.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_conn.rollback()
+        except Exception as exc:  # noqa: BLE001 - any failure: a dead connection
+            raise DisconnectionError(f"a pooled connection failed its check: {type(exc).__name__}") from exc
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -28,6 +28,11 @@ Implementations:
   server of this process on that file wakes. Not across processes: `serve --workers N`
   refuses SQLite with N > 1.
 
+Sign-outs travel the same way (`sign_out(conn, token_digest)` in the logout transaction; on
+PostgreSQL a notification on `storeserver_signouts`): every process forgets that token in
+its `auth.RecentChecks` (registered with `remember_tokens`), and forgets every token when its
+listener (re)connects, since a sign-out may have passed while nobody listened.
+
 Another broker (Redis pub/sub, NATS) is one more subclass: publish after the commit in
 `committed`, listen like `PgNotifier._listen` and call `self.fanout.deliver(...)`.
 """
@@ -47,8 +52,10 @@ from sqlalchemy.engine import make_url
 log = logging.getLogger(__name__)
 
 CHANNEL = "storeserver_changes"
+SIGNOUT_CHANNEL = "storeserver_signouts"  # payload: the SHA-256 of a token signed out
 LISTENER_APPLICATION_NAME = "storeserver-listener"  # as pg_stat_activity shows it
 _TXN_KEY = "storeserver.notify.txn"  # conn.info: the shops published in the open write txn
+_SIGNOUT_KEY = "storeserver.notify.signouts"  # conn.info: tokens signed out in the open write txn
 
 
 # ---- fan-out inside one process ----------------------------------------------------------
@@ -59,12 +66,17 @@ class Waiter:
     def __init__(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._event = asyncio.Event()
+        self.woken_at = 0.0  # the loop's time of the last wake-up (a read after it sees the change)
 
     def set(self) -> None:
         try:
-            self._loop.call_soon_threadsafe(self._event.set)
+            self._loop.call_soon_threadsafe(self._wake)
         except RuntimeError:  # the loop is closed: nobody waits any more
             pass
+
+    def _wake(self) -> None:
+        self.woken_at = self._loop.time()
+        self._event.set()
 
     async def wait(self, timeout: float) -> bool:
         """True when woken (the event is then cleared for the next wait), False at the timeout."""
@@ -132,6 +144,24 @@ class Notifier:
 
     def __init__(self) -> None:
         self.fanout = Fanout()
+        self._token_memories: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+    # sign-outs: every process forgets the token at once (docs/PROTOCOL.md, "Auth")
+    def remember_tokens(self, memory: Any) -> None:
+        """`memory.forget(digest)` is called for each sign-out (None: forget them all)."""
+        self._token_memories.add(memory)
+
+    def forget_tokens(self, digest: str | None) -> None:
+        for memory in list(self._token_memories):
+            memory.forget(digest)
+
+    def send_sign_out(self, conn: Connection, token_digest: str) -> None:
+        """In the logout transaction: tell the other processes (none here)."""
+
+    def hears_sign_outs(self) -> bool:
+        """True while every other process's sign-out reaches this one at once (then a
+        process may trust what it checked a moment ago)."""
+        return True
 
     # publish side (sync, in the writer's thread)
     def send(self, conn: Connection, shop_id: int, buyers: Buyers) -> None:
@@ -189,6 +219,13 @@ class PgNotifier(Notifier):
         conn.execute(text("SELECT pg_notify(:channel, :payload)"),
                      {"channel": CHANNEL, "payload": encode_payload(shop_id, buyers)})
 
+    def send_sign_out(self, conn: Connection, token_digest: str) -> None:
+        conn.execute(text("SELECT pg_notify(:channel, :payload)"),
+                     {"channel": SIGNOUT_CHANNEL, "payload": token_digest})
+
+    def hears_sign_outs(self) -> bool:
+        return self._listening.is_set()
+
     async def ensure_listening(self) -> None:
         loop = asyncio.get_running_loop()
         with self._start_lock:
@@ -220,17 +257,23 @@ class PgNotifier(Notifier):
                     self.conninfo, autocommit=True, connect_timeout=5,
                     application_name=LISTENER_APPLICATION_NAME)
                 await conn.execute(f"LISTEN {CHANNEL}")
+                await conn.execute(f"LISTEN {SIGNOUT_CHANNEL}")
                 self.backend_pid = conn.info.backend_pid
                 self.connects += 1
                 self._listening.set()
                 failures = 0
-                # Whatever was committed while nobody listened: every waiter re-reads its head.
+                # Whatever was committed while nobody listened: every waiter re-reads its head,
+                # every token is checked again.
+                self.forget_tokens(None)
                 self.fanout.wake_all()
                 while True:
                     got_any = False
                     async for note in conn.notifies(timeout=self.HEALTH_CHECK_S):
                         got_any = True
-                        self._deliver(note.payload)
+                        if note.channel == SIGNOUT_CHANNEL:
+                            self.forget_tokens(note.payload)
+                        else:
+                            self._deliver(note.payload)
                     if not got_any:
                         await conn.execute("SELECT 1")  # a dead connection shows itself here
             except asyncio.CancelledError:
@@ -359,8 +402,19 @@ def flush(conn: Connection) -> None:
 
 def finish(conn: Connection, committed: bool) -> None:
     published: dict[int, set[int]] = conn.info.pop(_TXN_KEY, None) or {}
+    signed_out: list[str] = conn.info.pop(_SIGNOUT_KEY, None) or []
     if committed and published:
         for_engine(conn.engine).committed({s: frozenset(b) for s, b in published.items()})
+    if committed:
+        for digest in signed_out:  # this process's other apps on the database (other
+            for_engine(conn.engine).forget_tokens(digest)  # processes: the listener)
+
+
+def sign_out(conn: Connection, token_digest: str) -> None:
+    """The session of `token_digest` ends in this write transaction (`db.write_txn`): every
+    process forgets the token once it commits."""
+    for_engine(conn.engine).send_sign_out(conn, token_digest)
+    conn.info.setdefault(_SIGNOUT_KEY, []).append(token_digest)
 
 
 def stats(notifier: Notifier) -> dict[str, Any]:

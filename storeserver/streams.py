@@ -194,17 +194,21 @@ def fetch_entities(conn: Connection, stream: str, shop_id: int, ids: list[int]) 
 
 
 def streams_changed_after(conn: Connection, shop_id: int, after_seq: int, upto_seq: int,
-                          agent_no: str | None = None) -> list[str]:
-    """The streams with a change (an upsert or a tombstone) numbered in (after_seq, upto_seq]
-    that the caller sees: ONE statement of index probes on `(shop_id, seq)`, so a woken client
-    pulls only those."""
+                          agent_no: str | None = None, only: list[str] | None = None) -> list[str]:
+    """The streams (of `only`, default all) with a change (an upsert or a tombstone) numbered
+    in (after_seq, upto_seq] that the caller sees (`agent_no` None: anyone): ONE statement of
+    index probes on `(shop_id, seq)`, so a woken client pulls only those."""
     from sqlalchemy import literal, union_all
 
+    names = list(STREAMS) if only is None else [n for n in STREAMS if n in only]
+    if not names:
+        return []
     probes = [select(literal(name).label("stream")).where(
-        select(spec.table.c.id).where(*_scope(name, shop_id, agent_no), spec.table.c.seq > after_seq,
-                                      spec.table.c.seq <= upto_seq).limit(1).exists())
-        for name, spec in STREAMS.items()]
+        select(STREAMS[name].table.c.id).where(*_scope(name, shop_id, agent_no), STREAMS[name].table.c.seq > after_seq,
+                                               STREAMS[name].table.c.seq <= upto_seq).limit(1).exists())
+        for name in names]
     probes.append(select(_tombs.c.stream.label("stream")).where(
-        _tombs.c.shop_id == shop_id, _tombs.c.seq > after_seq, _tombs.c.seq <= upto_seq).distinct())
+        _tombs.c.shop_id == shop_id, _tombs.c.stream.in_(names), _tombs.c.seq > after_seq,
+        _tombs.c.seq <= upto_seq).distinct())
     found = set(conn.execute(union_all(*probes)).scalars())
     return [name for name in STREAMS if name in found]

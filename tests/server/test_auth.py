@@ -79,6 +79,34 @@ def test_logout_ends_the_session_only(live):
     assert second.get("/me").status_code == 200  # another session of the same agent lives on
 
 
+def test_a_sign_out_on_the_same_process_ends_a_remembered_token_at_once(live):
+    """The token was just checked (and is remembered for a few seconds): the sign-out must
+    still end it on the very next request, while the agent's other session goes on."""
+    first, second = Api(live.url), Api(live.url)
+    first.login()
+    second.login()
+    assert first.get("/me").status_code == second.get("/me").status_code == 200
+    assert first.post("/auth/logout").status_code == 204
+    assert first.get("/sync/head").json()["code"] == "bad_token"
+    assert second.get("/sync/head").status_code == 200
+
+
+def test_a_check_that_began_before_a_sign_out_is_not_remembered():
+    """A request that read the session just before a sign-out committed must not store what
+    it read after the sign-out was forgotten (it would bring the token back for seconds)."""
+    from storeserver.auth import RecentChecks
+
+    checks = RecentChecks(ttl_s=60)
+    began = checks.generation()  # the read starts ...
+    checks.forget("abc")         # ... the sign-out commits and is forgotten ...
+    checks.put("abc", "agent 1", began)  # ... then the read would store what it found
+    assert checks.get("abc") is None
+    checks.put("abc", "agent 1", checks.generation())
+    assert checks.get("abc") == "agent 1"
+    checks.forget(None)
+    assert checks.get("abc") is None
+
+
 def test_malformed_login_body_is_422(live):
     api = Api(live.url)
     for body in ({"login": "demo"}, {"password": "demo"}, {"login": 1, "password": "demo"},

@@ -119,6 +119,34 @@ def test_a_write_through_one_process_wakes_a_waiter_on_another(pg_shop):
         assert waiting.join()["seq"] == seq > head
 
 
+def test_a_sign_out_through_one_process_ends_the_token_on_another_that_remembers_it(pg_shop):
+    """Each process trusts a token it checked a moment ago (docs/PROTOCOL.md "Auth"); a
+    sign-out elsewhere must still end it there at once, not when that memory runs out (here
+    an hour, so only the sign-out's notification can end it)."""
+    engine, _ = pg_shop
+    with ExitStack() as stack:
+        engines = [create_engine(engine.url) for _ in range(2)]
+        for e in engines:
+            stack.callback(e.dispose)
+        apps = [create_app(e, checked_for_s=3600) for e in engines]
+        a, b = (stack.enter_context(serve_in_thread(app)) for app in apps)
+        token = sign_in(a)
+        get(b, "/sync/wait", token, after=0, timeout=0)  # b's listener starts with its first long poll
+        until(lambda: apps[1].state.notifier.hears_sign_outs(), "b's listener")
+        get(b, "/me", token)
+        reads = count_statements(engines[1])
+        get(b, "/me", token)
+        assert reads[0] == 0  # b answers from what it remembers
+
+        r = requests.post(a + "/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert r.status_code == 204
+        refused = lambda: requests.get(b + "/api/v1/me", timeout=10,  # noqa: E731
+                                       headers={"Authorization": f"Bearer {token}"}).status_code == 401
+        until(refused, "b to refuse the signed-out token")
+        r = requests.get(b + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert r.json()["code"] == "bad_token"
+
+
 def test_serve_workers_2_serves_and_wakes_a_waiter(pg_shop):
     engine, shop_id = pg_shop
     proc, base = start_server(db_url(engine), seed_demo=0, workers=2)
@@ -341,3 +369,23 @@ def test_an_agent_reply_through_one_process_wakes_the_buyer_waiting_on_another(p
         t.join(20)
         assert box["r"].status_code == 200, box["r"].text
         assert [m["id"] for m in box["r"].json()["messages"]] == [reply["id"]]
+
+
+def test_a_pooled_connection_dropped_while_idle_is_replaced_not_failed(pg_shop, monkeypatch):
+    """The pool checks a connection that sat idle (instead of pinging on every request):
+    one whose backend went away meanwhile (a database restart) is replaced, the request
+    never sees it."""
+    from storeserver import db
+
+    engine, shop_id = pg_shop
+    fresh = db.make_engine(db_url(engine))
+    try:
+        with fresh.connect() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with engine.connect() as admin:
+            assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+        monkeypatch.setattr(db, "PING_IDLE_S", 0.0)  # it has been idle long enough
+        with fresh.connect() as conn:
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+    finally:
+        fresh.dispose()

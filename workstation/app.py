@@ -82,6 +82,7 @@ def wire(window, session) -> None:
     session.last_synced_changed.connect(status.set_last_synced)
     session.last_synced_changed.connect(lookup.set_last_synced)
     session.first_sync_progress.connect(status.set_first_sync_progress)
+    session.cache_upgrade_progress.connect(status.set_cache_upgrade_progress)
     session.first_sync_progress.connect(lookup.set_first_sync_progress)
     session.last_failure_changed.connect(status.set_last_failure)
     session.order_count_changed.connect(status.set_order_count)

@@ -1406,6 +1406,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>First sync %1%</translation>
     </message>
     <message>
+        <source>Backing up the local cache before upgrading it %1%</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Upgrading the local cache %1%</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>%1 orders cached</source>
         <translation>%1 orders cached</translation>
     </message>

@@ -1406,6 +1406,14 @@ You can keep working; if the window misbehaves, quit and start Workstation again
         <translation>首次同步 %1%</translation>
     </message>
     <message>
+        <source>Backing up the local cache before upgrading it %1%</source>
+        <translation>升级前正在备份本地缓存 %1%</translation>
+    </message>
+    <message>
+        <source>Upgrading the local cache %1%</source>
+        <translation>正在升级本地缓存 %1%</translation>
+    </message>
+    <message>
         <source>%1 orders cached</source>
         <translation>已缓存 %1 个订单</translation>
     </message>

@@ -147,6 +147,10 @@ def _write_transaction(engine: Engine, what: str):
     return write_cursor(engine, f"apply {what}", ApplyError)
 
 
+def _by_id(item: dict) -> int:
+    return item["id"]
+
+
 def _cached_seqs(cur: sqlite3.Cursor, table: str, ids: list[int]) -> dict[int, int]:
     if not ids:
         return {}
@@ -169,6 +173,10 @@ def _write_rows(cur: sqlite3.Cursor, spec: _Spec, upserts: list[dict],
     else:
         fresh = [it for it in upserts if it["seq"] > cached.get(it["id"], -1)]
     gone = [i for i, seq in deletes if i in cached and (reload or cached[i] < seq)]
+    # Written in ascending id order: snapshot pages walk ids downwards, and rows inserted
+    # in descending key order leave every B-tree page about half full (SQLite's split
+    # favours appending), which made a first-synced cache ~1.8x its vacuumed size.
+    fresh.sort(key=_by_id)
     inserted = [it["id"] for it in fresh if it["id"] not in cached]
     reindex: list[int] = []
     if stream.searchable:

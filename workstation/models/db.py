@@ -153,7 +153,8 @@ def script_head() -> str:
 
 
 def _upgrade(engine: Engine, path: Path, revision: str | None,
-             progress: Callable[[int, int], None] | None = None) -> None:
+             progress: Callable[[int, int], None] | None = None,
+             backup_progress: Callable[[int, int], None] | None = None) -> None:
     from alembic import command
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
@@ -164,7 +165,7 @@ def _upgrade(engine: Engine, path: Path, revision: str | None,
             ScriptDirectory.from_config(cfg).get_revision(revision)
         except CommandError:
             raise CacheTooNewError(path, revision) from None
-        backup = backup_before_upgrade(engine, path, revision)
+        backup = backup_before_upgrade(engine, path, revision, backup_progress)
     # One transaction: a failed upgrade leaves the file exactly as it was.
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -176,26 +177,38 @@ def _upgrade(engine: Engine, path: Path, revision: str | None,
                 old.unlink(missing_ok=True)
 
 
-def backup_before_upgrade(engine: Engine, path: Path, revision: str) -> Path:
+BACKUP_STEP_PAGES = 2048  # pages copied per backup step (8 MiB at 4 KiB pages)
+
+
+def backup_before_upgrade(engine: Engine, path: Path, revision: str,
+                          progress: Callable[[int, int], None] | None = None) -> Path:
     """Copy the cache (with SQLite's online backup, so WAL content is included) to
     `<name>.<revision>.bak` before migrating it. The transaction already protects against a
     failed upgrade; this protects the outbox (unsent writes, the one thing the server cannot
-    give back) against an upgrade that succeeds but is wrong."""
+    give back) against an upgrade that succeeds but is wrong. `progress(pages done, pages)`
+    is called after each step (a million-order cache takes seconds to copy)."""
     backup = path.with_name(f"{path.name}.{revision}.bak")
     backup.unlink(missing_ok=True)
     with engine.connect() as conn:
         target = sqlite3.connect(backup)
         try:
-            conn.connection.driver_connection.backup(target)
+            if progress is None:
+                conn.connection.driver_connection.backup(target)
+            else:
+                conn.connection.driver_connection.backup(
+                    target, pages=BACKUP_STEP_PAGES,
+                    progress=lambda _status, remaining, total: progress(total - remaining, total))
         finally:
             target.close()
     return backup
 
 
-def open_cache(path: Path, progress: Callable[[int, int], None] | None = None) -> Cache:
+def open_cache(path: Path, progress: Callable[[int, int], None] | None = None,
+               backup_progress: Callable[[int, int], None] | None = None) -> Cache:
     """Open the cache at `path`, creating or upgrading it to the current schema. A long
     upgrade step (rebuilding the search indexes of a big cache) calls `progress(done, total)`
-    now and then, on the calling thread."""
+    now and then, on the calling thread; the copy made before an upgrade calls
+    `backup_progress(pages done, pages)` the same way."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -205,7 +218,7 @@ def open_cache(path: Path, progress: Callable[[int, int], None] | None = None) -
     try:
         revision = _current_revision(engine)
         if revision != HEAD_REVISION:
-            _upgrade(engine, path, revision, progress)
+            _upgrade(engine, path, revision, progress, backup_progress)
     except CacheError:
         engine.dispose()
         raise

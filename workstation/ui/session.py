@@ -56,11 +56,17 @@ def _validate_token(server_url: str, token: str):
         client.close()
 
 
-def _open_cache(session: Session):
+def _open_cache(session: Session, report: Callable[[str, int, int], None] | None = None):
+    """Opens (and upgrades) the session's cache file; `report(stage, done, total)` with stage
+    "backup" (the copy made before an upgrade) or "upgrade" (a long migration step)."""
     from workstation.models.db import open_cache  # noqa: PLC0415 (lazy: SQLAlchemy)
     from workstation.models.paths import cache_path  # noqa: PLC0415
 
-    return open_cache(cache_path(session.server_url, session.identity.shop_id, session.login))
+    path = cache_path(session.server_url, session.identity.shop_id, session.login)
+    if report is None:
+        return open_cache(path)
+    return open_cache(path, progress=lambda done, total: report("upgrade", done, total),
+                      backup_progress=lambda done, total: report("backup", done, total))
 
 
 def _cache_stats(engine) -> tuple[int, object]:
@@ -76,6 +82,9 @@ class SessionController(QObject):
     connection_changed = Signal(str)  # connecting/syncing/online/offline/expired/signed_out
     last_synced_changed = Signal(object)  # datetime or None
     first_sync_progress = Signal(object)  # fraction 0..1, or None when not in a first load
+    # While an older cache file is upgraded: (stage "backup" | "upgrade", fraction 0..1);
+    # None once the cache is open (or failed to open).
+    cache_upgrade_progress = Signal(object)
     order_count_changed = Signal(int)
     message = Signal(str, bool)  # text, is_error
     last_failure_changed = Signal(object)  # models.state.SyncFailure or None (from the cache)
@@ -90,7 +99,8 @@ class SessionController(QObject):
         self._parent_widget = parent_widget
         self._authenticate = authenticate or default_authenticate
         self._validate = validate or _validate_token
-        self._open_cache = open_cache or _open_cache
+        self._open_cache = open_cache or (lambda session: _open_cache(session, self._report_upgrade))
+        self._upgrade_shown: tuple[str, int] | None = None
         self._cache_stats = cache_stats or _cache_stats
         self._sync_worker_factory = sync_worker_factory or SyncWorker
         self.runner = TaskRunner(self, max_threads=2, name="session")
@@ -296,7 +306,22 @@ class SessionController(QObject):
                            on_done=lambda cache: self._on_cache_opened(session, cache, start_sync),
                            on_error=self._on_cache_failed)
 
+    def _report_upgrade(self, stage: str, done: int, total: int) -> None:
+        """Called on the opening thread; the signal reaches the window queued. Only a new
+        whole percent is sent (a million-order rebuild reports thousands of steps)."""
+        fraction = min(1.0, done / total) if total > 0 else 1.0
+        shown = (stage, int(fraction * 100))
+        if shown != self._upgrade_shown:
+            self._upgrade_shown = shown
+            self.cache_upgrade_progress.emit((stage, fraction))
+
+    def _upgrade_done(self) -> None:
+        if self._upgrade_shown is not None:
+            self._upgrade_shown = None
+            self.cache_upgrade_progress.emit(None)
+
     def _on_cache_opened(self, session: Session, cache, start_sync: bool) -> None:
+        self._upgrade_done()
         if self.session is None or _cache_key(self.session) != _cache_key(session) or self._shutting_down:
             cache.close()
             return
@@ -317,6 +342,7 @@ class SessionController(QObject):
                            on_error=lambda exc: log.warning("could not read the last sync failure: %s", exc))
 
     def _on_cache_failed(self, exc: BaseException) -> None:
+        self._upgrade_done()
         self.message.emit(self.tr("The local cache could not be opened: %1").replace("%1", str(exc)), True)
 
     def _start_sync(self) -> None:

@@ -146,6 +146,22 @@ class StatusPane(QWidget):
         self.progress.setFormat(self.tr("First sync %1%").replace("%1", str(percent)))
         self.progress.show()
 
+    def set_cache_upgrade_progress(self, value: tuple[str, float] | None) -> None:
+        """(stage, fraction) while an older cache file is upgraded at start; None hides the
+        bar. Lookups wait for the upgrade, so the agent sees why and how far it is."""
+        if value is None:
+            self.progress.hide()
+            return
+        stage, fraction = value
+        percent = max(0, min(100, int(fraction * 100)))
+        self.progress.setValue(percent)
+        if stage == "backup":
+            text = self.tr("Backing up the local cache before upgrading it %1%")
+        else:
+            text = self.tr("Upgrading the local cache %1%")
+        self.progress.setFormat(text.replace("%1", str(percent)))
+        self.progress.show()
+
     def set_order_count(self, count: int | None) -> None:
         if count is None:
             self.order_count.setText("")

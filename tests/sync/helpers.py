@@ -13,6 +13,7 @@ from storeserver import streams
 from workstation.models import timefmt
 
 EVERYTHING = 2 ** 62
+ADDRESS_KEYS = ("receiver", "phone", "province", "city", "district", "detail")
 STREAMS = ("warehouses", "products", "stock", "buyers", "orders")
 
 
@@ -65,11 +66,15 @@ def cache_view(path: Path) -> dict[str, dict[int, tuple]]:
         out["products"] = {r["id"]: _server_key("products", {**dict(r), "skus": skus.get(r["id"], [])})
                            for r in db.execute("SELECT * FROM products")}
         out["stock"] = {r["id"]: _server_key("stock", dict(r)) for r in db.execute("SELECT * FROM stock")}
-        out["buyers"] = {r["id"]: _server_key("buyers", dict(r)) for r in db.execute("SELECT * FROM buyers")}
+        # 0009: addresses as arrays in ADDRESS_KEYS order (docs/CLIENT-API.md), times as seconds
+        out["buyers"] = {r["id"]: _server_key("buyers", {**dict(r), "addresses": [
+            dict(zip(ADDRESS_KEYS, a)) for a in json.loads(r["addresses"])]})
+            for r in db.execute("SELECT * FROM buyers")}
         out["remarks"] = {r["id"]: _server_key("remarks", dict(r))
                           for r in db.execute("SELECT * FROM remark_history")}
         lines: dict[int, list[dict]] = {}
-        for r in db.execute("SELECT * FROM order_lines"):
+        for r in db.execute("SELECT l.*, i.* FROM order_lines AS l JOIN sold_items AS i ON i.id = l.item_id"):
+            r = {**dict(r), "id": r[0]}  # the line's id, not its item's
             lines.setdefault(r["order_id"], []).append(dict(r))
         out["orders"] = {r["id"]: _server_key("orders", {**dict(r), "lines": lines.get(r["id"], [])})
                          for r in db.execute("SELECT * FROM orders")}

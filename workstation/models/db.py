@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
 # Must equal the head of migrations/versions (tests/cache/test_db.py checks it).
-HEAD_REVISION = "0008_orders_buyer_status"
+HEAD_REVISION = "0009_compact_orders"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # Execution option for writers: take the write lock at BEGIN, so a read-then-write

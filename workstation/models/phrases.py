@@ -579,7 +579,8 @@ def _pick_order(cur: sqlite3.Cursor, buyer_id: int | None, order_id: int | None,
     # The buyer's newest orders (an index walk: ix_orders_buyer_id holds the rowid).
     rows = cur.execute(
         "SELECT o.id, o.order_no, o.status, o.created_at, "
-        "(SELECT product_name FROM order_lines l WHERE l.order_id = o.id ORDER BY l.id LIMIT 1) "
+        "(SELECT i.product_name FROM order_lines l JOIN sold_items i ON i.id = l.item_id "
+        "WHERE l.order_id = o.id ORDER BY l.id LIMIT 1) "
         "FROM orders o WHERE o.buyer_id = ? ORDER BY o.id DESC LIMIT 20", (buyer_id,)).fetchall()
     if not rows:
         return None
@@ -602,8 +603,9 @@ def _order_values(cur: sqlite3.Cursor, order_id: int, values: dict[str, str]) ->
 
 
 def _pick_sku(cur: sqlite3.Cursor, order_id: int, choices: dict[str, list[Choice]]) -> int | None:
-    lines = cur.execute("SELECT DISTINCT sku_id, product_name, colour, size FROM order_lines WHERE order_id = ? "
-                        "ORDER BY id", (order_id,)).fetchall()
+    lines = cur.execute("SELECT DISTINCT i.sku_id, i.product_name, i.colour, i.size FROM order_lines l "
+                        "JOIN sold_items i ON i.id = l.item_id WHERE l.order_id = ? ORDER BY l.id",
+                        (order_id,)).fetchall()
     if len(lines) == 1:
         return lines[0][0]
     if lines:

@@ -383,8 +383,9 @@ def get_order_detail(engine: Engine, order_id: int) -> OrderDetail | None:
         if row is None:
             return None
         lines = raw.execute(
-            "SELECT id, sku_id, style_no, product_name, colour, size, outer_id, qty, unit_price_cents "
-            "FROM order_lines WHERE order_id = ? ORDER BY id", (order_id,)).fetchall()
+            "SELECT l.id, i.sku_id, i.style_no, i.product_name, i.colour, i.size, i.outer_id, l.qty, "
+            "l.unit_price_cents FROM order_lines AS l JOIN sold_items AS i ON i.id = l.item_id "
+            "WHERE l.order_id = ? ORDER BY l.id", (order_id,)).fetchall()
     fields = [from_db(v) if i in _TIME_FIELDS else v for i, v in enumerate(row[:27])]
     return OrderDetail(*fields, lines=tuple(OrderLineRow(*li) for li in lines),
                        buyer_member_level=row[27], buyer_first_order_at=from_db(row[28]),

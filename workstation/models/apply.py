@@ -251,7 +251,8 @@ def _write_rows(cur: sqlite3.Cursor, spec: _Spec, upserts: list[dict],
                 rows = [(*r[:-1], ids[r[-1]]) for r in rows]
             cur.executemany(insert_sql(spec.child), rows)
     if stream.searchable:
-        fts.index_orders(cur, reindex + inserted)
+        fts.index_orders(cur, reindex)
+        fts.index_items(cur, [it for it in fresh if it["id"] not in cached])  # = inserted
     return StreamChange(stream.name, upserted=frozenset(it["id"] for it in fresh),
                         inserted=frozenset(inserted), deleted=frozenset(gone),
                         reindexed=frozenset(reindex + inserted) if stream.searchable else frozenset())

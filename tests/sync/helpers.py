@@ -73,8 +73,9 @@ def cache_view(path: Path) -> dict[str, dict[int, tuple]]:
         out["remarks"] = {r["id"]: _server_key("remarks", dict(r))
                           for r in db.execute("SELECT * FROM remark_history")}
         lines: dict[int, list[dict]] = {}
-        for r in db.execute("SELECT l.*, i.* FROM order_lines AS l JOIN sold_items AS i ON i.id = l.item_id"):
-            r = {**dict(r), "id": r[0]}  # the line's id, not its item's
+        for r in db.execute("SELECT l.id, l.order_id, l.qty, l.unit_price_cents, i.sku_id, i.style_no, "
+                            "i.product_name, i.colour, i.size, i.outer_id "
+                            "FROM order_lines AS l JOIN sold_items AS i ON i.id = l.item_id"):
             lines.setdefault(r["order_id"], []).append(dict(r))
         out["orders"] = {r["id"]: _server_key("orders", {**dict(r), "lines": lines.get(r["id"], [])})
                          for r in db.execute("SELECT * FROM orders")}

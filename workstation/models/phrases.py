@@ -576,7 +576,7 @@ def _pick_order(cur: sqlite3.Cursor, buyer_id: int | None, order_id: int | None,
         return order_id if cur.execute("SELECT 1 FROM orders WHERE id = ?", (order_id,)).fetchone() else None
     if buyer_id is None:
         return None
-    # The buyer's newest orders (an index walk: ix_orders_buyer_id holds the rowid).
+    # The buyer's newest orders (ix_orders_buyer_status: the buyer's entries, sorted by id).
     rows = cur.execute(
         "SELECT o.id, o.order_no, o.status, o.created_at, "
         "(SELECT i.product_name FROM order_lines l JOIN sold_items i ON i.id = l.item_id "

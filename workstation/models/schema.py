@@ -167,7 +167,6 @@ class Order(Base):
     __table_args__ = (
         Index("ix_orders_order_no", "order_no", unique=True),
         Index("ix_orders_tracking_no", "tracking_no"),
-        Index("ix_orders_buyer_id", "buyer_id"),
         Index("ix_orders_buyer_status", "buyer_id", "status"),  # a buyer's refunds, from the index (0008)
         Index("ix_orders_phone_last4", "phone_last4"),
     )
@@ -218,8 +217,10 @@ class OrderLine(Base):
     shared by every line that sold the same thing (0009)."""
 
     __tablename__ = "order_lines"
+    # WITHOUT ROWID, keyed by (order_id, id): an order's lines are one range of the table (0009)
+    __table_args__ = {"sqlite_with_rowid": False}
+    order_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    order_id: Mapped[int] = mapped_column(Integer, index=True)
     item_id: Mapped[int] = mapped_column(Integer)
     qty: Mapped[int] = mapped_column(Integer)
     unit_price_cents: Mapped[int] = mapped_column(Integer)

@@ -10,6 +10,10 @@ Create Date: 2026-12-01
 - What an order line sold (SKU, style no., product name, colour, size, outer id, exactly as
   the order recorded it) is stored once in `sold_items` (unique over all six) and referenced
   by `order_lines.item_id`: a few thousand items serve a million lines.
+- `order_lines` is a WITHOUT ROWID table keyed by (order_id, id): an order's lines are one
+  range of the table itself, and `ix_order_lines_order_id` is gone.
+- `ix_orders_buyer_id` is dropped: `ix_orders_buyer_status (buyer_id, status)` (0008) serves
+  every lookup by buyer (a buyer's orders newest first sort the buyer's few index entries).
 - `buyers.addresses` is a JSON array of arrays in `schema.ADDRESS_KEYS` order instead of
   objects that repeat every key.
 The three tables are rebuilt (copied in id ranges, then their indexes and the order-count
@@ -54,7 +58,6 @@ _ORDER_COLUMNS = ("id, seq, order_no, buyer_id, buyer_nick, status, payment_meth
 _ORDER_INDEXES = (
     "CREATE UNIQUE INDEX ix_orders_order_no ON orders (order_no)",
     "CREATE INDEX ix_orders_tracking_no ON orders (tracking_no)",
-    "CREATE INDEX ix_orders_buyer_id ON orders (buyer_id)",
     "CREATE INDEX ix_orders_buyer_status ON orders (buyer_id, status)",
     "CREATE INDEX ix_orders_phone_last4 ON orders (phone_last4)",
     "CREATE TRIGGER orders_count_insert AFTER INSERT ON orders "
@@ -72,9 +75,9 @@ _SOLD_ITEMS = (
     "PRIMARY KEY (id))",
     "CREATE UNIQUE INDEX ux_sold_items ON sold_items (sku_id, outer_id, style_no, product_name, colour, size)",
 )
-_LINES_NEW = ("CREATE TABLE order_lines (id INTEGER NOT NULL, order_id INTEGER NOT NULL, "
+_LINES_NEW = ("CREATE TABLE order_lines (order_id INTEGER NOT NULL, id INTEGER NOT NULL, "
               "item_id INTEGER NOT NULL, qty INTEGER NOT NULL, unit_price_cents INTEGER NOT NULL, "
-              "PRIMARY KEY (id))")
+              "PRIMARY KEY (order_id, id)) WITHOUT ROWID")
 _LINES_OLD = ("CREATE TABLE order_lines (id INTEGER NOT NULL, order_id INTEGER NOT NULL, "
               "sku_id INTEGER NOT NULL, style_no TEXT NOT NULL, product_name TEXT NOT NULL, "
               "colour TEXT NOT NULL, size TEXT NOT NULL, outer_id TEXT NOT NULL, qty INTEGER NOT NULL, "
@@ -144,7 +147,7 @@ def _convert(*, up: bool) -> None:
                            for c in _ORDER_COLUMNS.split(", "))
         _copy(cur, "orders_0008", "orders", _ORDER_COLUMNS, select, progress)
         cur.execute("DROP TABLE orders_0008")
-        for sql in _ORDER_INDEXES:
+        for sql in _ORDER_INDEXES if up else (*_ORDER_INDEXES, "CREATE INDEX ix_orders_buyer_id ON orders (buyer_id)"):
             cur.execute(sql)
         # order lines
         cur.execute("ALTER TABLE order_lines RENAME TO order_lines_0008")
@@ -167,7 +170,8 @@ def _convert(*, up: bool) -> None:
                   "s.qty, s.unit_price_cents", progress, join="JOIN sold_items AS i ON i.id = s.item_id")
             cur.execute("DROP TABLE sold_items")
         cur.execute("DROP TABLE order_lines_0008")
-        cur.execute(_LINES_INDEX)
+        if not up:
+            cur.execute(_LINES_INDEX)
         # buyers
         cur.execute("ALTER TABLE buyers RENAME TO buyers_0008")
         cur.execute(_BUYERS.format(t="INTEGER" if up else "TEXT", a="TEXT" if up else "JSON"))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tests.cache.conftest import delete, make_buyer, make_order, make_product, snapshot, upsert
 from workstation.models import schema
+from workstation.models.schema import ORDER_STATUS
 from workstation.models.apply import ApplyError, apply_changes, apply_snapshot_page, reset_stream
 from workstation.models.search import get_order_detail, search_orders
 from workstation.models.state import STREAMS, get_stream_state, last_synced_at
@@ -60,7 +61,7 @@ def test_snapshot_pages_then_feed(cache, engine):
     changed = make_order(2, seq=10, status="shipped", tracking_no="YT9999", receiver_name="李雷雷")
     assert apply_changes(engine, "orders", [upsert(changed), upsert(make_order(4, seq=11))], next_cursor="f1").rows == 2
     assert get_stream_state(engine, "orders").cursor == "f1"
-    assert _rows(cache, "SELECT status, tracking_no FROM orders WHERE id = 2") == [("shipped", "YT9999")]
+    assert _rows(cache, "SELECT status, tracking_no FROM orders WHERE id = 2") == [(ORDER_STATUS["shipped"], "YT9999")]
     assert _fts_ids(cache, "李雷雷") == [2] and 2 not in _fts_ids(cache, "王小明")
 
 
@@ -76,7 +77,7 @@ def test_older_seq_never_overwrites_a_newer_row(cache, engine):
     snapshot(engine, "orders", [make_order(1, seq=50, status="shipped")])
     stale = make_order(1, seq=40, status="paid", receiver_name="旧名字", lines=[])
     assert apply_changes(engine, "orders", [upsert(stale)], next_cursor="f1").rows == 0
-    assert _rows(cache, "SELECT seq, status, receiver_name FROM orders") == [(50, "shipped", "王小明")]
+    assert _rows(cache, "SELECT seq, status, receiver_name FROM orders") == [(50, ORDER_STATUS["shipped"], "王小明")]
     assert _rows(cache, "SELECT count(*) FROM order_lines") == [(2,)]
     assert _fts_ids(cache, "旧名字") == []
     # The cursor still moves on: the page was handled.
@@ -87,7 +88,7 @@ def test_same_entity_twice_in_a_page_keeps_the_newest(cache, engine):
     snapshot(engine, "orders", [make_order(1)])
     apply_changes(engine, "orders", [upsert(make_order(1, seq=7, status="shipped")),
                                      upsert(make_order(1, seq=6, status="closed"))], next_cursor="f1")
-    assert _rows(cache, "SELECT seq, status FROM orders") == [(7, "shipped")]
+    assert _rows(cache, "SELECT seq, status FROM orders") == [(7, ORDER_STATUS["shipped"])]
 
 
 def test_tombstone_removes_order_lines_and_search_entries(cache, engine):

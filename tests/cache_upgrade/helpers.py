@@ -28,6 +28,8 @@ def file_rows(path: Path, sql: str) -> list[tuple]:
 
 _TIMES_0009 = ("created_at", "paid_at", "shipped_at", "completed_at", "closed_at", "first_order_at")
 _ADDRESS_KEYS = ("receiver", "phone", "province", "city", "district", "detail")
+_STATUSES = ("completed", "closed", "refunded", "shipped", "paid", "refunding", "documents_made", "unpaid")
+_PAYMENTS = ("online", "cod")
 
 
 def _iso(value):
@@ -45,7 +47,7 @@ def _addresses(text):
 
 def rows_0008(path: Path, sql: str) -> list[tuple]:
     """`sql` on the file with `orders`, `order_lines` and `buyers` seen in the shape they had
-    up to 0008 (times as ISO text, a line's item fields in the line, addresses as one
+    up to 0008 (times as ISO text, statuses and payment methods as names, a line's item fields in the line, addresses as one
     canonical JSON text) whatever its revision: older upgrade tests check that every row
     keeps its values through every later migration, 0009 included (which stores them
     compactly). Temp views shadow the file's tables; the file is not changed."""
@@ -53,12 +55,16 @@ def rows_0008(path: Path, sql: str) -> list[tuple]:
     try:
         con.create_function("ws_iso", 1, _iso, deterministic=True)
         con.create_function("ws_addresses", 1, _addresses, deterministic=True)
+        con.create_function("ws_status", 1, lambda v: _STATUSES[v] if isinstance(v, int) else v, deterministic=True)
+        con.create_function("ws_payment", 1, lambda v: _PAYMENTS[v] if isinstance(v, int) else v, deterministic=True)
         for table in ("orders", "buyers"):
             cols = [r[1] for r in con.execute(f"PRAGMA main.table_xinfo({table})")]
             if not cols:
                 continue
             exprs = [f"ws_iso({c}) AS {c}" if c in _TIMES_0009 else
-                     "ws_addresses(addresses) AS addresses" if c == "addresses" else c for c in cols]
+                     "ws_addresses(addresses) AS addresses" if c == "addresses" else
+                     "ws_status(status) AS status" if c == "status" and table == "orders" else
+                     "ws_payment(payment_method) AS payment_method" if c == "payment_method" else c for c in cols]
             con.execute(f"CREATE TEMP VIEW {table} AS SELECT {', '.join(exprs)} FROM main.{table}")
         if con.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'sold_items'").fetchone():
             con.execute("CREATE TEMP VIEW order_lines AS SELECT l.id AS id, l.order_id AS order_id, i.sku_id AS sku_id, "

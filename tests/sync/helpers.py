@@ -14,6 +14,8 @@ from workstation.models import timefmt
 
 EVERYTHING = 2 ** 62
 ADDRESS_KEYS = ("receiver", "phone", "province", "city", "district", "detail")
+STATUS_CODES = ("completed", "closed", "refunded", "shipped", "paid", "refunding", "documents_made", "unpaid")
+PAYMENT_CODES = ("online", "cod")
 STREAMS = ("warehouses", "products", "stock", "buyers", "orders")
 
 
@@ -77,7 +79,10 @@ def cache_view(path: Path) -> dict[str, dict[int, tuple]]:
                             "i.product_name, i.colour, i.size, i.outer_id "
                             "FROM order_lines AS l JOIN sold_items AS i ON i.id = l.item_id"):
             lines.setdefault(r["order_id"], []).append(dict(r))
-        out["orders"] = {r["id"]: _server_key("orders", {**dict(r), "lines": lines.get(r["id"], [])})
+        # 0009: status and payment method as their codes (docs/CLIENT-API.md)
+        out["orders"] = {r["id"]: _server_key("orders", {**dict(r), "lines": lines.get(r["id"], []),
+                                                          "status": STATUS_CODES[r["status"]],
+                                                          "payment_method": PAYMENT_CODES[r["payment_method"]]})
                          for r in db.execute("SELECT * FROM orders")}
         # Lines must belong to a cached order: a deleted order may not leave orphans behind.
         orphans = set(lines) - set(out["orders"])

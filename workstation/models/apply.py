@@ -28,7 +28,7 @@ from sqlalchemy import JSON
 from workstation.models import fts, outbox, timefmt
 from workstation.models.changes import ChangeSet, StreamChange
 from workstation.models.db import CacheError, write_cursor
-from workstation.models.schema import AddressList, Base, UtcDateTime, UtcEpoch, pack_addresses
+from workstation.models.schema import AddressList, Base, Coded, UtcDateTime, UtcEpoch, pack_addresses
 from workstation.models.state import StreamState, read_state, write_state
 from workstation.models.streams import STREAMS, CacheStream, get_stream
 
@@ -93,6 +93,7 @@ def _row_writer(model: type[Base], skip: tuple[str, ...] = ()) -> tuple[tuple[st
     epochs: list[str] = []
     docs: list[str] = []
     packed: list[str] = []
+    coded: list[str] = []
     for col in model.__table__.columns:
         if col.computed is not None or col.name in skip:
             continue
@@ -104,11 +105,20 @@ def _row_writer(model: type[Base], skip: tuple[str, ...] = ()) -> tuple[tuple[st
             docs.append(col.name)
         elif isinstance(col.type, AddressList):
             packed.append(col.name)
+        elif isinstance(col.type, Coded):
+            coded.append(col.name)
         else:
             plain.append(col.name)
     times += epochs  # the same canonical text goes in; SQL turns it into seconds
     get_plain, get_times, get_docs, get_packed = (_tuple_getter(tuple(c)) for c in (plain, times, docs, packed))
-    if docs or packed:
+    if coded:
+        codes = [(col_name, {n: i for i, n in enumerate(model.__table__.columns[col_name].type.names)})
+                 for col_name in coded]
+
+        def row(d: dict) -> Row:
+            return (*get_plain(d), *map(_t, get_times(d)), *(table[d[c]] for c, table in codes))
+        assert not docs and not packed, "coded columns beside documents: extend _row_writer"
+    elif docs or packed:
         def row(d: dict) -> Row:
             return (*get_plain(d), *map(_t, get_times(d)), *map(_json, get_docs(d)),
                     *map(pack_addresses, get_packed(d)))
@@ -117,7 +127,7 @@ def _row_writer(model: type[Base], skip: tuple[str, ...] = ()) -> tuple[tuple[st
             return (*get_plain(d), *map(_t, get_times(d)))
     else:
         row = get_plain
-    columns = (*plain, *times, *docs, *packed)
+    columns = (*plain, *times, *docs, *packed, *coded)
     values = tuple(timefmt.EPOCH_SQL if c in epochs else "?" for c in columns)
     return columns, row, values
 

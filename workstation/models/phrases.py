@@ -35,6 +35,7 @@ from workstation.models import outbox, timefmt
 from workstation.models.changes import ChangeSet, StreamChange
 from workstation.models.db import write_cursor
 from workstation.models.outbox import Kind, OutboxError
+from workstation.models.schema import order_status
 
 # ---- the vocabulary (docs/PROTOCOL.md "Answering fast") -----------------------------------
 
@@ -584,6 +585,7 @@ def _pick_order(cur: sqlite3.Cursor, buyer_id: int | None, order_id: int | None,
         "FROM orders o WHERE o.buyer_id = ? ORDER BY o.id DESC LIMIT 20", (buyer_id,)).fetchall()
     if not rows:
         return None
+    rows = [(oid, no, order_status(st), at, prod) for oid, no, st, at, prod in rows]
     open_rows = [r for r in rows if r[2] in OPEN_STATUSES]
     if len(open_rows) > 1:
         choices["order"] = [Choice(_order_choice_label(no, st, at, prod), no, order_id=oid)
@@ -597,6 +599,7 @@ def _order_values(cur: sqlite3.Cursor, order_id: int, values: dict[str, str]) ->
     if row is None:
         return
     order_no, status, carrier, tracking, province, city, district, detail = row
+    status = order_status(status) if status is not None else None
     values.update(order_no=order_no or "", order_status=ORDER_STATUS_LABELS.get(status, status or ""),
                   carrier=carrier or "", tracking_no=tracking or "",
                   receiver_address=_address(province or "", city or "", district or "", detail or ""))

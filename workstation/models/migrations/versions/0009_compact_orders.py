@@ -14,6 +14,9 @@ Create Date: 2026-12-01
   range of the table itself, and `ix_order_lines_order_id` is gone.
 - `ix_orders_buyer_id` is dropped: `ix_orders_buyer_status (buyer_id, status)` (0008) serves
   every lookup by buyer (a buyer's orders newest first sort the buyer's few index entries).
+- `orders.status` and `orders.payment_method` become INTEGER codes: the index of the name in
+  `schema.ORDER_STATUS_CODES` / `PAYMENT_METHOD_CODES` (frozen below as `_STATUSES`,
+  `_PAYMENTS`; 0 and 1 take no bytes at all).
 - `buyers.addresses` is a JSON array of arrays in `schema.ADDRESS_KEYS` order instead of
   objects that repeat every key.
 The three tables are rebuilt (copied in id ranges, then their indexes and the order-count
@@ -39,10 +42,19 @@ CHUNK = 50_000
 _EPOCH = "CAST(strftime('%s', {0}) AS INTEGER)"
 _ISO = "strftime('%Y-%m-%dT%H:%M:%SZ', {0}, 'unixepoch')"
 _TIMES = ("created_at", "paid_at", "shipped_at", "completed_at", "closed_at")
+# The codes of 0009 (schema.ORDER_STATUS_CODES / PAYMENT_METHOD_CODES as of this revision).
+_STATUSES = ("completed", "closed", "refunded", "shipped", "paid", "refunding", "documents_made", "unpaid")
+_PAYMENTS = ("online", "cod")
+
+
+def _coded(column: str, names: tuple[str, ...], *, up: bool) -> str:
+    """SQL turning names into codes (or back); anything else stays as it is."""
+    pairs = " ".join(f"WHEN '{n}' THEN {i}" if up else f"WHEN {i} THEN '{n}'" for i, n in enumerate(names))
+    return f"CASE s.{column} {pairs} ELSE s.{column} END"
 
 _ORDERS = """CREATE TABLE orders (
     id INTEGER NOT NULL, seq INTEGER NOT NULL, order_no TEXT NOT NULL, buyer_id INTEGER NOT NULL,
-    buyer_nick TEXT NOT NULL, status TEXT NOT NULL, payment_method TEXT NOT NULL,
+    buyer_nick TEXT NOT NULL, status {c} NOT NULL, payment_method {c} NOT NULL,
     total_cents INTEGER NOT NULL, shipping_cents INTEGER NOT NULL, discount_cents INTEGER NOT NULL,
     receiver_name TEXT NOT NULL, receiver_phone TEXT NOT NULL,
     phone_last4 TEXT GENERATED ALWAYS AS (substr(receiver_phone, -4)) VIRTUAL,
@@ -142,8 +154,10 @@ def _convert(*, up: bool) -> None:
         progress = _Progress(_count(cur, "orders") + _count(cur, "order_lines") + _count(cur, "buyers"))
         # orders
         cur.execute("ALTER TABLE orders RENAME TO orders_0008")
-        cur.execute(_ORDERS.format(t="INTEGER" if up else "TEXT"))
-        select = ", ".join(time_sql.format(f"s.{c}") if c in _TIMES else f"s.{c}"
+        cur.execute(_ORDERS.format(t="INTEGER" if up else "TEXT", c="INTEGER" if up else "TEXT"))
+        special = {"status": _coded("status", _STATUSES, up=up),
+                   "payment_method": _coded("payment_method", _PAYMENTS, up=up)}
+        select = ", ".join(time_sql.format(f"s.{c}") if c in _TIMES else special.get(c, f"s.{c}")
                            for c in _ORDER_COLUMNS.split(", "))
         _copy(cur, "orders_0008", "orders", _ORDER_COLUMNS, select, progress)
         cur.execute("DROP TABLE orders_0008")

@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from .models import PHRASE_CATEGORIES, AutoReply, Buyer, BuyerNote, Phrase, Shop, ShopSettings, Tombstone
+from .models import PHRASE_CATEGORIES, AutoReply, Buyer, BuyerNote, Phrase, ShopSettings, Tombstone
 from .ops import NotFound, reserve_seq
 from .streams import FIELDS
 
 _settings, _phrases, _notes = ShopSettings.__table__, Phrase.__table__, BuyerNote.__table__
-_auto, _buyers, _shops, _tombs = AutoReply.__table__, Buyer.__table__, Shop.__table__, Tombstone.__table__
+_auto, _buyers, _tombs = AutoReply.__table__, Buyer.__table__, Tombstone.__table__
 
 CHINA_TZ = timedelta(hours=8)    # the auto-reply's "day" and the cut-off are China time
 CATEGORIES = PHRASE_CATEGORIES

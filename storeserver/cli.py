@@ -28,8 +28,8 @@ def cmd_seed(args) -> int:
     from .seed import seed_demo
 
     shop_id = seed_demo(_engine(args), args.orders, seed=args.seed, second_agent=True)
-    print(f"seeded demo shop {shop_id} with {args.orders} orders (logins demo / demo and "
-          f"demo2 / demo2, relay key demo-relay-key)")
+    print(f"seeded demo shop {shop_id} with {args.orders} orders (logins demo / demo, the "
+          f"store manager, and demo2 / demo2, relay key demo-relay-key)")
     return 0
 
 

@@ -122,6 +122,8 @@ def test_fill_stock_shop_agent_and_cutoff(buyer_cache):
     assert f.text == "棉麻小铺的小美：还剩10件，16:00前付款当天发" and f.complete
     two_lines = ph.fill(buyer_cache, "还剩{sku_stock}件", ph.FillContext(conversation_id=7, order_id=10))
     assert two_lines.missing == ["sku_stock"] and {c.sku_id for c in two_lines.choices["sku"]} == {7, 8}
+    picked = ph.fill(buyer_cache, "还剩{sku_stock}件", ph.FillContext(conversation_id=7, order_id=10, sku_id=7))
+    assert picked.text == "还剩10件" and {c.sku_id for c in picked.choices["sku"]} == {7, 8}
     nobody = ph.fill(buyer_cache, "{buyer_nick}，单号{tracking_no}", ph.FillContext(buyer_id=999))
     assert nobody.missing == ["buyer_nick", "tracking_no"] and nobody.choices == {}
 

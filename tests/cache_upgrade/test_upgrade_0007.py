@@ -66,3 +66,29 @@ def test_upgrade_to_0007_phrases_notes(old_cache):
         assert {"message.reply", "order.remark"} <= kinds
     finally:
         cache.close()
+
+
+def test_an_upgraded_cache_gets_the_phrase_library_from_a_real_server(old_cache, store):
+    """The first sync after the upgrade loads the shop settings, the phrases and the notes
+    (the other streams' cursors in the old file are a made-up server's, so only the new
+    streams are pulled here); the waiting writes stay untouched."""
+    from workstation.models import phrases as ph
+    from workstation.sync.client import StoreClient
+    from workstation.sync.puller import Puller
+
+    cache = db.open_cache(old_cache)
+    client = StoreClient(store.url)
+    try:
+        client.login("demo", "demo")
+        before = outbox.counts(cache.engine)
+        Puller(client, cache.writer, streams=NEW).run_once()
+        engine = cache.engine
+        assert ph.shop_settings(engine).shop_name
+        library = ph.PhraseIndex(engine, "1024")
+        assert len(library.search("", limit=1000)) > 0
+        for stream in NEW:
+            assert get_stream_state(engine, stream).phase == "feed"
+        assert outbox.counts(engine) == before
+    finally:
+        client.close()
+        cache.close()

@@ -8,6 +8,7 @@ import uuid
 from collections import Counter
 from contextlib import ExitStack
 
+import pytest
 import requests
 from alembic import command
 from sqlalchemy import func, select, text
@@ -17,7 +18,17 @@ from storeserver.db import alembic_config, upgrade
 from storeserver.loadtest import start_server, stop_server
 from storeserver.models import Buyer, Conversation, Message, Phrase, Shop
 
-from .test_live_events import db_url, listeners, pg_shop, until  # noqa: F401 - pg_shop is a fixture
+from tests.fixtures_server import _fresh_engine
+
+from .test_live_events import db_url, listeners, until
+
+
+@pytest.fixture
+def pg_shop(_store_templates, tmp_path):
+    """A fresh PostgreSQL database holding the seeded demo shop (40 orders): (engine, shop id)."""
+    template, shop_id = _store_templates.seeded_template("postgresql", 40, 1)
+    with ExitStack() as stack:
+        yield _fresh_engine("postgresql", _store_templates, tmp_path, stack, template), shop_id
 
 
 def test_existing_shops_get_their_settings_with_a_seq(server_engine):

@@ -60,6 +60,7 @@ def setup(qtbot, settings, cache):
     alert, beep = Spy(), Spy()
     attention = Attention(window, settings, queue, alert=alert, beep=beep, tray=False)
     attention.timer.stop()  # the test ticks
+    attention.set_agent(ME)
     window.show()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)
@@ -195,6 +196,22 @@ def test_an_answered_buyer_needs_nobody_any_more(qtbot, setup, cache, other):
     with qtbot.waitSignal(queue.rows_shown, timeout=5000):
         queue.refresh()
     assert attention.pending() == set()
+
+
+def test_a_colleagues_buyer_is_the_colleagues_to_answer(qtbot, setup, cache, other):
+    from tests.ui.chat_data import COLLEAGUE, CONVERSATIONS
+
+    window, queue, attention, clock, alert, _beep = setup
+    raised = []
+    attention.raised.connect(lambda cid, _why: raised.append(cid))
+    go_behind(qtbot, window, other)
+    theirs = dict(next(c for c in CONVERSATIONS if c["id"] == 1), assigned_agent_no=COLLEAGUE)
+    buyer_message(qtbot, cache, queue, 1, 13, "在吗", seq=100, base=theirs)
+    clock.advance(200)  # and overdue
+    attention.tick()
+    assert 1 not in attention.pending()
+    assert 1 not in raised
+    assert attention.counts()[0] >= 1  # still counted in the tray's figures
 
 
 def test_settings_flash_off_sound_on(qtbot, setup, settings, cache, other):

@@ -17,8 +17,8 @@ RELAY = {"Authorization": "Relay demo-relay-key"}
 
 @pytest.fixture(autouse=True)
 def _no_auto_reply(store):
-    """These tests are about the agent's replies: the demo shop's greeting (issue 10's
-    auto-reply, its own tests in tests/server/test_answering_api.py) is off."""
+    """These tests are about the agent's chat: the demo's greeting is off (the auto-reply has
+    its own tests)."""
     from storeserver import answering
 
     answering.set_settings(store.engine, store.shop_id, auto_reply_enabled=False)
@@ -45,6 +45,14 @@ def _buyer_sees(store, buyer_id: int) -> list[dict]:
     return resp.json()["messages"]
 
 
+def _greeting(store, buyer_id: int, conversation_id: int) -> list[str]:
+    """The demo shop's auto-reply in the conversation (none when greeted earlier today)."""
+    greeting = [m["text"] for m in _buyer_sees(store, buyer_id)
+                if m["sender"] == "auto" and m["conversation_id"] == conversation_id]
+    assert len(greeting) <= 1
+    return greeting
+
+
 def _row(window, conversation_id: int):
     return next((r for r in window.queue.model.rows() if r.conversation_id == conversation_id), None)
 
@@ -63,9 +71,10 @@ def test_a_buyer_message_reaches_the_queue_and_the_reply_reaches_the_buyer(qtbot
 
     with qtbot.waitSignal(window.conversation.conversation_shown, timeout=10_000):
         window.queue.select_conversation(cid)
-    # the messages stream may land a moment after the conversation's: the history fills in
-    qtbot.waitUntil(lambda: [m.text for m in window.conversation.model.rows()] == ["亲,什么时候发货?"],
-                    timeout=10_000)
+    # the messages stream may land a moment after the conversation's: the history fills in,
+    # with the shop's greeting the server sent at once
+    history = ["亲,什么时候发货?", *_greeting(store, buyer.id, cid)]
+    qtbot.waitUntil(lambda: [m.text for m in window.conversation.model.rows()] == history, timeout=10_000)
     reply = window.conversation.reply
     reply.setFocus()
     qtbot.keyClicks(reply, "Today, by SF Express")
@@ -91,7 +100,8 @@ def test_a_reply_over_an_unseen_buyer_message_is_held_not_sent(qtbot, launch, st
     pane = window.conversation
     with qtbot.waitSignal(pane.conversation_shown, timeout=10_000):
         window.queue.select_conversation(cid)
-    qtbot.waitUntil(lambda: [m.text for m in pane.model.rows()] == ["在吗"], timeout=10_000)
+    history = ["在吗", *_greeting(store, buyer.id, cid)]
+    qtbot.waitUntil(lambda: [m.text for m in pane.model.rows()] == history, timeout=10_000)
     # The agent stops syncing for a moment (offline), the buyer writes meanwhile
     running.session._stop_sync()
     _buyer_says(store, buyer.id, "不要了,取消订单")

@@ -148,3 +148,40 @@ def _commit(text: str) -> QInputMethodEvent:
     event = QInputMethodEvent()
     event.setCommitString(text)
     return event
+
+
+def test_stock_of_an_order_with_several_items_follows_the_item_picked(qtbot, pane, cache):
+    from tests.ui.helpers import make_order
+
+    two_items = make_order(99, buyer_id=103, buyer_nick="sunny_liu", status="paid", lines=[
+        {"id": 991, "sku_id": 7, "style_no": "A1023", "product_name": "纯棉圆领T恤", "colour": "白色", "size": "L",
+         "outer_id": "A1023-W-L", "qty": 1, "unit_price_cents": 4950},
+        {"id": 992, "sku_id": 8, "style_no": "A1023", "product_name": "纯棉圆领T恤", "colour": "黑色", "size": "M",
+         "outer_id": "A1023-B-M", "qty": 1, "unit_price_cents": 4950}])
+    stock = [{"id": 9001, "seq": 9001, "sku_id": 7, "warehouse_id": 1, "qty": 5, "reserved": 1, "page_qty": 0},
+             {"id": 9002, "seq": 9002, "sku_id": 8, "warehouse_id": 1, "qty": 30, "reserved": 0, "page_qty": 0},
+             {"id": 9003, "seq": 9003, "sku_id": 8, "warehouse_id": 2, "qty": 2, "reserved": 2, "page_qty": 0}]
+    for stream, items in (("orders", [two_items]), ("stock", stock), ("phrases", [{
+            "id": 3, "seq": 9100, "version": 1, "owner_agent_no": ME, "category": "arrival", "title": "库存",
+            "shortcut": "kc", "text": "亲，这款还有{sku_stock}件", "updated_by": ME,
+            "updated_at": "2026-11-10T01:00:00Z"}])):
+        cache.writer.run(_upsert, stream, items)
+    picker = open_picker(qtbot, pane, 3)  # sunny_liu (buyer 103): order 99 is the only open one
+    search(qtbot, picker, "kc")
+    qtbot.keyClick(picker.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: picker.prompting and picker.sku_choice is not None
+                    and picker.preview.text() == "亲，这款还有4件", timeout=5000)  # the first item, by default
+    assert [picker.sku_choice.itemText(i) for i in range(2)] == ["纯棉圆领T恤 白色 L", "纯棉圆领T恤 黑色 M"]
+    with qtbot.waitSignal(picker.preview_shown, timeout=5000):
+        picker.sku_choice.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: picker.preview.text() == "亲，这款还有30件", timeout=5000)
+    qtbot.keyClick(picker.sku_choice, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not picker.isVisible(), timeout=5000)
+    assert pane.reply.text() == "亲，这款还有30件"
+
+
+def _upsert(engine, stream, items):
+    from workstation.models.apply import apply_changes
+
+    return apply_changes(engine, stream, [{"seq": i["seq"], "op": "upsert", "item": i} for i in items],
+                         next_cursor=f"{stream}-test")

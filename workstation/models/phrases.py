@@ -550,8 +550,8 @@ def _fill(cur: sqlite3.Cursor, text: str, ctx: FillContext) -> Filled:
         if order_id is not None:
             _order_values(cur, order_id, values)
     if "sku_stock" in names:
-        if sku_id is None and order_id is not None:
-            sku_id = _pick_sku(cur, order_id, choices)
+        if order_id is not None:
+            sku_id = _pick_sku(cur, order_id, sku_id, choices)
         if sku_id is not None:
             row = cur.execute("SELECT count(*), sum(qty - reserved) FROM stock WHERE sku_id = ?", (sku_id,)).fetchone()
             if row[0]:
@@ -605,16 +605,21 @@ def _order_values(cur: sqlite3.Cursor, order_id: int, values: dict[str, str]) ->
                   receiver_address=_address(province or "", city or "", district or "", detail or ""))
 
 
-def _pick_sku(cur: sqlite3.Cursor, order_id: int, choices: dict[str, list[Choice]]) -> int | None:
-    lines = cur.execute("SELECT DISTINCT i.sku_id, i.product_name, i.colour, i.size FROM order_lines l "
+def _pick_sku(cur: sqlite3.Cursor, order_id: int, sku_id: int | None,
+              choices: dict[str, list[Choice]]) -> int | None:
+    """The order's one SKU; with several, `choices["sku"]` lists them (and `sku_id`, when
+    the agent picked one of them, stays)."""
+    lines = cur.execute("SELECT i.sku_id, i.product_name, i.colour, i.size FROM order_lines l "
                         "JOIN sold_items i ON i.id = l.item_id WHERE l.order_id = ? ORDER BY l.id",
                         (order_id,)).fetchall()
-    if len(lines) == 1:
-        return lines[0][0]
-    if lines:
+    skus = list(dict.fromkeys(line[0] for line in lines))
+    if len(skus) == 1:
+        return skus[0] if sku_id is None else sku_id
+    if skus:
+        seen: set[int] = set()
         choices["sku"] = [Choice(f"{name} {colour} {size}".strip(), str(sku), sku_id=sku)
-                          for sku, name, colour, size in lines]
-    return None
+                          for sku, name, colour, size in lines if not (sku in seen or seen.add(sku))]
+    return sku_id
 
 
 def apply_answers(filled: Filled, answers: dict[str, str]) -> str:

@@ -7,7 +7,9 @@
   (`QApplication.beep`).
 - The alert for a conversation stays until the agent opens that conversation: while it
   stays overdue it is raised again every `REALERT_S` seconds. A conversation that leaves
-  the queue or is answered (by a colleague) no longer needs the agent.
+  the queue, is answered, or is taken by a colleague no longer needs the agent.
+- Only the agent's own buyers and unassigned ones raise it (a colleague's buyer is the
+  colleague's to answer); the counts cover the queue as shown.
 
 Nothing is read from the cache here: the figures come from the rows the queue pane already
 holds (`QueuePane.model`) and its overdue rule (`QueueModel.is_overdue`), once per second
@@ -89,6 +91,7 @@ class Attention(QObject):
         self._pending: dict[int, int] = {}  # conversation -> ticks since its last alert
         self._unread = 0
         self._opened: int | None = None
+        self._agent_no = ""
         self.alerts_given = 0
         self._tray_shown: tuple | None = None  # what the tray shows now (redrawn only on a change)
 
@@ -160,6 +163,15 @@ class Attention(QObject):
             text += "\n" + self.tr("%1 buyers need you").replace("%1", str(len(self._pending)))
         return text
 
+    def set_agent(self, agent_no: str | None) -> None:
+        """Whose attention: a buyer assigned to a colleague is the colleague's to answer, so
+        only the agent's own and unassigned buyers raise it (counts cover the whole queue)."""
+        self._agent_no = agent_no or ""
+
+    def concerns_me(self, row) -> bool:
+        owner = row.assigned_agent_no or ""
+        return not owner or not self._agent_no or owner == self._agent_no
+
     def opened(self, conversation_id: int) -> None:
         """The agent opened this conversation: its alert is over."""
         self._opened = conversation_id
@@ -186,7 +198,7 @@ class Attention(QObject):
             before = self._known.get(cid)
             self._known[cid] = max(last, before or 0)
             new = (before is None or last > before) if not baseline else False
-            if new and row.last_message_sender == "buyer" and row.waiting_since is not None:
+            if new and row.last_message_sender == "buyer" and row.waiting_since is not None and self.concerns_me(row):
                 self._raise(cid, "message")
         ids = {r.conversation_id for r in rows}
         for cid in [c for c in self._known if c not in ids]:
@@ -201,10 +213,10 @@ class Attention(QObject):
     def _evaluate(self, rows) -> None:
         model = self._queue.model
         overdue = {r.conversation_id for r in rows if model.is_overdue(r)}
-        waiting = {r.conversation_id for r in rows if r.waiting_since is not None}
+        waiting = {r.conversation_id for r in rows if r.waiting_since is not None and self.concerns_me(r)}
         for cid in [c for c in self._pending if c not in waiting]:
-            del self._pending[cid]  # answered (by a colleague, from elsewhere) or gone
-        for cid in sorted(overdue - self._overdue):
+            del self._pending[cid]  # answered (from elsewhere), taken by a colleague, or gone
+        for cid in sorted((overdue & waiting) - self._overdue):
             self._raise(cid, "overdue")
         for cid in sorted(overdue & set(self._pending)):
             if self._pending[cid] * TICK_MS >= REALERT_S * 1000:

@@ -175,6 +175,7 @@ class MainWindow(QMainWindow):
 
     def set_identity(self, identity: AgentIdentity | None) -> None:
         # Qt adds the application display name to the title itself ("shop — Workstation").
+        self.attention.set_agent(identity.agent_no if identity is not None else "")
         if identity is None:
             self.agent_button.setText(self.tr("Not signed in") + " ▾")
             self.setWindowTitle("")

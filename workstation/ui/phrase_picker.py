@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QFrame, QLabel, QLineEdit, QListView,
                                QVBoxLayout, QWidget)
@@ -28,6 +28,7 @@ from workstation.ui.tasks import LatestOnly
 log = logging.getLogger(__name__)
 
 PREVIEW_CHARS = 60
+WARM_UP_AFTER_MS = 3000  # build the library's pinyin (~0.7 s for 2,000 phrases) before the first `/`
 
 
 def _phrases():
@@ -103,7 +104,14 @@ class PhrasePicker(QFrame):
         self._filler.finished.connect(self._on_filled)
         self._filler.failed.connect(self._on_failed)
         self._answers: dict[str, QLineEdit] = {}
+        # The pick lists of the current phrase's first fill: they stay while the agent picks
+        # (a fill for a chosen order no longer offers the others).
+        self._choices: dict[str, list] = {}
         self.shown_query: str | None = None  # the query whose matches are on screen
+        self._warm_timer = QTimer(self)
+        self._warm_timer.setSingleShot(True)
+        self._warm_timer.setInterval(WARM_UP_AFTER_MS)
+        self._warm_timer.timeout.connect(self._warm_up)
         self._build()
 
     # ---- inputs -------------------------------------------------------------------------
@@ -114,8 +122,20 @@ class PhrasePicker(QFrame):
         self._engine = engine
         self._index = None
         self._dirty = True
-        if engine is None and self.isVisible():
-            self.close()
+        if engine is None:
+            self._warm_timer.stop()
+            if self.isVisible():
+                self.close()
+        else:
+            self._warm_timer.start()
+
+    def _warm_up(self) -> None:
+        """Read the library once in the background, so the first `/` answers at once."""
+        if self._engine is None or self.isVisible() or not self._dirty:
+            return
+        index = self._ensure_index()
+        self._dirty = False
+        self._searcher.submit(None, index.refresh)
 
     def set_agent(self, identity) -> None:
         """An `AgentIdentity` (display name, shop name, agent no.) or None."""
@@ -124,6 +144,9 @@ class PhrasePicker(QFrame):
         if agent_no != self._agent_no:
             self._agent_no = agent_no
             self._index = None
+            self._dirty = True
+            if self._engine is not None:
+                self._warm_timer.start()
 
     def set_record_use(self, record_use: Callable[[object], None] | None) -> None:
         self._record_use = record_use
@@ -202,6 +225,8 @@ class PhrasePicker(QFrame):
         self._searcher.submit((index, query), job)
 
     def _on_results(self, request, matches) -> None:
+        if request is None:
+            return  # the warm-up
         index, query = request
         if index is not self._index or query != self.search.text():
             return
@@ -224,6 +249,7 @@ class PhrasePicker(QFrame):
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         phrase = self.model.phrase_at(current.row())
         if phrase is not None and not self._prompting:
+            self._choices = {}
             self._fill(phrase)
 
     # ---- filling ----------------------------------------------------------------------------
@@ -250,6 +276,16 @@ class PhrasePicker(QFrame):
         if phrase is None or _key(phrase) != key:
             return
         self._set_filled(filled, request)
+        if "order" in filled.choices:
+            self._choices.setdefault("order", filled.choices["order"])  # stays while the agent picks
+        if "sku" in filled.choices:
+            self._choices["sku"] = filled.choices["sku"]  # the items of the order now chosen
+        else:
+            self._choices.pop("sku", None)
+        if "sku" in self._choices and filled.sku_id is None and "sku_stock" in filled.missing:
+            # several items in the order: the first until the agent picks another
+            self._fill(phrase, order_id=filled.order_id, sku_id=self._choices["sku"][0].sku_id)
+            return
         self.preview.setText(self._marked(filled))
         self.preview_shown.emit(self.preview.text())
         if self._prompting:
@@ -283,13 +319,16 @@ class PhrasePicker(QFrame):
         if filled is None:
             self._enter_waiting = True  # the fill is on its way (a few ms)
             return
-        if not self._prompting and (filled.missing or filled.choices):
+        if not self._prompting and (filled.missing or self._choices):
             self._prompting = True
             self._build_prompt(filled)
             return
         if self._prompting:
             answers = {name: field.text() for name, field in self._answers.items()}
             empty = [name for name in filled.missing if not answers.get(name, "").strip()]
+            if any(name not in self._answers for name in empty):
+                self._enter_waiting = True  # a fill for the item picked is on its way
+                return
             if empty:
                 self.message.setText(self.tr("Please fill in: %1").replace(
                     "%1", "、".join(_phrases().VARIABLES[n] for n in empty)))
@@ -317,17 +356,18 @@ class PhrasePicker(QFrame):
         self._answers.clear()
         self.order_choice = None
         self.sku_choice = None
-        if "order" in filled.choices:
-            self.order_choice = self._choice_box(filled.choices["order"], filled.order_id, "order_id")
+        choices = self._choices
+        if "order" in choices:
+            self.order_choice = self._choice_box(choices["order"], filled.order_id, "order_id")
             self.order_choice.setObjectName("phraseOrderChoice")
             self.form.addRow(self.tr("Order"), self.order_choice)
-        if "sku" in filled.choices:
-            self.sku_choice = self._choice_box(filled.choices["sku"], filled.sku_id, "sku_id")
+        if "sku" in choices:
+            self.sku_choice = self._choice_box(choices["sku"], filled.sku_id, "sku_id")
             self.sku_choice.setObjectName("phraseSkuChoice")
             self.form.addRow(self.tr("Item"), self.sku_choice)
         first = None
         for name, label in filled.labels():
-            if name == "sku_stock" and "sku" in filled.choices and filled.sku_id is None:
+            if name == "sku_stock" and "sku" in choices and filled.sku_id is None:
                 continue  # the stock comes from the item picked above
             field = QLineEdit(self.prompt)
             field.setObjectName(f"phraseAnswer_{name}")

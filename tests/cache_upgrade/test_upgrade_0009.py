@@ -35,7 +35,7 @@ def test_upgrade_to_0009_compact_orders(tmp_path):
     path = copy_of(v0008.OUT.name, tmp_path)
     before = {t: rows_0008(path, f"SELECT * FROM {t} ORDER BY 1") for t in LOGICAL}
     raw_before = {t: file_rows(path, f"SELECT * FROM {t} ORDER BY 1") for t in RAW}
-    size_before = _bytes(path, SIZED)
+    size_before, file_before = _bytes(path, SIZED), path.stat().st_size
     rows = sum(len(r) for r in before.values())
     progress: list[tuple[int, int]] = []
     cache = db.open_cache(path, progress=lambda done, total: progress.append((done, total)))
@@ -56,6 +56,7 @@ def test_upgrade_to_0009_compact_orders(tmp_path):
         (items,), (lines,) = file_rows(path, "SELECT count(*) FROM sold_items"), file_rows(
             path, "SELECT count(*) FROM order_lines")
         assert items < lines
+        assert path.stat().st_size < file_before  # the old tables' pages given back (VACUUM)
         assert _bytes(path, SIZED) < size_before * 0.9  # at 400 orders; ~-40% at 100k (bench/ingest.py)
         assert file_rows(path, "SELECT n FROM orders_count") == [(v0008.N_ORDERS + 1,)]
 

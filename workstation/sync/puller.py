@@ -191,7 +191,7 @@ class Puller:
         # SNAPSHOT_BATCH orders) while the writer applies (SQLite releases the GIL while it
         # writes), so a first load costs about max(fetch, apply) instead of their sum. The
         # first page is applied alone, at once (newest first: recent orders are searchable
-        # within a page); after it, every page already fetched is applied together in ONE
+        # within a page), and so is a page when a stream was asked for urgently; otherwise every page already fetched is applied together in ONE
         # transaction with the last one's cursor (fewer commits, longer runs of ascending ids:
         # fuller B-tree pages). Pages are still applied strictly in order, and a batch is
         # all-or-nothing with its cursor, so resumption is exactly as without prefetching.
@@ -205,7 +205,8 @@ class Puller:
             while True:
                 pages, failure = [ahead.get()], None
                 n = len(pages[0].items)
-                while not first and not pages[-1].done and n < SNAPSHOT_BATCH:
+                # An urgent stream waiting (chat, stock) is caught up after this ONE page.
+                while not first and not self._urgent and not pages[-1].done and n < SNAPSHOT_BATCH:
                     try:
                         page = ahead.get(block=False)
                     except queue.Empty:

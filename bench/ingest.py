@@ -233,14 +233,16 @@ def _time_apply(pages: list, path: Path) -> float:
     return elapsed
 
 
-# The cache's orders/order_lines columns carry the wire field names (models.schema).
+# The cache's orders columns carry the wire field names (models.schema); a line stores its
+# id, order, item (0009: what it sold, interned in sold_items; the raw side takes the SKU id
+# as a stand-in and skips the interning), qty and price.
 ORDER_COLS = [k for k in wire.Order.__annotations__ if k != "lines"]
-LINE_COLS = ["id", "order_id", *(k for k in wire.OrderLine.__annotations__ if k != "id")]
+LINE_COLS = ["id", "order_id", "item_id", "qty", "unit_price_cents"]
 
 
 def _raw_batches(pages: list) -> list[tuple[list[tuple], list[tuple]]]:
     return [([tuple(o[k] for k in ORDER_COLS) for o in p.items],
-             [tuple(o["id"] if k == "order_id" else ln[k] for k in LINE_COLS)
+             [(ln["id"], o["id"], ln["sku_id"], ln["qty"], ln["unit_price_cents"])
               for o in p.items for ln in o["lines"]]) for p in pages]
 
 

@@ -3,10 +3,14 @@ tombstones, and nothing half-written on failure."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy.orm import Session
 
 from tests.cache.conftest import delete, make_buyer, make_order, make_product, snapshot, upsert
+from workstation.models import schema
+from workstation.models.schema import ORDER_STATUS
 from workstation.models.apply import ApplyError, apply_changes, apply_snapshot_page, reset_stream
 from workstation.models.search import get_order_detail, search_orders
 from workstation.models.state import STREAMS, get_stream_state, last_synced_at
@@ -57,7 +61,7 @@ def test_snapshot_pages_then_feed(cache, engine):
     changed = make_order(2, seq=10, status="shipped", tracking_no="YT9999", receiver_name="李雷雷")
     assert apply_changes(engine, "orders", [upsert(changed), upsert(make_order(4, seq=11))], next_cursor="f1").rows == 2
     assert get_stream_state(engine, "orders").cursor == "f1"
-    assert _rows(cache, "SELECT status, tracking_no FROM orders WHERE id = 2") == [("shipped", "YT9999")]
+    assert _rows(cache, "SELECT status, tracking_no FROM orders WHERE id = 2") == [(ORDER_STATUS["shipped"], "YT9999")]
     assert _fts_ids(cache, "李雷雷") == [2] and 2 not in _fts_ids(cache, "王小明")
 
 
@@ -73,7 +77,7 @@ def test_older_seq_never_overwrites_a_newer_row(cache, engine):
     snapshot(engine, "orders", [make_order(1, seq=50, status="shipped")])
     stale = make_order(1, seq=40, status="paid", receiver_name="旧名字", lines=[])
     assert apply_changes(engine, "orders", [upsert(stale)], next_cursor="f1").rows == 0
-    assert _rows(cache, "SELECT seq, status, receiver_name FROM orders") == [(50, "shipped", "王小明")]
+    assert _rows(cache, "SELECT seq, status, receiver_name FROM orders") == [(50, ORDER_STATUS["shipped"], "王小明")]
     assert _rows(cache, "SELECT count(*) FROM order_lines") == [(2,)]
     assert _fts_ids(cache, "旧名字") == []
     # The cursor still moves on: the page was handled.
@@ -84,7 +88,7 @@ def test_same_entity_twice_in_a_page_keeps_the_newest(cache, engine):
     snapshot(engine, "orders", [make_order(1)])
     apply_changes(engine, "orders", [upsert(make_order(1, seq=7, status="shipped")),
                                      upsert(make_order(1, seq=6, status="closed"))], next_cursor="f1")
-    assert _rows(cache, "SELECT seq, status FROM orders") == [(7, "shipped")]
+    assert _rows(cache, "SELECT seq, status FROM orders") == [(7, ORDER_STATUS["shipped"])]
 
 
 def test_tombstone_removes_order_lines_and_search_entries(cache, engine):
@@ -148,7 +152,31 @@ def test_other_streams_round_trip(cache, engine):
     snapshot(engine, "buyers", [make_buyer(9)])
     assert _rows(cache, "SELECT name FROM warehouses") == [("杭州仓",)]
     assert _rows(cache, "SELECT qty, reserved FROM stock") == [(7, 2)]
-    assert _rows(cache, "SELECT member_level, first_order_at FROM buyers") == [("vip", "2025-01-02T03:04:05Z")]
+    # 0009: buyers' first order time as Unix seconds, addresses as arrays in ADDRESS_KEYS order
+    assert _rows(cache, "SELECT member_level, first_order_at, addresses FROM buyers") == [
+        ("vip", 1735787045, '[["王小明","13800001234","浙江省","杭州市","西湖区","文三路1号"]]')]
+    with Session(engine) as s:  # the ORM reads both back as the wire had them
+        buyer = s.get(schema.Buyer, 9)
+        assert buyer.first_order_at == datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+        assert buyer.addresses == make_buyer(9)["addresses"]
+
+
+def test_order_lines_share_what_they_sold_and_keep_the_name_it_was_sold_under(cache, engine):
+    """0009: a line's SKU, style, name, colour, size and outer id are stored once per
+    distinct combination; a product renamed later is a new item, the old order keeps the
+    old name."""
+    snapshot(engine, "orders", [make_order(1), make_order(2)])
+    assert _rows(cache, "SELECT count(*) FROM order_lines") == [(4,)]
+    items = _rows(cache, "SELECT count(*) FROM sold_items")
+    renamed = make_order(3)
+    renamed["lines"] = [{**ln, "product_name": "改名后的" + ln["product_name"]} for ln in renamed["lines"]]
+    apply_changes(engine, "orders", [upsert(renamed)], next_cursor="f1")
+    assert _rows(cache, "SELECT count(*) FROM sold_items") == [(items[0][0] * 2,)]
+    old, new = get_order_detail(engine, 1), get_order_detail(engine, 3)
+    assert [ln.product_name for ln in old.lines] == [ln["product_name"] for ln in make_order(1)["lines"]]
+    assert [ln.product_name for ln in new.lines] == [ln["product_name"] for ln in renamed["lines"]]
+    assert [(ln.sku_id, ln.outer_id, ln.qty) for ln in new.lines] == [
+        (ln["sku_id"], ln["outer_id"], ln["qty"]) for ln in renamed["lines"]]
 
 
 def test_reset_stream_clears_rows_and_state_but_keeps_outbox(cache, engine):
@@ -243,7 +271,8 @@ def test_times_given_as_datetimes_or_offsets_are_stored_as_utc_text(cache, engin
     order = make_order(1, created_at=datetime(2026, 11, 11, 10, 13, tzinfo=beijing),
                        paid_at="2026-11-11T10:14:00+08:00")
     snapshot(engine, "orders", [order])
-    assert _rows(cache, "SELECT created_at, paid_at FROM orders") == [("2026-11-11T02:13:00Z", "2026-11-11T02:14:00Z")]
+    # 0009: orders' times as Unix seconds (2026-11-11T02:13:00Z and a minute later)
+    assert _rows(cache, "SELECT created_at, paid_at FROM orders") == [(1794363180, 1794363240)]
     detail = get_order_detail(engine, 1)
     assert detail.created_at == datetime(2026, 11, 11, 2, 13, tzinfo=timezone.utc)
 
@@ -320,7 +349,7 @@ def test_a_first_load_leaves_the_file_compact(cache, engine):
     B-tree page of `orders` and `order_lines` would end up about half full and the cache
     nearly twice its size on the agent's disk; written in ascending id order within each
     page they stay full, close to what VACUUM would make of them."""
-    n, page = 3000, 500
+    n, page = 3000, 1000  # the app's page size: the small rows of order_lines need whole batches
     for hi in range(n, 0, -page):
         snapshot(engine, "orders", [make_order(i) for i in range(hi, hi - page, -1)],
                  done=hi - page <= 0)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cache_upgrade.helpers import DATA, copy_of, file_rows
+from tests.cache_upgrade.helpers import DATA, copy_of, file_rows, rows_0008
 from tests.data import make_cache_v0001 as v0001
 from workstation.models import db
 from workstation.models.search import search_orders
@@ -31,7 +31,7 @@ def test_cache_from_0001_upgrades_to_head_and_keeps_everything(old_cache):
     tables = ("orders", "order_lines", "buyers", "products", "skus", "stock", "warehouses")
     # The columns 0001 had (later migrations add columns; these must keep their values).
     columns = {t: ", ".join(r[1] for r in file_rows(old_cache, f"PRAGMA table_info({t})")) for t in tables}
-    before = {t: file_rows(old_cache, f"SELECT {columns[t]} FROM {t} ORDER BY 1") for t in tables}
+    before = {t: rows_0008(old_cache, f"SELECT {columns[t]} FROM {t} ORDER BY 1") for t in tables}
     cache = db.open_cache(old_cache)
     try:
         engine = cache.engine
@@ -39,7 +39,7 @@ def test_cache_from_0001_upgrades_to_head_and_keeps_everything(old_cache):
             raw = conn.connection.driver_connection
             assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == db.HEAD_REVISION
             for table, rows in before.items():
-                assert raw.execute(f"SELECT {columns[table]} FROM {table} ORDER BY 1").fetchall() == rows, table
+                assert rows_0008(old_cache, f"SELECT {columns[table]} FROM {table} ORDER BY 1") == rows, table
             # sync cursors survive: the next sync resumes where the old release stopped
             state = raw.execute("SELECT stream, phase, cursor, feed_cursor, applied, last_synced_at "
                                 "FROM sync_state ORDER BY stream").fetchall()
@@ -161,7 +161,7 @@ def test_upgrade_to_0004_remarks_outbox_stock(tmp_path):
 
     path = copy_of(V0003.name, tmp_path)
     assert file_rows(path, "SELECT version_num FROM alembic_version") == [(v0003.REVISION,)]
-    before = {t: file_rows(path, f"SELECT * FROM {t} ORDER BY 1")
+    before = {t: rows_0008(path, f"SELECT * FROM {t} ORDER BY 1")
               for t in ("orders", "order_lines", "stock", "sync_state", "outbox")}
     order_of_writes = [m for (m,) in file_rows(path, "SELECT mutation_id FROM outbox ORDER BY rowid")]
     cache = db.open_cache(path)
@@ -169,9 +169,9 @@ def test_upgrade_to_0004_remarks_outbox_stock(tmp_path):
         with cache.engine.connect() as conn:
             raw = conn.connection.driver_connection
             assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == db.HEAD_REVISION
-            orders = raw.execute("SELECT * FROM orders ORDER BY 1").fetchall()
+            orders = rows_0008(path, "SELECT * FROM orders ORDER BY 1")
             assert [r[:-1] for r in orders] == before["orders"] and {r[-1] for r in orders} == {0}
-            assert raw.execute("SELECT * FROM order_lines ORDER BY 1").fetchall() == before["order_lines"]
+            assert rows_0008(path, "SELECT * FROM order_lines ORDER BY 1") == before["order_lines"]
             assert raw.execute("SELECT * FROM sync_state ORDER BY 1").fetchall() == before["sync_state"]
             outbox_rows = raw.execute("SELECT * FROM outbox ORDER BY 1").fetchall()
             assert [r[:12] for r in outbox_rows] == before["outbox"]

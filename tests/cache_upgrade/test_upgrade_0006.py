@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.cache.conftest import make_conversation, make_order, upsert
-from tests.cache_upgrade.helpers import DATA, copy_of, file_rows
+from tests.cache_upgrade.helpers import DATA, copy_of, file_rows, rows_0008
 from tests.data import make_cache_v0005 as v0005
 from workstation.models import conversations as chat
 from workstation.models import db, outbox
@@ -34,11 +34,11 @@ def test_checked_in_file_is_really_at_revision_0005():
 
 
 def test_upgrade_to_0006_conversations(old_cache):
-    before = {t: file_rows(old_cache, f"SELECT * FROM {t} ORDER BY 1") for t in KEPT}
+    before = {t: rows_0008(old_cache, f"SELECT * FROM {t} ORDER BY 1") for t in KEPT}
     cache = db.open_cache(old_cache)
     try:
         for table, rows in before.items():
-            assert file_rows(old_cache, f"SELECT * FROM {table} ORDER BY 1") == rows, table
+            assert rows_0008(old_cache, f"SELECT * FROM {table} ORDER BY 1") == rows, table
         assert file_rows(old_cache, "SELECT version_num FROM alembic_version") == [(db.HEAD_REVISION,)]
         engine = cache.engine
         for stream in ("conversations", "messages", "agents"):

@@ -13,6 +13,9 @@ from storeserver import streams
 from workstation.models import timefmt
 
 EVERYTHING = 2 ** 62
+ADDRESS_KEYS = ("receiver", "phone", "province", "city", "district", "detail")
+STATUS_CODES = ("completed", "closed", "refunded", "shipped", "paid", "refunding", "documents_made", "unpaid")
+PAYMENT_CODES = ("online", "cod")
 STREAMS = ("warehouses", "products", "stock", "buyers", "orders")
 
 
@@ -65,13 +68,21 @@ def cache_view(path: Path) -> dict[str, dict[int, tuple]]:
         out["products"] = {r["id"]: _server_key("products", {**dict(r), "skus": skus.get(r["id"], [])})
                            for r in db.execute("SELECT * FROM products")}
         out["stock"] = {r["id"]: _server_key("stock", dict(r)) for r in db.execute("SELECT * FROM stock")}
-        out["buyers"] = {r["id"]: _server_key("buyers", dict(r)) for r in db.execute("SELECT * FROM buyers")}
+        # 0009: addresses as arrays in ADDRESS_KEYS order (docs/CLIENT-API.md), times as seconds
+        out["buyers"] = {r["id"]: _server_key("buyers", {**dict(r), "addresses": [
+            dict(zip(ADDRESS_KEYS, a)) for a in json.loads(r["addresses"])]})
+            for r in db.execute("SELECT * FROM buyers")}
         out["remarks"] = {r["id"]: _server_key("remarks", dict(r))
                           for r in db.execute("SELECT * FROM remark_history")}
         lines: dict[int, list[dict]] = {}
-        for r in db.execute("SELECT * FROM order_lines"):
+        for r in db.execute("SELECT l.id, l.order_id, l.qty, l.unit_price_cents, i.sku_id, i.style_no, "
+                            "i.product_name, i.colour, i.size, i.outer_id "
+                            "FROM order_lines AS l JOIN sold_items AS i ON i.id = l.item_id"):
             lines.setdefault(r["order_id"], []).append(dict(r))
-        out["orders"] = {r["id"]: _server_key("orders", {**dict(r), "lines": lines.get(r["id"], [])})
+        # 0009: status and payment method as their codes (docs/CLIENT-API.md)
+        out["orders"] = {r["id"]: _server_key("orders", {**dict(r), "lines": lines.get(r["id"], []),
+                                                          "status": STATUS_CODES[r["status"]],
+                                                          "payment_method": PAYMENT_CODES[r["payment_method"]]})
                          for r in db.execute("SELECT * FROM orders")}
         # Lines must belong to a cached order: a deleted order may not leave orphans behind.
         orphans = set(lines) - set(out["orders"])

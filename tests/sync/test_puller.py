@@ -15,6 +15,7 @@ from tests.sync.conftest import signed_in
 from tests.sync.helpers import (assert_cache_equals_server, server_view, sync_state_rows,
                                 table_counts)
 from tests.sync.netfaults import Fault, FaultProxy, closed_port
+from workstation.models.schema import ORDER_STATUS
 from workstation.models.search import count_orders, search_orders
 from workstation.models.state import get_stream_state, last_synced_at
 from workstation.sync.client import StoreClient
@@ -91,7 +92,7 @@ def test_live_changes_arrive_exactly(store, cache):
     assert [r.id for r in search_orders(cache.engine, new_no)] == [new_id]
     cached = sqlite3.connect(cache.path).execute(
         "SELECT status FROM orders WHERE id = ?", (moved_id,)).fetchone()
-    assert cached == (ops.NEXT_STATUS[old_status],)
+    assert cached == (ORDER_STATUS[ops.NEXT_STATUS[old_status]],)  # stored as its code (0009)
 
 
 def test_cursor_gone_resnapshots_and_keeps_outbox(store, cache):

@@ -28,7 +28,7 @@ from sqlalchemy import JSON
 from workstation.models import fts, outbox, timefmt
 from workstation.models.changes import ChangeSet, StreamChange
 from workstation.models.db import CacheError, write_cursor
-from workstation.models.schema import Base, UtcDateTime
+from workstation.models.schema import AddressList, Base, Coded, UtcDateTime, UtcEpoch, pack_addresses
 from workstation.models.state import StreamState, read_state, write_state
 from workstation.models.streams import STREAMS, CacheStream, get_stream
 
@@ -44,6 +44,12 @@ class _Table:
     name: str
     columns: tuple[str, ...]
     row: Callable[[dict], Row]
+    # The SQL value of each column: "?" or an expression of one "?" (epoch times, 0009).
+    values: tuple[str, ...] = ()
+
+    @property
+    def marks(self) -> str:
+        return ", ".join(self.values or ("?",) * len(self.columns))
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class _Spec:
     table: _Table
     child: _Table | None
     children: Callable[[dict], Iterable[Row]] | None
+    items: "_Items | None" = None
 
 
 def _t(value: Any) -> str | None:
@@ -76,49 +83,110 @@ def _tuple_getter(columns: tuple[str, ...]) -> Callable[[dict], tuple]:
     return itemgetter(*columns)  # C-speed field picking: this runs 1M times per first sync
 
 
-def _row_writer(model: type[Base], skip: tuple[str, ...] = ()) -> tuple[tuple[str, ...], Callable[[dict], Row]]:
-    """The stored columns of `model` (plain ones first, then times, then JSON documents) and a
-    function turning a wire entity into that row. Computed columns are left to SQLite."""
+def _row_writer(model: type[Base], skip: tuple[str, ...] = ()) -> tuple[tuple[str, ...], Callable[[dict], Row],
+                                                                       tuple[str, ...]]:
+    """The stored columns of `model` (plain ones first, then times, then JSON documents), a
+    function turning a wire entity into that row, and each column's SQL value (epoch times
+    are converted by SQLite, in C: `timefmt.EPOCH_SQL`). Computed columns are left to SQLite."""
     plain: list[str] = []
     times: list[str] = []
+    epochs: list[str] = []
     docs: list[str] = []
+    packed: list[str] = []
+    coded: list[str] = []
     for col in model.__table__.columns:
         if col.computed is not None or col.name in skip:
             continue
         if isinstance(col.type, UtcDateTime):
             times.append(col.name)
+        elif isinstance(col.type, UtcEpoch):
+            epochs.append(col.name)
         elif isinstance(col.type, JSON):
             docs.append(col.name)
+        elif isinstance(col.type, AddressList):
+            packed.append(col.name)
+        elif isinstance(col.type, Coded):
+            coded.append(col.name)
         else:
             plain.append(col.name)
-    get_plain, get_times, get_docs = (_tuple_getter(tuple(c)) for c in (plain, times, docs))
-    if docs:
+    times += epochs  # the same canonical text goes in; SQL turns it into seconds
+    get_plain, get_times, get_docs, get_packed = (_tuple_getter(tuple(c)) for c in (plain, times, docs, packed))
+    if coded:
+        codes = [(col_name, {n: i for i, n in enumerate(model.__table__.columns[col_name].type.names)})
+                 for col_name in coded]
+
         def row(d: dict) -> Row:
-            return (*get_plain(d), *map(_t, get_times(d)), *map(_json, get_docs(d)))
+            return (*get_plain(d), *map(_t, get_times(d)), *(table[d[c]] for c, table in codes))
+        assert not docs and not packed, "coded columns beside documents: extend _row_writer"
+    elif docs or packed:
+        def row(d: dict) -> Row:
+            return (*get_plain(d), *map(_t, get_times(d)), *map(_json, get_docs(d)),
+                    *map(pack_addresses, get_packed(d)))
     elif times:
         def row(d: dict) -> Row:
             return (*get_plain(d), *map(_t, get_times(d)))
     else:
         row = get_plain
-    return (*plain, *times, *docs), row
+    columns = (*plain, *times, *docs, *packed, *coded)
+    values = tuple(timefmt.EPOCH_SQL if c in epochs else "?" for c in columns)
+    return columns, row, values
+
+
+@dataclass(frozen=True)
+class _Items:
+    """Child fields stored once in a table of their own (0009: `sold_items`); the child row
+    keeps a reference. Looked up per page by the page's SKUs, new ones inserted."""
+
+    table: str
+    columns: tuple[str, ...]  # the first one (sku_id) narrows the lookup
+    key: Callable[[dict], tuple]
+
+    def ids(self, cur: sqlite3.Cursor, keys: Iterable[tuple]) -> dict[tuple, int]:
+        keys = set(keys)
+        if not keys:
+            return {}
+        first = self.columns[0]
+        cols = ", ".join(self.columns)
+        rows = cur.execute(f"SELECT {cols}, id FROM {self.table} WHERE {first} IN "
+                           f"(SELECT value FROM json_each(?))", (orjson.dumps(sorted({k[0] for k in keys})),))
+        known = {r[:-1]: r[-1] for r in rows}
+        insert = f"INSERT INTO {self.table} ({cols}) VALUES ({', '.join('?' * len(self.columns))})"
+        for k in keys - known.keys():
+            known[k] = cur.execute(insert, k).lastrowid
+        return known
 
 
 def _spec(stream: CacheStream) -> _Spec:
-    columns, row = _row_writer(stream.model)
-    table = _Table(stream.table, columns, row)
+    columns, row, values = _row_writer(stream.model)
+    table = _Table(stream.table, columns, row, values)
     if stream.child is None:
         return _Spec(stream, table, None, None)
     child = stream.child
-    child_columns, child_row = _row_writer(child.model, skip=(child.parent_column,))
     key = child.key
+    if child.items is None:
+        child_columns, child_row, _ = _row_writer(child.model, skip=(child.parent_column,))
 
-    def children(parent: dict) -> Iterator[Row]:
+        def children(parent: dict) -> Iterator[Row]:
+            pid = parent["id"]
+            for item in parent[key]:
+                yield (pid, *child_row(item))
+
+        child_table = _Table(child.model.__tablename__, (child.parent_column, *child_columns), child_row)
+        return _Spec(stream, table, child_table, children)
+    # The child row is (parent id, its own fields..., the item's id): `_write_children` puts
+    # the item id in place of the item's key tuple, which `children` leaves last.
+    child_columns, child_row, _ = _row_writer(child.model, skip=(child.parent_column, child.item_column))
+    item_columns, item_key, _ = _row_writer(child.items, skip=("id",))
+    items = _Items(child.items.__tablename__, item_columns, item_key)
+
+    def children_with_items(parent: dict) -> Iterator[Row]:
         pid = parent["id"]
         for item in parent[key]:
-            yield (pid, *child_row(item))
+            yield (pid, *child_row(item), item_key(item))
 
-    child_table = _Table(child.model.__tablename__, (child.parent_column, *child_columns), child_row)
-    return _Spec(stream, table, child_table, children)
+    child_table = _Table(child.model.__tablename__,
+                         (child.parent_column, *child_columns, child.item_column), child_row)  # type: ignore[arg-type]
+    return _Spec(stream, table, child_table, children_with_items, items)
 
 
 STREAM_SPECS: dict[str, _Spec] = {name: _spec(stream) for name, stream in STREAMS.items()}
@@ -128,16 +196,14 @@ def upsert_sql(table: _Table, *, guarded: bool = True) -> str:
     """INSERT ... ON CONFLICT DO UPDATE, guarded so an older seq never overwrites a newer row
     (unguarded while a stream is reloaded: the server's new history is the truth)."""
     cols = ", ".join(table.columns)
-    marks = ", ".join("?" * len(table.columns))
     sets = ", ".join(f"{c} = excluded.{c}" for c in table.columns if c != "id")
     guard = f" WHERE excluded.seq > {table.name}.seq" if guarded else ""
-    return (f"INSERT INTO {table.name} ({cols}) VALUES ({marks}) "
+    return (f"INSERT INTO {table.name} ({cols}) VALUES ({table.marks}) "
             f"ON CONFLICT(id) DO UPDATE SET {sets}{guard}")
 
 
 def insert_sql(table: _Table) -> str:
-    return (f"INSERT INTO {table.name} ({', '.join(table.columns)}) "
-            f"VALUES ({', '.join('?' * len(table.columns))})")
+    return f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({table.marks})"
 
 
 def _write_transaction(engine: Engine, what: str):
@@ -189,10 +255,14 @@ def _write_rows(cur: sqlite3.Cursor, spec: _Spec, upserts: list[dict],
     if fresh:
         cur.executemany(upsert_sql(table, guarded=not reload), [table.row(it) for it in fresh])
         if spec.child is not None and spec.children is not None:
-            cur.executemany(insert_sql(spec.child),
-                            [row for it in fresh for row in spec.children(it)])
+            rows = [row for it in fresh for row in spec.children(it)]
+            if spec.items is not None:
+                ids = spec.items.ids(cur, [r[-1] for r in rows])
+                rows = [(*r[:-1], ids[r[-1]]) for r in rows]
+            cur.executemany(insert_sql(spec.child), rows)
     if stream.searchable:
-        fts.index_orders(cur, reindex + inserted)
+        fts.index_orders(cur, reindex)
+        fts.index_items(cur, [it for it in fresh if it["id"] not in cached])  # = inserted
     return StreamChange(stream.name, upserted=frozenset(it["id"] for it in fresh),
                         inserted=frozenset(inserted), deleted=frozenset(gone),
                         reindexed=frozenset(reindex + inserted) if stream.searchable else frozenset())

@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from workstation.models import outbox, timefmt
 from workstation.models.changes import ChangeSet
 from workstation.models.db import write_cursor
+from workstation.models.schema import ORDER_STATUS
 from workstation.models.outbox import Kind, OutboxError
 
 MAX_NOTE_CHARS = 500
@@ -92,11 +93,12 @@ def _profile(cur: sqlite3.Cursor, buyer_id: int) -> BuyerProfile | None:
     (orders,) = cur.execute("SELECT count(*) FROM orders WHERE buyer_id = ?", (buyer_id,)).fetchone()
     (refunds,) = cur.execute(
         f"SELECT count(*) FROM orders WHERE buyer_id = ? AND status IN ({', '.join('?' * len(REFUND_STATUSES))})",
-        (buyer_id, *REFUND_STATUSES)).fetchone()
-    # Order ids follow created_at: the first and the last by id are one index step each.
-    oldest = cur.execute("SELECT created_at, buyer_nick FROM orders WHERE buyer_id = ? ORDER BY id LIMIT 1",
-                         (buyer_id,)).fetchone()
-    newest = cur.execute("SELECT created_at FROM orders WHERE buyer_id = ? ORDER BY id DESC LIMIT 1",
+        (buyer_id, *(ORDER_STATUS[s] for s in REFUND_STATUSES))).fetchone()
+    # Order ids follow created_at: the first and the last by id are the min and max over the
+    # buyer's entries of ix_orders_buyer_status (covering), then one row each.
+    oldest = cur.execute("SELECT created_at, buyer_nick FROM orders WHERE id = "
+                         "(SELECT min(id) FROM orders WHERE buyer_id = ?)", (buyer_id,)).fetchone()
+    newest = cur.execute("SELECT created_at FROM orders WHERE id = (SELECT max(id) FROM orders WHERE buyer_id = ?)",
                          (buyer_id,)).fetchone()
     if buyer is None and oldest is None:
         return None

@@ -35,6 +35,7 @@ from workstation.models import outbox, timefmt
 from workstation.models.changes import ChangeSet, StreamChange
 from workstation.models.db import write_cursor
 from workstation.models.outbox import Kind, OutboxError
+from workstation.models.schema import order_status
 
 # ---- the vocabulary (docs/PROTOCOL.md "Answering fast") -----------------------------------
 
@@ -581,13 +582,15 @@ def _pick_order(cur: sqlite3.Cursor, buyer_id: int | None, order_id: int | None,
         return order_id if cur.execute("SELECT 1 FROM orders WHERE id = ?", (order_id,)).fetchone() else None
     if buyer_id is None:
         return None
-    # The buyer's newest orders (an index walk: ix_orders_buyer_id holds the rowid).
+    # The buyer's newest orders (ix_orders_buyer_status: the buyer's entries, sorted by id).
     rows = cur.execute(
         "SELECT o.id, o.order_no, o.status, o.created_at, "
-        "(SELECT product_name FROM order_lines l WHERE l.order_id = o.id ORDER BY l.id LIMIT 1) "
+        "(SELECT i.product_name FROM order_lines l JOIN sold_items i ON i.id = l.item_id "
+        "WHERE l.order_id = o.id ORDER BY l.id LIMIT 1) "
         "FROM orders o WHERE o.buyer_id = ? ORDER BY o.id DESC LIMIT 20", (buyer_id,)).fetchall()
     if not rows:
         return None
+    rows = [(oid, no, order_status(st), at, prod) for oid, no, st, at, prod in rows]
     open_rows = [r for r in rows if r[2] in OPEN_STATUSES]
     if len(open_rows) > 1:
         choices["order"] = [Choice(_order_choice_label(no, st, at, prod), no, order_id=oid)
@@ -601,6 +604,7 @@ def _order_values(cur: sqlite3.Cursor, order_id: int, values: dict[str, str]) ->
     if row is None:
         return
     order_no, status, carrier, tracking, province, city, district, detail = row
+    status = order_status(status) if status is not None else None
     values.update(order_no=order_no or "", order_status=ORDER_STATUS_LABELS.get(status, status or ""),
                   carrier=carrier or "", tracking_no=tracking or "",
                   receiver_address=_address(province or "", city or "", district or "", detail or ""))
@@ -610,8 +614,9 @@ def _pick_sku(cur: sqlite3.Cursor, order_id: int, sku_id: int | None,
               choices: dict[str, list[Choice]]) -> int | None:
     """The order's one SKU; with several, `choices["sku"]` lists them (and `sku_id`, when
     the agent picked one of them, stays)."""
-    lines = cur.execute("SELECT sku_id, product_name, colour, size FROM order_lines WHERE order_id = ? "
-                        "ORDER BY id", (order_id,)).fetchall()
+    lines = cur.execute("SELECT i.sku_id, i.product_name, i.colour, i.size FROM order_lines l "
+                        "JOIN sold_items i ON i.id = l.item_id WHERE l.order_id = ? ORDER BY l.id",
+                        (order_id,)).fetchall()
     skus = list(dict.fromkeys(line[0] for line in lines))
     if len(skus) == 1:
         return skus[0] if sku_id is None else sku_id

@@ -36,7 +36,7 @@ import orjson
 from sqlalchemy import Engine
 
 from workstation.models.fts import CJK_RUN, fold, query_tokens, surname_token
-from workstation.models.schema import FTS_TABLE
+from workstation.models.schema import FTS_TABLE, order_status, payment_method
 from workstation.models.timefmt import from_db
 
 MAX_QUERY_CHARS = 100  # longer than any order no., phone, tracking no. or address fragment
@@ -281,7 +281,7 @@ def _load_rows(cur: sqlite3.Cursor, ids: list[int]) -> list[OrderRow]:
         "FROM json_each(?) AS j JOIN orders AS o ON o.id = j.value ORDER BY j.key",
         (orjson.dumps(ids),),
     ).fetchall()
-    return [OrderRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], from_db(r[8]), r[9], r[10],
+    return [OrderRow(r[0], r[1], r[2], r[3], r[4], order_status(r[5]), payment_method(r[6]), r[7], from_db(r[8]), r[9], r[10],
                      r[11], r[12], r[13], r[14] or "", int(r[15] or 0), from_db(r[16])) for r in rows]
 
 
@@ -383,9 +383,11 @@ def get_order_detail(engine: Engine, order_id: int) -> OrderDetail | None:
         if row is None:
             return None
         lines = raw.execute(
-            "SELECT id, sku_id, style_no, product_name, colour, size, outer_id, qty, unit_price_cents "
-            "FROM order_lines WHERE order_id = ? ORDER BY id", (order_id,)).fetchall()
+            "SELECT l.id, i.sku_id, i.style_no, i.product_name, i.colour, i.size, i.outer_id, l.qty, "
+            "l.unit_price_cents FROM order_lines AS l JOIN sold_items AS i ON i.id = l.item_id "
+            "WHERE l.order_id = ? ORDER BY l.id", (order_id,)).fetchall()
     fields = [from_db(v) if i in _TIME_FIELDS else v for i, v in enumerate(row[:27])]
+    fields[5], fields[6] = order_status(fields[5]), payment_method(fields[6])
     return OrderDetail(*fields, lines=tuple(OrderLineRow(*li) for li in lines),
                        buyer_member_level=row[27], buyer_first_order_at=from_db(row[28]),
                        remark_version=row[29] or 0)

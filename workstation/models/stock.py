@@ -30,6 +30,7 @@ import orjson
 from sqlalchemy import Engine
 
 from workstation.models.timefmt import from_db
+from workstation.models.schema import order_status
 
 MAX_QUERY_CHARS = 60
 _SPACES = re.compile(r"\s+")
@@ -630,10 +631,10 @@ def check_order(engine: Engine, order_id: int) -> StockCheck | None:
         row = raw.execute("SELECT status FROM orders WHERE id = ?", (order_id,)).fetchone()
         if row is None:
             return None
-        lines = raw.execute("SELECT sku_id, qty FROM order_lines WHERE order_id = ? ORDER BY id",
-                            (order_id,)).fetchall()
+        lines = raw.execute("SELECT i.sku_id, l.qty FROM order_lines AS l JOIN sold_items AS i ON i.id = l.item_id "
+                            "WHERE l.order_id = ? ORDER BY l.id", (order_id,)).fetchall()
     return check_skus(engine, [(sid, max(int(q), 1)) for sid, q in lines],
-                      held=row[0] in RESERVING_STATUSES, order_id=order_id)
+                      held=order_status(row[0]) in RESERVING_STATUSES, order_id=order_id)
 
 
 def lines_of(rows: Sequence) -> list[LineRequest]:

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workstation.models.schema import (Base, Buyer, BuyerNote, Conversation, Message, Order, OrderLine, Phrase,
-                                       Product, RemarkHistory, ShopAgent, ShopSettings, Sku, Stock, Warehouse)
+                                       Product, RemarkHistory, ShopAgent, ShopSettings, Sku, SoldItem, Stock,
+                                       Warehouse)
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,10 @@ class Child:
     model: type[Base]
     key: str  # the list's key in the wire entity, e.g. "lines"
     parent_column: str  # the child column that holds the parent's id, e.g. "order_id"
+    # Fields stored once in a table of their own and referenced by `item_column` (0009: what
+    # an order line sold is a `SoldItem`); the child table keeps the others.
+    items: type[Base] | None = None
+    item_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,8 @@ _DECLARED = (
     CacheStream("buyers", Buyer, priority=40, weight=0.15),
     CacheStream("buyer_notes", BuyerNote, priority=45, weight=0.005),
     CacheStream("orders", Order, priority=50, weight=0.7019,
-                child=Child(OrderLine, "lines", "order_id"), searchable=True),
+                child=Child(OrderLine, "lines", "order_id", items=SoldItem, item_column="item_id"),
+                searchable=True),
 )
 
 STREAMS: dict[str, CacheStream] = {s.name: s for s in sorted(_DECLARED, key=lambda s: s.priority)}

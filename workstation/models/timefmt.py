@@ -1,8 +1,13 @@
-"""How times are stored in the cache: ISO 8601 UTC text with a `Z` suffix.
+"""How times are stored in the cache.
 
-Text (not epoch numbers) so the file stays readable in any SQLite browser; UTC with a fixed
-shape so text order is time order. Wire times already have this shape
-(`2026-11-11T02:13:00Z`) and are stored untouched, which keeps the apply path cheap.
+Most tables: ISO 8601 UTC text with a `Z` suffix (readable in any SQLite browser; a fixed
+shape so text order is time order). Wire times already have this shape
+(`2026-11-11T02:13:00Z`) and are stored untouched.
+
+The big tables (orders' five life-cycle times, buyers.first_order_at; migration 0009) store
+integer Unix seconds instead (`schema.UtcEpoch`): 4 bytes instead of 20, a million orders
+times five. Apply converts in SQL (`EPOCH_SQL`); `from_db` reads both shapes, so a reader
+never needs to know which one a column has. Integer order is time order too.
 """
 from __future__ import annotations
 
@@ -13,10 +18,13 @@ def _is_canonical(text: str) -> bool:
     return len(text) == 20 and text[19] == "Z" and text[10] == "T"
 
 
-def to_db(value: datetime | str | None) -> str | None:
-    """A wire string or a datetime -> canonical UTC text. Naive datetimes are taken as UTC."""
+def to_db(value: datetime | str | int | None) -> str | None:
+    """A wire string, a datetime or epoch seconds -> canonical UTC text. Naive datetimes are
+    taken as UTC."""
     if value is None:
         return None
+    if value.__class__ is int:
+        value = datetime.fromtimestamp(value, timezone.utc)  # type: ignore[arg-type]
     if isinstance(value, str):
         if _is_canonical(value):
             return value
@@ -31,11 +39,30 @@ def to_db(value: datetime | str | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def from_db(text: str | None) -> datetime | None:
-    """Canonical text -> an aware UTC datetime."""
+# The SQL that turns a wire time (canonical text) into stored epoch seconds; NULL stays NULL.
+EPOCH_SQL = "CAST(strftime('%s', ?) AS INTEGER)"
+
+
+def from_db(text: str | int | None) -> datetime | None:
+    """Canonical text, or epoch seconds (`UtcEpoch` columns) -> an aware UTC datetime."""
     if text is None:
         return None
-    return datetime.fromisoformat(text)
+    if text.__class__ is int:
+        return datetime.fromtimestamp(text, timezone.utc)  # type: ignore[arg-type]
+    return datetime.fromisoformat(text)  # type: ignore[arg-type]
+
+
+def to_epoch(value: datetime | str | int | None) -> int | None:
+    """A wire string, a datetime or epoch seconds -> whole epoch seconds (UtcEpoch columns)."""
+    if value is None or value.__class__ is int:
+        return value  # type: ignore[return-value]
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a time, got {type(value).__name__}")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return int(value.timestamp())
 
 
 def utc_now() -> datetime:

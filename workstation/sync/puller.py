@@ -11,9 +11,9 @@ of a lower-priority stream, so small urgent streams never wait behind a big firs
 """
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
@@ -62,6 +62,48 @@ class SyncSummary:
     @property
     def items(self) -> int:
         return sum(s.items for s in self.streams.values())
+
+
+SNAPSHOT_BATCH = 5000  # orders applied in one transaction at most (the protocol's largest page)
+
+
+class _Prefetch:
+    """Fetches snapshot pages ahead on a thread, in order, into a bounded queue; a failure is
+    handed over in its place (and ends the fetching)."""
+
+    def __init__(self, fetch: Callable[[str | None], object], cursor: str | None, depth: int) -> None:
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(fetch, cursor), name="sync-prefetch",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, fetch: Callable[[str | None], object], cursor: str | None) -> None:
+        while not self._stop.is_set():
+            try:
+                item = fetch(cursor)
+            except BaseException as exc:  # noqa: BLE001 - handed to the puller's thread
+                item = exc
+            while not self._stop.is_set():
+                try:
+                    self._queue.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if isinstance(item, BaseException) or item.done:  # type: ignore[attr-defined]
+                return
+            cursor = item.next_cursor  # type: ignore[attr-defined]
+
+    def get(self, block: bool = True):
+        item = self._queue.get(block=block)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def close(self) -> None:
+        """Stop fetching; waits for a request in flight to end (bounded by its timeout)."""
+        self._stop.set()
+        self._thread.join()
 
 
 class SyncCancelled(Exception):
@@ -145,39 +187,59 @@ class Puller:
         self._feed(stream, state, summary)
 
     def _snapshot(self, stream: str, state: StreamState, summary: StreamSummary) -> None:
-        # Pipelined: the next page is fetched and validated on a helper thread while this one
-        # is applied (SQLite releases the GIL while it writes), so a first load costs about
-        # max(fetch, apply) per page instead of their sum. Pages are still applied strictly in
-        # order, each with its own cursor, so resumption is exactly as without prefetching.
+        # Pipelined: pages are fetched and validated ahead on a helper thread (up to
+        # SNAPSHOT_BATCH orders) while the writer applies (SQLite releases the GIL while it
+        # writes), so a first load costs about max(fetch, apply) instead of their sum. The
+        # first page is applied alone, at once (newest first: recent orders are searchable
+        # within a page), and so is a page when a stream was asked for urgently; otherwise every page already fetched is applied together in ONE
+        # transaction with the last one's cursor (fewer commits, longer runs of ascending ids:
+        # fuller B-tree pages). Pages are still applied strictly in order, and a batch is
+        # all-or-nothing with its cursor, so resumption is exactly as without prefetching.
         cursor = state.cursor  # None: start; otherwise resume after a crash or drop
         applied, total = state.applied, state.total
         self._check_cancel()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch") as pool:
-            pending = pool.submit(self.client.snapshot, stream, cursor, self.page_size)
-            try:
-                while True:
-                    page = pending.result()
-                    if not page.done:
-                        pending = pool.submit(self.client.snapshot, stream, page.next_cursor,
-                                              self.page_size)
-                    if page.total is not None:
-                        total = page.total
-                    changes = self.writer.run(apply_snapshot_page, stream, page.items,
-                                              next_cursor=page.next_cursor, done=page.done,
-                                              feed_cursor=page.feed_cursor, total=page.total)
-                    self.pages_applied += 1
-                    applied += len(page.items)
-                    summary.snapshot_pages += 1
-                    summary.items += changes.rows
-                    self._report(stream, "snapshot", applied, total, done=page.done)
-                    if page.done:
-                        return
-                    self._check_cancel()
-                    self._serve_urgent(stream)
-            finally:
-                # Leaving early (cancel, error): a page still in flight is discarded; its
-                # cursor was never committed, so nothing is lost.
-                pending.cancel()
+        ahead = _Prefetch(lambda c: self.client.snapshot(stream, c, self.page_size), cursor,
+                          depth=max(2, SNAPSHOT_BATCH // self.page_size))
+        first = True
+        try:
+            while True:
+                pages, failure = [ahead.get()], None
+                n = len(pages[0].items)
+                # An urgent stream waiting (chat, stock) is caught up after this ONE page.
+                while not first and not self._urgent and not pages[-1].done and n < SNAPSHOT_BATCH:
+                    try:
+                        page = ahead.get(block=False)
+                    except queue.Empty:
+                        break
+                    except Exception as exc:  # noqa: BLE001 - raised after the pages before it
+                        failure = exc
+                        break
+                    pages.append(page)
+                    n += len(page.items)
+                first = False
+                last = pages[-1]
+                page_total = next((p.total for p in reversed(pages) if p.total is not None), None)
+                if page_total is not None:
+                    total = page_total
+                items = pages[0].items if len(pages) == 1 else [it for p in pages for it in p.items]
+                changes = self.writer.run(apply_snapshot_page, stream, items,
+                                          next_cursor=last.next_cursor, done=last.done,
+                                          feed_cursor=last.feed_cursor, total=page_total)
+                self.pages_applied += len(pages)
+                applied += n
+                summary.snapshot_pages += len(pages)
+                summary.items += changes.rows
+                self._report(stream, "snapshot", applied, total, done=last.done)
+                if failure is not None:
+                    raise failure
+                if last.done:
+                    return
+                self._check_cancel()
+                self._serve_urgent(stream)
+        finally:
+            # Leaving early (cancel, error): pages fetched ahead are discarded; their cursors
+            # were never committed, so nothing is lost.
+            ahead.close()
 
     def _feed(self, stream: str, state: StreamState, summary: StreamSummary) -> None:
         cursor = state.cursor or state.feed_cursor

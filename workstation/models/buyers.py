@@ -14,7 +14,6 @@ mutation id, arrives — never twice.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,7 +22,7 @@ from sqlalchemy import Engine
 
 from workstation.models import outbox, timefmt
 from workstation.models.changes import ChangeSet
-from workstation.models.db import write_cursor
+from workstation.models.db import read_with as _read, write_cursor
 from workstation.models.schema import ORDER_STATUS
 from workstation.models.outbox import Kind, OutboxError
 
@@ -68,15 +67,6 @@ class BuyerNote:
     at: datetime                   # aware UTC
     status: str                    # "synced" | "queued" | "sending" | "failed"
     error: str | None = None       # failed: the server's reason
-
-
-def _read(engine: Engine, fn: Callable[[sqlite3.Cursor], Any]) -> Any:
-    with engine.connect() as conn:
-        cur = conn.connection.driver_connection.cursor()
-        try:
-            return fn(cur)
-        finally:
-            cur.close()
 
 
 def _buyer_id(value: Any) -> int:

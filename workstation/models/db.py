@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Must equal the head of migrations/versions (tests/cache/test_db.py checks it).
 HEAD_REVISION = "0009_compact_orders"
@@ -49,6 +49,17 @@ class CacheTooNewError(CacheError):
             path,
         )
         self.revision = revision
+
+
+def read_with(engine: Engine, fn: Callable[[sqlite3.Cursor], T]) -> T:
+    """`fn(cursor)` on a raw cursor of a pooled connection (a read on any thread; the
+    models' indexed queries use it instead of SQLAlchemy statements on their hot paths)."""
+    with engine.connect() as conn:
+        cur = conn.connection.driver_connection.cursor()
+        try:
+            return fn(cur)
+        finally:
+            cur.close()
 
 
 @contextmanager

@@ -38,7 +38,7 @@ from sqlalchemy import Engine
 
 from workstation.models import timefmt
 from workstation.models.changes import ChangeSet, StreamChange
-from workstation.models.db import CacheError, write_cursor
+from workstation.models.db import CacheError, read_with as _read, write_cursor
 
 WAITING = ("pending", "inflight", "conflict")  # statuses whose effect the cache shows
 PARKED = ("conflict", "rejected")
@@ -700,15 +700,6 @@ def prune_done(engine: Engine, *, older_than: timedelta = timedelta(days=7),
 
 
 # ---- reads (any thread) ---------------------------------------------------------------------
-
-def _read(engine: Engine, fn: Callable[[sqlite3.Cursor], Any]) -> Any:
-    with engine.connect() as conn:
-        cur = conn.connection.driver_connection.cursor()
-        try:
-            return fn(cur)
-        finally:
-            cur.close()
-
 
 def entries(engine: Engine, statuses: tuple[str, ...] = ("pending", "inflight", "conflict", "rejected")
             ) -> list[OutboxEntry]:

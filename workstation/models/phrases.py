@@ -24,7 +24,7 @@ import re
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -33,7 +33,7 @@ from sqlalchemy import Engine
 
 from workstation.models import outbox, timefmt
 from workstation.models.changes import ChangeSet, StreamChange
-from workstation.models.db import write_cursor
+from workstation.models.db import read_with as _read, write_cursor
 from workstation.models.outbox import Kind, OutboxError
 from workstation.models.schema import order_status
 
@@ -211,15 +211,6 @@ class ShopSettings:
     updated_at: datetime | None
     status: str = "synced"          # "synced" | "saved" (waiting) | "rejected" (see `error`)
     error: str | None = None
-
-
-def _read(engine: Engine, fn: Callable[[sqlite3.Cursor], Any]) -> Any:
-    with engine.connect() as conn:
-        cur = conn.connection.driver_connection.cursor()
-        try:
-            return fn(cur)
-        finally:
-            cur.close()
 
 
 _PHRASE_COLS = "p.id, p.owner_agent_no, p.category, p.title, p.shortcut, p.text, p.version, p.updated_by, p.updated_at"

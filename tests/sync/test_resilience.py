@@ -330,11 +330,16 @@ def test_a_failure_that_repeats_while_the_server_answers_is_reported_not_retried
     assert tries_in_2s <= 6  # backing off, not ~3 tries a second forever
 
 
-def test_a_remark_written_during_a_long_first_load_is_sent_before_the_load_ends(store_factory, cache):
-    """The agent's write never waits behind a big catch-up: it is pushed between two pages."""
+def test_a_remark_written_during_a_long_first_load_is_sent_before_the_load_ends(store_factory, cache,
+                                                                                  monkeypatch):
+    """The agent's write never waits behind a big catch-up: it is pushed between two batches
+    of pages (at most `SNAPSHOT_BATCH` orders each; made small here, so the load has many)."""
     from sqlalchemy import text as sql
 
     from workstation.models import outbox
+    from workstation.sync import puller
+
+    monkeypatch.setattr(puller, "SNAPSHOT_BATCH", 100)  # two pages of 50 per transaction at most
 
     store = store_factory(orders=1500)
     with store.engine.connect() as conn:

@@ -37,7 +37,7 @@ from sqlalchemy import Engine
 
 from workstation.models import outbox, timefmt
 from workstation.models.changes import ChangeSet, StreamChange
-from workstation.models.db import write_cursor
+from workstation.models.db import read_with as _read, write_cursor
 from workstation.models.outbox import Kind, OutboxError
 
 MAX_REPLY_CHARS = 2000
@@ -149,15 +149,6 @@ class AgentRow:
 def _naive(text: str | None) -> datetime | None:
     value = timefmt.from_db(text)
     return None if value is None else value.replace(tzinfo=None)
-
-
-def _read(engine: Engine, fn: Callable[[sqlite3.Cursor], Any]) -> Any:
-    with engine.connect() as conn:
-        cur = conn.connection.driver_connection.cursor()
-        try:
-            return fn(cur)
-        finally:
-            cur.close()
 
 
 # ---- reads -------------------------------------------------------------------------------

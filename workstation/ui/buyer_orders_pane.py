@@ -7,9 +7,9 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from workstation.ui.order_table import Column, OrderTableModel
+from workstation.ui.order_table import Column, OrderTableModel, order_view
 from workstation.ui.tasks import LatestOnly
 
 log = logging.getLogger(__name__)
@@ -40,15 +40,7 @@ class BuyerOrdersPane(QWidget):
         self.info.setObjectName("buyerOrdersInfo")
         layout.addWidget(self.info)
         self.model = OrderTableModel(self)
-        self.table = QTableView(self)
-        self.table.setObjectName("buyerOrders")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
+        self.table = order_view(self, self.model, "buyerOrders")
         for column in (Column.BUYER_NICK, Column.RECEIVER, Column.PHONE):
             self.table.setColumnHidden(column, True)  # the same buyer on every row
         self.table.horizontalHeader().setStretchLastSection(True)

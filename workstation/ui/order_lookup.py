@@ -15,13 +15,12 @@ from datetime import datetime
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter, QVBoxLayout, QWidget
 
 from workstation.ui import formatting as fmt
 from workstation.ui.errors import describe_error, error_detail, is_cache_failure
 from workstation.ui.order_detail import OrderDetailView
-from workstation.ui.order_table import Column, OrderTableModel
+from workstation.ui.order_table import Column, OrderTableModel, order_view
 from workstation.ui.tasks import LatestOnly
 
 log = logging.getLogger(__name__)
@@ -266,15 +265,7 @@ class OrderLookupPane(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setChildrenCollapsible(False)
         self.model = OrderTableModel(self)
-        self.table = QTableView(self.splitter)
-        self.table.setObjectName("orderResults")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
+        self.table = order_view(self.splitter, self.model, "orderResults")
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()

@@ -7,6 +7,7 @@ from enum import IntEnum
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QStandardItemModel
+from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 
 from workstation.ui import formatting as fmt
 
@@ -210,3 +211,18 @@ class OrderTableModel(QStandardItemModel):
         if column == Column.FLAG:
             return order.remark_flag
         return text
+
+
+def order_view(parent: QWidget, model: OrderTableModel, name: str) -> QTableView:
+    """A read-only table of orders (one row selected at a time, no row numbers): the lookup
+    pane's results and the buyer's orders."""
+    view = QTableView(parent)
+    view.setObjectName(name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().hide()
+    return view

@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._cache import cache_file  # noqa: E402
+from workstation.models import phrase_fill as pf  # noqa: E402
 from workstation.models import phrases as ph  # noqa: E402
 from workstation.models.apply import apply_snapshot_page  # noqa: E402
 from workstation.models.db import open_cache  # noqa: E402
@@ -163,12 +164,12 @@ def main(argv: list[str] | None = None) -> None:
         for kind in KINDS:
             ws, rs, hits, raw_hits = [], [], 0, 0
             for i, q in enumerate(qs[kind]):
-                ctx = ph.FillContext(buyer_id=buyers[i % len(buyers)], agent=Agent)
+                ctx = pf.FillContext(buyer_id=buyers[i % len(buyers)], agent=Agent)
 
                 def picker(q=q, ctx=ctx):
                     matches = index.search(q, 20)
                     if matches:
-                        return ph.fill(engine, matches[0].phrase.text, ctx)
+                        return pf.fill(engine, matches[0].phrase.text, ctx)
                     return None
 
                 def plain(q=q):

@@ -9,6 +9,7 @@ import pytest
 
 from tests.cache.conftest import make_agent, make_buyer, make_conversation, make_order, make_product, snapshot, upsert
 from workstation.models import outbox
+from workstation.models import phrase_fill as pf
 from workstation.models import phrases as ph
 from workstation.models.apply import apply_changes
 from workstation.models.outbox import OutboxError
@@ -100,31 +101,31 @@ AGENT = AgentIdentity(1, "amy", "小美", "1024", 1, "棉麻小铺")
 
 def test_fill_uses_the_context_order_and_prompts_for_what_is_missing(buyer_cache):
     text = "{buyer_name}您好，订单{order_no}（{order_status}）由{carrier}发出，单号{tracking_no}"
-    shipped = ph.fill(buyer_cache, text, ph.FillContext(conversation_id=7, order_id=10, agent=AGENT))
+    shipped = pf.fill(buyer_cache, text, pf.FillContext(conversation_id=7, order_id=10, agent=AGENT))
     assert shipped.complete
     assert shipped.text == "林莉您好，订单202611110000000010（已发货）由顺丰发出，单号SF123"
     # Without a context order: the newest open order (paid, nothing shipped yet); both are offered
-    newest = ph.fill(buyer_cache, text, ph.FillContext(conversation_id=7, agent=AGENT))
+    newest = pf.fill(buyer_cache, text, pf.FillContext(conversation_id=7, agent=AGENT))
     assert newest.order_id == 11
     assert newest.missing == ["carrier", "tracking_no"]
     assert [(n, label) for n, label in newest.labels()] == [("carrier", "快递公司"), ("tracking_no", "快递单号")]
     assert "{tracking_no}" in newest.text and "订单202611110000000011（已付款）" in newest.text
     assert [c.order_id for c in newest.choices["order"]] == [11, 10]
     with pytest.raises(OutboxError, match="快递单号"):
-        ph.apply_answers(newest, {"carrier": "中通", "tracking_no": "  "})
-    final = ph.apply_answers(newest, {"carrier": "中通", "tracking_no": "ZT{order_no}9"})
+        pf.apply_answers(newest, {"carrier": "中通", "tracking_no": "  "})
+    final = pf.apply_answers(newest, {"carrier": "中通", "tracking_no": "ZT{order_no}9"})
     assert final == "林莉您好，订单202611110000000011（已付款）由中通发出，单号ZT{order_no}9"  # typed text kept as is
 
 
 def test_fill_stock_shop_agent_and_cutoff(buyer_cache):
-    f = ph.fill(buyer_cache, "{shop_name}的{agent_name}：还剩{sku_stock}件，{cutoff_time}前付款当天发",
-                ph.FillContext(conversation_id=7, order_id=11, agent=AGENT))
+    f = pf.fill(buyer_cache, "{shop_name}的{agent_name}：还剩{sku_stock}件，{cutoff_time}前付款当天发",
+                pf.FillContext(conversation_id=7, order_id=11, agent=AGENT))
     assert f.text == "棉麻小铺的小美：还剩10件，16:00前付款当天发" and f.complete
-    two_lines = ph.fill(buyer_cache, "还剩{sku_stock}件", ph.FillContext(conversation_id=7, order_id=10))
+    two_lines = pf.fill(buyer_cache, "还剩{sku_stock}件", pf.FillContext(conversation_id=7, order_id=10))
     assert two_lines.missing == ["sku_stock"] and {c.sku_id for c in two_lines.choices["sku"]} == {7, 8}
-    picked = ph.fill(buyer_cache, "还剩{sku_stock}件", ph.FillContext(conversation_id=7, order_id=10, sku_id=7))
+    picked = pf.fill(buyer_cache, "还剩{sku_stock}件", pf.FillContext(conversation_id=7, order_id=10, sku_id=7))
     assert picked.text == "还剩10件" and {c.sku_id for c in picked.choices["sku"]} == {7, 8}
-    nobody = ph.fill(buyer_cache, "{buyer_nick}，单号{tracking_no}", ph.FillContext(buyer_id=999))
+    nobody = pf.fill(buyer_cache, "{buyer_nick}，单号{tracking_no}", pf.FillContext(buyer_id=999))
     assert nobody.missing == ["buyer_nick", "tracking_no"] and nobody.choices == {}
 
 
@@ -136,12 +137,12 @@ def test_stock_of_the_product_the_buyer_is_viewing(buyer_cache):
                                      "reserved": 1, "page_qty": 6}])
     snapshot(buyer_cache, "conversations", [make_conversation(7, seq=50, buyer_id=501, buyer_nick="tb_lily",
                                                               product_id=3)])
-    viewing = ph.fill(buyer_cache, "还剩{sku_stock}件", ph.FillContext(conversation_id=7))
+    viewing = pf.fill(buyer_cache, "还剩{sku_stock}件", pf.FillContext(conversation_id=7))
     assert viewing.missing == ["sku_stock"] and [c.sku_id for c in viewing.choices["sku"]] == [300, 301]
-    picked = ph.fill(buyer_cache, "还剩{sku_stock}件", ph.FillContext(conversation_id=7, sku_id=301))
+    picked = pf.fill(buyer_cache, "还剩{sku_stock}件", pf.FillContext(conversation_id=7, sku_id=301))
     assert picked.text == "还剩5件" and [c.sku_id for c in picked.choices["sku"]] == [300, 301]
     # the order open beside the chat still decides when there is one
-    beside = ph.fill(buyer_cache, "还剩{sku_stock}件", ph.FillContext(conversation_id=7, order_id=11))
+    beside = pf.fill(buyer_cache, "还剩{sku_stock}件", pf.FillContext(conversation_id=7, order_id=11))
     assert beside.text == "还剩10件"
 
 

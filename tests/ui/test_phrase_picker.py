@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 
 from tests.ui.chat_data import ME, build_chat_cache
+from workstation.models import phrase_fill as pf
 from workstation.models import phrases as ph
 from workstation.models.apply import apply_snapshot_page
 from workstation.settings import AgentIdentity
@@ -219,9 +220,9 @@ def picker_fill_for(cache, pane, conversation_id: int, inserted: str) -> str:
 
     conv = get_conversation(cache.engine, conversation_id)
     for phrase in PHRASES:
-        ctx = ph.FillContext(conversation_id=conversation_id, buyer_id=conv.buyer_id,
+        ctx = pf.FillContext(conversation_id=conversation_id, buyer_id=conv.buyer_id,
                              agent=pane.phrases._agent)
-        filled = ph.fill(cache.engine, phrase["text"], ctx)
+        filled = pf.fill(cache.engine, phrase["text"], ctx)
         if filled.text == inserted:
             return filled.text
     return "<no phrase of this buyer fills to it>"

@@ -124,7 +124,7 @@ class ConversationPane(QWidget):
     def phrase_context(self):
         """Which buyer and order the phrase is about: the open conversation's buyer; the
         order open in the context area when it is this buyer's (else the buyer's newest)."""
-        from workstation.models.phrases import FillContext  # noqa: PLC0415
+        from workstation.models.phrase_fill import FillContext  # noqa: PLC0415
 
         conv = self._conversation
         buyer_id = conv.buyer_id if conv is not None else None

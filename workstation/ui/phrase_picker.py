@@ -38,6 +38,12 @@ def _phrases():
     return phrases
 
 
+def _fill():
+    from workstation.models import phrase_fill  # noqa: PLC0415 (lazy: SQLAlchemy)
+
+    return phrase_fill
+
+
 class PhraseListModel(QAbstractListModel):
     """The matches: one row per phrase ("title  /shortcut · category" and the text's start)."""
 
@@ -175,7 +181,7 @@ class PhrasePicker(QFrame):
     # ---- showing --------------------------------------------------------------------------
 
     def open_for(self, ctx, at: QPoint | None = None, *, above: QPoint | None = None) -> bool:
-        """Show the picker for this context (a `models.phrases.FillContext`) at `at` (under
+        """Show the picker for this context (a `models.phrase_fill.FillContext`) at `at` (under
         the text cursor), or ending at `above` when the screen has no room below (the reply
         box sits at the bottom of the window); False without a cache."""
         if self._engine is None:
@@ -293,7 +299,7 @@ class PhrasePicker(QFrame):
     def _fill(self, phrase, order_id: int | None = None, sku_id: int | None = None) -> None:
         from dataclasses import replace  # noqa: PLC0415
 
-        ctx = self._ctx or _phrases().FillContext()
+        ctx = self._ctx or _fill().FillContext()
         ctx = replace(ctx, agent=self._agent)
         if order_id is not None:
             ctx = replace(ctx, order_id=order_id)
@@ -301,7 +307,7 @@ class PhrasePicker(QFrame):
             ctx = replace(ctx, sku_id=sku_id)
         engine, text = self._engine, phrase.text
         self._set_filled(None, None)
-        self._filler.submit((_key(phrase), ctx), lambda: _phrases().fill(engine, text, ctx))
+        self._filler.submit((_key(phrase), ctx), lambda: _fill().fill(engine, text, ctx))
 
     def _set_filled(self, filled, key) -> None:
         self._filled, self._filled_for = filled, key
@@ -377,7 +383,7 @@ class PhrasePicker(QFrame):
                 self.message.show()
                 self._answers[empty[0]].setFocus()
                 return
-            text = _phrases().apply_answers(filled, answers)
+            text = _fill().apply_answers(filled, answers)
         else:
             text = filled.text
         self._insert(phrase, text)

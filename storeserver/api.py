@@ -4,7 +4,8 @@ Endpoints are sync (`def`, run in the threadpool) except the long polls, which w
 event loop for the notifier (storeserver.notify) so waiting clients hold no thread and cost
 the database nothing until their shop changes. Pages are built with
 Core selects (storeserver.streams) and serialized with orjson straight into the response;
-the pydantic models below only document the shapes in /openapi.json.
+the pydantic models of `storeserver.api_shapes` validate the bodies and document the
+shapes in /openapi.json.
 """
 # No `from __future__ import annotations`: FastAPI must see the Annotated aliases made in create_app.
 
@@ -15,7 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
@@ -23,11 +24,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from sqlalchemy import Engine, delete, func, insert, select, update
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import auth, chat, cursors, limits, mutations, notify, presence, streams
+from .api_shapes import (AUTH_RESPONSES, COMMON_RESPONSES, CURSOR_RESPONSES, LOGIN_RESPONSES, NOT_FOUND_RESPONSES,
+                         RELAY_RESPONSES, AgentOut, ChangesOut, ErrorOut, HeadOut, LoginOut, LoginRequest,
+                         MutationsIn, MutationsOut, PresenceIn, PresenceOut, RelayMessageIn, RelayMessagesOut,
+                         RelayPostOut, SnapshotOut, _error)
 from .edge import EdgeMiddleware, echo, error_body
 from .db import make_engine, write_txn
 from .models import Agent, AuthSession, Buyer, Message, Shop
@@ -63,183 +67,6 @@ class ApiError(Exception):
 
 def _auth_error(code: str, detail: str) -> ApiError:
     return ApiError(401, code, detail, {"WWW-Authenticate": "Bearer"})
-
-
-# ---- documented shapes (OpenAPI only) ------------------------------------------------------
-
-NO_NUL = r"^[^\x00]*$"  # psycopg refuses NUL in text; no login or password has one anyway
-
-
-class LoginRequest(BaseModel):
-    login: Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
-    password: Annotated[str, Field(min_length=1, max_length=1024, pattern=NO_NUL)]
-
-
-class AgentOut(BaseModel):
-    id: int
-    login: str
-    display_name: str
-    agent_no: str
-    shop_id: int
-    shop_name: str
-    overdue_after_s: Annotated[int, Field(description="the shop's overdue threshold for a waiting buyer")]
-    role: Annotated[str, Field(json_schema_extra={"enum": ["agent", "manager"]},
-                               description="a manager edits the team's phrases and the shop settings")]
-
-
-class LoginOut(BaseModel):
-    token: str
-    expires_at: str
-    agent: AgentOut
-
-
-class HeadOut(BaseModel):
-    seq: int
-    epoch: int
-    # /sync/wait only: the streams changed after `after` (None: not worked out, pull them all)
-    streams: list[str] | None = None
-
-
-class SnapshotOut(BaseModel):
-    stream: str
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-    done: bool
-    feed_cursor: str
-    total: int | None
-
-
-class ChangesOut(BaseModel):
-    stream: str
-    changes: list[dict[str, Any]]
-    next_cursor: str
-    has_more: bool
-
-
-UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-
-
-class MutationIn(BaseModel):
-    model_config = ConfigDict(strict=True)
-    mutation_id: Annotated[StrictStr, Field(pattern=UUID_PATTERN, description="made by the client; the idempotency key")]
-    kind: Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=NO_NUL, examples=["order.remark"])]
-    entity_id: Annotated[StrictInt, Field(ge=1, le=limits.MAX_INT64)]
-    base_version: Annotated[StrictInt, Field(ge=0, le=limits.MAX_INT64,
-                                             description="the entity version the write was based on")]
-    payload: dict[str, Any]
-
-
-class MutationsIn(BaseModel):
-    model_config = ConfigDict(strict=True)
-    mutations: Annotated[list[MutationIn], Field(min_length=1, max_length=mutations.MAX_BATCH)]
-
-
-class MutationResultOut(BaseModel):
-    mutation_id: str
-    status: Annotated[str, Field(json_schema_extra={"enum": ["applied", "duplicate", "conflict", "rejected"]})]
-    version: int | None = None
-    seq: int | None = None
-    state: dict[str, Any] | None = None
-    original: dict[str, Any] | None = None
-    code: str | None = None
-    reason: str | None = None
-
-
-class MutationsOut(BaseModel):
-    results: list[MutationResultOut]
-
-
-class MessageOut(BaseModel):
-    id: int
-    seq: int
-    conversation_id: int
-    sender: Annotated[str, Field(json_schema_extra={"enum": ["buyer", "agent", "auto", "system"]})]
-    agent_no: str | None
-    text: str
-    created_at: str
-    client_id: str | None
-
-
-CHAT_TEXT = Annotated[StrictStr, Field(min_length=1, max_length=chat.MAX_TEXT_CHARS, pattern=NO_NUL)]
-
-
-class RelayMessageIn(BaseModel):
-    model_config = ConfigDict(strict=True)
-    client_id: Annotated[StrictStr, Field(pattern=UUID_PATTERN, description="made by the relay; the idempotency key")]
-    buyer_id: Annotated[StrictInt, Field(ge=1, le=limits.MAX_INT64)]
-    text: CHAT_TEXT
-    product_id: Annotated[StrictInt | None, Field(ge=1, le=limits.MAX_INT64,
-                                                  description="the product page the buyer is on")] = None
-
-
-class RelayPostOut(BaseModel):
-    message: MessageOut
-    conversation_id: int
-    duplicate: bool
-
-
-class RelayMessagesOut(BaseModel):
-    messages: list[MessageOut]
-
-
-class PresenceIn(BaseModel):
-    model_config = ConfigDict(strict=True)
-    state: Literal["viewing", "typing", "idle"]
-
-
-class PresenceOther(BaseModel):
-    agent_no: str
-    display_name: str
-    state: Annotated[str, Field(json_schema_extra={"enum": ["viewing", "typing"]})]
-    since: str
-
-
-class PresenceOut(BaseModel):
-    others: list[PresenceOther]
-
-
-class ErrorOut(BaseModel):
-    detail: str
-    code: str
-    request_id: str
-
-
-class FieldError(BaseModel):
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class InvalidOut(ErrorOut):
-    errors: list[FieldError]
-
-
-class TooManyOut(ErrorOut):
-    retry_after_s: int
-
-
-def _error(model: type[BaseModel], description: str, headers: dict | None = None) -> dict:
-    return {"model": model, "description": description, **({"headers": headers} if headers else {})}
-
-
-# Answers any operation can give (docs/PROTOCOL.md, "Status codes").
-COMMON_RESPONSES = {
-    413: _error(ErrorOut, f"too_large: a query over {limits.MAX_QUERY_BYTES} bytes or a body over "
-                          f"{limits.MAX_BODY_BYTES} bytes"),
-    422: _error(InvalidOut, "invalid_request: a malformed body, query or path parameter"),
-    500: _error(ErrorOut, "internal_error: an unexpected failure (the body names the request id)"),
-}
-AUTH_RESPONSES = {401: _error(ErrorOut, "missing_token / bad_token / token_expired")}
-CURSOR_RESPONSES = {400: _error(ErrorOut, "bad_cursor"), 404: _error(ErrorOut, "unknown_stream"),
-                    410: _error(ErrorOut, "cursor_gone")}
-RELAY_RESPONSES = {401: _error(ErrorOut, "bad_relay_key: send Authorization: Relay <the shop's relay key>"),
-                   404: _error(ErrorOut, "not_found: no such buyer (or product) in the shop")}
-NOT_FOUND_RESPONSES = {404: _error(ErrorOut, "not_found: no such conversation in the caller's shop")}
-LOGIN_RESPONSES = {
-    401: _error(ErrorOut, "bad_credentials"),
-    429: _error(TooManyOut, "too_many_attempts: sign-in refused for now (rate limit, lockout or busy)",
-                {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}),
-}
 
 
 @dataclass(frozen=True)

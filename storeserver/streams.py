@@ -13,7 +13,9 @@ The workstation declares its side once per layer too (`workstation/models/stream
 
 A page is one select on the stream table plus, for streams with children, ONE select of the
 children of every entity on the page (no per-row queries, no ORM objects). Entities are
-plain dicts whose datetimes are naive UTC; `api.dumps` turns them into wire JSON.
+plain dicts whose datetimes are naive UTC; `api.dumps` turns them into wire JSON. Snapshot
+pages, a first sync's bulk, are served as JSON the database builds per entity
+(`snapshot_json`, children in the same statement): the same JSON, at a third of the cost.
 """
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, Table, func, or_, select
+from sqlalchemy import (JSON, Boolean, ColumnElement, Connection, DateTime, Table, Text, case, cast, func,
+                        literal, or_, select)
+from sqlalchemy.dialects.postgresql import JSON as PgJSON, aggregate_order_by
 
 from .models import (Agent, Buyer, BuyerNote, Conversation, Message, Order, OrderLine, Phrase,
                      Product, RemarkHistory, ShopSettings, Sku, Stock, Tombstone, Warehouse)
@@ -153,6 +157,67 @@ def snapshot_items(conn: Connection, stream: str, shop_id: int, snapshot_seq: in
         q = q.where(t.c.id < before_id)
     items = _rows_as_dicts(conn.execute(q.order_by(t.c.id.desc()).limit(limit)), FIELDS[stream])
     return attach_children(conn, stream, items)
+
+
+# ---- snapshot pages as JSON made by the database ------------------------------------------
+# A first sync reads every entity of the shop once: building the wire JSON in SQL (SQLite's
+# json_object, PostgreSQL's json_build_object: C) instead of Python dicts made the server's
+# cost of an order page about a third (profiled at 1M orders: ~50 -> ~16 us per order). The
+# JSON is the same as `api.dumps` of `snapshot_items` (a test compares them on both databases).
+
+_WIRE_TIME = {"sqlite": "%Y-%m-%dT%H:%M:%SZ", "postgresql": 'YYYY-MM-DD"T"HH24:MI:SS"Z"'}
+
+
+def _json_value(col, dialect: str):
+    """`col` as its wire JSON value: times as `...Z` (whole seconds), booleans as true/false,
+    documents as JSON (not a string)."""
+    kind = getattr(col.type, "_type_affinity", None)
+    if isinstance(col.type, DateTime):
+        return (func.strftime(_WIRE_TIME["sqlite"], col) if dialect == "sqlite"
+                else func.to_char(col, _WIRE_TIME["postgresql"]))
+    if dialect == "sqlite" and isinstance(col.type, Boolean):
+        return func.json(case((col == 1, "true"), (col == 0, "false")))
+    if dialect == "sqlite" and kind is JSON:
+        return func.json(col)
+    return col
+
+
+def _json_object(dialect: str, pairs: list) -> ColumnElement:
+    args = [a for name, value in pairs for a in (literal(name), value)]
+    return func.json_object(*args) if dialect == "sqlite" else func.json_build_object(*args)
+
+
+def _entity_json(stream: str, dialect: str) -> ColumnElement:
+    """One entity of `stream` as wire JSON, children included (one correlated subquery)."""
+    spec = STREAMS[stream]
+    t = spec.table
+    pairs = [(f, _json_value(t.c[f], dialect)) for f in FIELDS[stream]]
+    child = spec.child
+    if child is not None:
+        c = child.table
+        obj = _json_object(dialect, [(f, _json_value(c.c[f], dialect)) for f in child.fields])
+        match = c.c[child.parent_column] == t.c.id
+        if dialect == "sqlite":
+            # In the order of the parent-key index (id order). json_group_array has no ORDER BY
+            # before SQLite 3.44, and an ordered subquery would drop the objects' JSON subtype
+            # (re-parsing each cost ~40% of the page); `json()` keeps the array JSON through the
+            # scalar subquery on every SQLite version.
+            rows = func.json(select(func.json_group_array(obj)).where(match).scalar_subquery())
+        else:
+            rows = select(func.coalesce(func.json_agg(aggregate_order_by(obj, c.c.id)),
+                                        cast(literal("[]"), PgJSON))).where(match).scalar_subquery()
+        pairs.append((child.key, rows))
+    return cast(_json_object(dialect, pairs), Text)
+
+
+def snapshot_json(conn: Connection, stream: str, shop_id: int, before_id: int | None, limit: int,
+                  agent_no: str | None = None) -> list[tuple[int, str]]:
+    """`snapshot_items`, each entity as its wire JSON text: (id, JSON) pairs, id descending."""
+    t = STREAM_TABLES[stream]
+    q = select(t.c.id, _entity_json(stream, conn.dialect.name)).where(*_scope(stream, shop_id, agent_no))
+    if before_id is not None:
+        q = q.where(t.c.id < before_id)
+    return [tuple(row) for row in conn.execute(q.order_by(t.c.id.desc()).limit(limit))]
 
 
 def snapshot_total(conn: Connection, stream: str, shop_id: int, snapshot_seq: int,

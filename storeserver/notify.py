@@ -28,6 +28,11 @@ Implementations:
   server of this process on that file wakes. Not across processes: `serve --workers N`
   refuses SQLite with N > 1.
 
+What a process may trust without reading (`trusted_since`, for storeserver.longpoll's
+remembered head): the fan-out records, per shop, when it last delivered a notification (before
+waking anyone), and `mark_all` (each listener (re)connect or loss, each wake-everyone) makes
+every earlier read stale; while a `PgNotifier` is not listening nothing is trusted.
+
 Sign-outs travel the same way (`sign_out(conn, token_digest)` in the logout transaction; on
 PostgreSQL a notification on `storeserver_signouts`): every process forgets that token in
 its `auth.RecentChecks` (registered with `remember_tokens`), and forgets every token when its

@@ -6,9 +6,10 @@ One `LongPoll` per app, over its engine and notifier (storeserver.notify):
   read says "changed" or the timeout. Subscribes BEFORE it reads (or trusts a remembered
   head), so a commit after that still wakes it.
 - **Shared reads** (`flights`): waiters with the same key (shop, `after`, `changes`) share a
-  read that STARTED after their wake-up (or, for the first read, after they subscribed): a
-  buyer's message costs one read per process for all of a shop's woken agents, and the
-  answer is encoded once for them.
+  read, in flight or finished, that STARTED after their wake-up (or, for the first read,
+  after they subscribed) or after the notifier's last word on the shop: a buyer's message
+  costs one read per process for all of a shop's woken agents (also those re-waiting a
+  moment late from an older `after`), and the answer is encoded once for them.
 - **The remembered head**: the newest head read per shop and when that read started. The
   notifier records when it last delivered a notification for each shop and when its
   listener last (re)connected (`Notifier.trusted_since`); a head read that started after
@@ -32,6 +33,8 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
 from . import cursors, notify, streams
+
+MAX_FLIGHTS = 256  # shared reads kept (finished ones still answer while valid)
 
 
 @dataclass(frozen=True)
@@ -130,21 +133,35 @@ class LongPoll:
 
     # ---- waiting -------------------------------------------------------------------------
 
-    async def _shared_read(self, key: tuple, read, since: float):
-        """`read()` shared with the waiters of the same `key`: a read that STARTED at or after
-        `since` (the caller's wake-up, or its subscription) sees every change before it, so
-        they join it (50 agents of a shop woken by one buyer message: one read per process)."""
+    def _valid(self, started: float, since: float, shop_id: int) -> bool:
+        """A read that started at `started` answers for a waiter subscribed or woken at
+        `since`: it started after that, or after the notifier's last word on the shop (then
+        any change it missed has a notification still to come, which wakes the waiter)."""
+        if started >= since:
+            return True
+        trusted = self.notifier.trusted_since(shop_id)
+        return trusted is not None and started > trusted
+
+    async def _shared_read(self, key: tuple, read, since: float, shop_id: int):
+        """`read()` shared with the waiters of the same `key` (50 agents of a shop woken by
+        one buyer message: one read per process): a read in flight, or the last one made,
+        joins when `_valid` for this waiter."""
         found = self._flights.get(key)
-        if found is not None and found[0] >= since and not found[1].done():
+        if found is not None and self._valid(found[0], since, shop_id):
             return await asyncio.shield(found[1])
         started = time.monotonic()
         task = asyncio.ensure_future(run_in_threadpool(read))
         self._flights[key] = (started, task)
+        if len(self._flights) > MAX_FLIGHTS:  # the oldest keys go (dicts keep insertion order)
+            for old in list(self._flights)[:len(self._flights) - MAX_FLIGHTS]:
+                if self._flights[old][1].done():
+                    del self._flights[old]
         try:
             return await asyncio.shield(task)
-        finally:
+        except BaseException:
             if self._flights.get(key, (0.0, None))[1] is task:
-                del self._flights[key]
+                del self._flights[key]  # a failed read is not handed to anyone else
+            raise
 
     async def await_change(self, shop_id: int, timeout: float, changed, read, *,
                            buyer_id: int | None = None, shared: tuple | None = None,
@@ -162,7 +179,7 @@ class LongPoll:
             result = known() if known is not None else None
             if result is None:
                 result = (await run_in_threadpool(read) if shared is None
-                          else await self._shared_read(shared, read, subscribed))
+                          else await self._shared_read(shared, read, subscribed, shop_id))
             while not changed(result):
                 left = deadline - loop.time()
                 if left <= 0 or not await waiter.wait(left):
@@ -170,7 +187,7 @@ class LongPoll:
                 if shared is None:
                     result = await run_in_threadpool(read)
                 else:
-                    result = await self._shared_read(shared, read, waiter.woken_at)
+                    result = await self._shared_read(shared, read, waiter.woken_at, shop_id)
         return result
 
     async def wait(self, shop_id: int, after: int, timeout: float, inline: int) -> WaitAnswer:

@@ -7,8 +7,9 @@
 
 Each agent (its own login, its own `workstation.sync.client.StoreClient`, one thread) signs in,
 makes a first sync (the small streams whole, a one-item snapshot page of each big one for
-its feed cursor), then loops: `/sync/wait` (25 s), and when woken pulls the change feeds of
-the streams the answer names (`streams`) to the head, as the workstation does. Buyers are `storeserver simulate`'s
+its feed cursor), then loops: `/sync/wait` (25 s, `changes=100`), and when woken takes the
+change pages inlined in the answer and pulls the change feeds of the other streams the
+answer names (`streams`) to the head, as the workstation does. Buyers are `storeserver simulate`'s
 (`storeserver.buyer_sim`): questions at `--rate` per second in all, each buyer then waits
 for a reply through the relay's long poll (nobody answers here). The agents run in
 `--agent-procs` child processes (threads there) and the buyers in one more, so the
@@ -22,7 +23,9 @@ happening), load (N agents + the buyers). Database transactions per second are t
 `xact_commit + xact_rollback` delta of the bench's database in `pg_stat_database`, read
 after a quiet gap of 11 s on each side (PostgreSQL flushes an idle backend's counters
 within 10 s). Latency counts every request except the long polls (sign-in and first sync
-happen before a phase starts). Errors: any failed request, of agents or buyers.
+happen before a phase starts). Errors: any failed request, of agents or buyers. Delivery:
+from the start of a buyer's post to the moment each agent holds the message (the wait's
+inlined page, or the page it pulled; one clock: CLOCK_MONOTONIC is system-wide).
 
 Lines: one per phase, the idle figure on its own line, the ratios, then last
 `agents=… buyers=… requests=… p99_ms=… errors=… db_queries_per_s=…` (the load phase).
@@ -52,6 +55,7 @@ from storeserver.loadtest import start_server, stop_server  # noqa: E402
 
 SMALL_STREAMS = {"warehouses", "agents", "conversations"}
 WAIT_S = 25.0
+INLINE_CHANGES = 100  # as workstation.sync.service asks
 QUIET_S = 11.0  # PostgreSQL's PGSTAT_IDLE_INTERVAL is 10 s
 
 
@@ -64,6 +68,7 @@ class Tally:
     errors: Counter = field(default_factory=Counter)
     wakes: int = 0
     recording: bool = False
+    received: list[tuple[int, float]] = field(default_factory=list)  # (message id, monotonic time an agent had it)
 
     def timed(self, fn, *args, **kw):
         t0 = time.perf_counter()
@@ -72,6 +77,12 @@ class Tally:
             with self.lock:
                 self.latencies_ms.append((time.perf_counter() - t0) * 1000)
         return out
+
+    def got_messages(self, changes: list[dict]) -> None:
+        if self.recording:
+            now = time.monotonic()
+            with self.lock:
+                self.received += [(c["item"]["id"], now) for c in changes if c["op"] == "upsert"]
 
     def error(self, what: str) -> None:
         with self.lock:
@@ -99,13 +110,21 @@ class Agent(threading.Thread):
         self.ready.set()
         while not self.stop_event.is_set():
             try:
-                head = self.client.wait(self.seq, WAIT_S)
+                head = self.client.wait(self.seq, WAIT_S, changes=INLINE_CHANGES)
                 if head is None or self.stop_event.is_set():
                     continue
                 if head.seq != self.seq:
                     with self.tally.lock:
                         self.tally.wakes += 1
-                    self._pull(head.streams)  # what moved, as the workstation does
+                    # What moved, as the workstation does: the pages inlined in the answer are
+                    # taken as they are (their cursors), the other moved streams are pulled.
+                    inlined = head.changes or {}
+                    for stream, page in inlined.items():
+                        if stream in self.cursors:
+                            self.cursors[stream] = page.next_cursor
+                            if stream == "messages":
+                                self.tally.got_messages(page.changes)
+                    self._pull(None if head.streams is None else [s for s in head.streams if s not in inlined])
                     self.seq = head.seq
             except Exception as exc:  # noqa: BLE001 - counted, then go on like the workstation
                 if self.stop_event.is_set():
@@ -138,6 +157,8 @@ class Agent(threading.Thread):
             while True:
                 page = self.tally.timed(self.client.changes, stream, self.cursors[stream], 1000)
                 self.cursors[stream] = page.next_cursor
+                if stream == "messages":
+                    self.tally.got_messages(page.changes)
                 if not page.has_more:
                     break
 
@@ -249,15 +270,19 @@ class Figures:
     questions: int = 0
     error_kinds: dict = field(default_factory=dict)
     cpu: dict = field(default_factory=dict)
+    delivery_ms: list[float] = field(default_factory=list)  # buyer post began -> an agent has the message
 
     def line(self) -> str:
         kinds = f" {self.error_kinds}" if self.error_kinds else ""
         cpu = ", ".join(f"{k} {v / self.seconds * 100:.0f}%" for k, v in self.cpu.items())
+        d = self.delivery_ms
+        delivery = (f"; a buyer's message reached each agent in p50 {statistics.median(d):.1f} ms, "
+                    f"p99 {p99(d):.1f} ms ({len(d)} deliveries)" if d else "")
         return (f"{self.name}: {self.agents} agents + {self.buyers} buyers for {self.seconds:.0f} s: "
                 f"{self.requests} requests ({self.requests / self.seconds:.0f}/s; p50 {self.p50_ms:.1f} ms, "
                 f"p99 {self.p99_ms:.1f} ms), {self.errors} errors{kinds}, {self.wakes} agent wake-ups, "
                 f"{self.questions} buyer questions, db {self.db_tx_per_s:.1f} transactions/s; "
-                f"CPU (of one core) {cpu}")
+                f"CPU (of one core) {cpu}{delivery}")
 
 
 def p99(xs: list[float]) -> float:
@@ -287,6 +312,7 @@ def _agents_main(pipe, url: str, logins: list[str], streams: tuple[str, ...]) ->
                 tally.latencies_ms.clear()
                 tally.errors.clear()
                 tally.wakes = 0
+                tally.received.clear()
             cpu0 = time.process_time()
             tally.recording = True
             pipe.send("recording")
@@ -294,7 +320,8 @@ def _agents_main(pipe, url: str, logins: list[str], streams: tuple[str, ...]) ->
             tally.recording = False
             with tally.lock:
                 pipe.send({"latencies_ms": list(tally.latencies_ms), "errors": dict(tally.errors),
-                           "wakes": tally.wakes, "cpu_s": time.process_time() - cpu0})
+                           "wakes": tally.wakes, "cpu_s": time.process_time() - cpu0,
+                           "received": list(tally.received)})
         else:  # "stop"
             stop.set()
             for a in agents:
@@ -314,7 +341,8 @@ def _buyers_main(pipe, url: str, buyers, rate: float, seconds: float) -> None:
     summary = BuyerSimulator(url, "demo-relay-key", buyers, rate=rate, duration=seconds, seed=7,
                              patience_s=seconds).run()
     pipe.send({"latencies_ms": summary.latencies_ms, "errors": dict(summary.errors),
-               "questions": summary.questions, "cpu_s": time.process_time() - cpu0})
+               "questions": summary.questions, "cpu_s": time.process_time() - cpu0,
+               "sent_at": summary.sent_at})
 
 
 class AgentProcesses:
@@ -389,10 +417,12 @@ def run_phase(name: str, args, url: str, db: str, agents: AgentProcesses, buyers
     for r in reports + ([bought] if bought else []):
         errors.update(r["errors"])
     wakes = sum(r["wakes"] for r in reports)
+    sent_at = bought["sent_at"] if bought else {}
+    delivery = [(t - sent_at[m]) * 1000 for r in reports for m, t in r["received"] if m in sent_at]
     return Figures(name, agents.n, len(buyers), elapsed, len(lat),
                    statistics.median(lat) if lat else 0.0, p99(lat), sum(errors.values()),
                    (tx1 - tx0) / (elapsed + QUIET_S), wakes, bought["questions"] if bought else 0,
-                   dict(errors.most_common(5)), cpu)
+                   dict(errors.most_common(5)), cpu, delivery)
 
 
 def main() -> int:

@@ -11,8 +11,9 @@ Statements are SQLAlchemy's `before_cursor_execute` events (the pool's pre-ping 
 of them: it is one more round trip per pooled connection used, `checkouts`).
 
 Kinds: what an agent's workstation and the buyer relay send under bench/load.py. The last
-rows add up one woken agent (the long poll's answer, the two pages it pulls, the next long
-poll) and one buyer question (the post, the relay wait's first read).
+rows add up one woken agent (the long poll's answer with `changes=100`, which carries the
+two pages it used to pull, and the next long poll, which knows the head) and one buyer
+question (the post, the relay wait's first read).
 Last line: `agent_wake_tx=… agent_wake_statements=… buyer_question_tx=…`.
 """
 from __future__ import annotations
@@ -126,7 +127,7 @@ def main() -> int:
                 post(next(b_iter))
                 return seq, cur
             measure("GET /sync/wait (woken)", one_change,
-                    lambda x: agent.get(api + "/sync/wait", params={"after": x[0], "timeout": 5}))
+                    lambda x: agent.get(api + "/sync/wait", params={"after": x[0], "timeout": 5, "changes": 100}))
             measure("GET /sync/{stream}/changes (1 chg)", lambda i: one_change(i)[1]["messages"],
                     lambda c: agent.get(api + "/sync/messages/changes", params={"cursor": c}))
             measure("GET /sync/{stream}/changes (none)", lambda i: feed_cursor("orders"),
@@ -138,12 +139,11 @@ def main() -> int:
     finally:
         drop_database(args.admin_url, db)
 
-    wake = [rows["GET /sync/wait (woken)"], rows["GET /sync/{stream}/changes (1 chg)"],
-            rows["GET /sync/{stream}/changes (1 chg)"], rows["GET /sync/wait (enter, timeout 0)"]]
+    wake = [rows["GET /sync/wait (woken)"], rows["GET /sync/wait (enter, timeout 0)"]]
     question = [rows["POST /relay/messages"], rows["GET /relay/.../messages (timeout 0)"]]
     wake_tx, wake_st = sum(r[0] for r in wake), sum(r[1] for r in wake)
     q_tx, q_st = sum(r[0] for r in question), sum(r[1] for r in question)
-    print(f"one woken agent (wait answer + 2 pages + next wait): {wake_tx:.2f} tx, {wake_st:.2f} statements, "
+    print(f"one woken agent (wait answer with its pages + next wait): {wake_tx:.2f} tx, {wake_st:.2f} statements, "
           f"{sum(r[2] for r in wake):.2f} checkouts")
     print(f"one buyer question (post + first relay read): {q_tx:.2f} tx, {q_st:.2f} statements")
     print(f"agent_wake_tx={wake_tx:.2f} agent_wake_statements={wake_st:.2f} buyer_question_tx={q_tx:.2f}")

@@ -27,7 +27,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy import Engine, delete, func, insert, select, update
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import auth, chat, cursors, limits, mutations, notify, presence, streams
+from . import auth, chat, cursors, limits, longpoll, mutations, notify, presence, streams
 from .api_shapes import (AUTH_RESPONSES, COMMON_RESPONSES, CURSOR_RESPONSES, LOGIN_RESPONSES, NOT_FOUND_RESPONSES,
                          RELAY_RESPONSES, AgentOut, ChangesOut, ErrorOut, HeadOut, LoginOut, LoginRequest,
                          MutationsIn, MutationsOut, PresenceIn, PresenceOut, RelayMessageIn, RelayMessagesOut,
@@ -137,6 +137,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     if notifier is not None:
         notify.install(engine, notifier)
     app.state.notifier = notifier = notify.for_engine(engine)
+    app.state.polls = polls = longpoll.LongPoll(engine, notifier, dumps)
     app.state.token_checks = token_checks = auth.RecentChecks(checked_for_s)
     relay_checks = auth.RecentChecks(checked_for_s)
     notifier.remember_tokens(token_checks)
@@ -332,23 +333,6 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     def me(who: Auth):
         return json_response(who.wire())
 
-    def _head(shop_id: int) -> dict:
-        with single_reader() as conn:
-            st = streams.shop_state(conn, shop_id)
-        return {"seq": st.seq, "epoch": st.epoch}
-
-    def _head_since(shop_id: int, after: int) -> dict:
-        """The head and, once it passed `after`, the streams changed since (what moved, so
-        the client pulls only those). Two statements need no common view: every change
-        numbered up to the head read is committed, and one that moves on past it after
-        that read is named by the next long poll."""
-        with single_reader() as conn:
-            st = streams.shop_state(conn, shop_id)
-            h = {"seq": st.seq, "epoch": st.epoch}
-            if st.seq > after:
-                h["streams"] = streams.streams_changed_after(conn, shop_id, after, st.seq)
-        return h
-
     def _visible_streams(who: Caller, after: int, h: dict) -> list[str]:
         named = h["streams"]
         scoped = [name for name in named if streams.STREAMS[name].visible is not None]
@@ -359,64 +343,21 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
 
     @app.get("/api/v1/sync/head", response_model=HeadOut, tags=["sync"], responses=AUTH_RESPONSES)
     def head(who: Auth):
-        return json_response(_head(who.shop_id))
-
-    flights: dict[tuple, tuple[float, asyncio.Task]] = {}  # shared re-reads of woken waiters
-
-    async def _read_after_wake(key: tuple, read, woken_at: float):
-        """`read()` for a waiter woken at `woken_at`, shared with the waiters of the same
-        `key` woken by the same change: a read that STARTED after the wake-up sees the
-        change, so they join it (50 agents of a shop woken by one buyer message: one read
-        per process, not 50)."""
-        loop = asyncio.get_running_loop()
-        found = flights.get(key)
-        if found is not None and found[0] >= woken_at and not found[1].done():
-            return await asyncio.shield(found[1])
-        task = asyncio.ensure_future(run_in_threadpool(read))
-        flights[key] = (loop.time(), task)
-        try:
-            return await asyncio.shield(task)
-        finally:
-            if flights.get(key, (0.0, None))[1] is task:
-                del flights[key]
-
-    async def await_change(shop_id: int, timeout: float, changed, read, *, buyer_id: int | None = None,
-                           shared: tuple | None = None):
-        """The long-poll core (also for the relay's wait): `read()` (in the threadpool) until
-        `changed(result)` or the timeout. Subscribes BEFORE the first read, so a commit
-        between the read and the wait still wakes it; each wake-up re-reads once (it may be
-        spurious: the notifier wakes everyone after a reconnect). Idle waiting reads nothing.
-        With `buyer_id` it wakes only for messages of that buyer's conversations. Waiters
-        passing the same `shared` key (same shop, same `after`) share their re-reads."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        async with notifier.subscribe(shop_id, buyer_id=buyer_id) as waiter:
-            result = await run_in_threadpool(read)
-            while not changed(result):
-                left = deadline - loop.time()
-                if left <= 0 or not await waiter.wait(left):
-                    break
-                if shared is None:
-                    result = await run_in_threadpool(read)
-                else:
-                    result = await _read_after_wake(shared, read, waiter.woken_at)
-        return result
-
-    app.state.await_change = await_change
+        return json_response(polls.head(who.shop_id))
 
     @app.get("/api/v1/sync/wait", response_model=HeadOut, tags=["sync"], responses=AUTH_RESPONSES)
     async def wait(who: Auth, after: Annotated[int, Query(ge=0, le=limits.MAX_INT64)],
-                   timeout: Annotated[float, Query(ge=0, le=30, allow_inf_nan=False)] = 25.0):
+                   timeout: Annotated[float, Query(ge=0, le=30, allow_inf_nan=False)] = 25.0,
+                   changes: Annotated[int, Query(ge=0, le=100, description="inline the change pages of "
+                                                 "moved streams with at most this many changes")] = 0):
         # after > seq means the client is from another history: answer now, it will resync.
-        h = await await_change(who.shop_id, timeout, lambda h: h["seq"] != after,
-                               lambda: _head_since(who.shop_id, after), shared=("wait", who.shop_id, after))
-        if h["seq"] == after:
-            h = {**h, "streams": []}
-        elif any(streams.STREAMS[name].visible is not None for name in h.get("streams", ())):
+        answer = await polls.wait(who.shop_id, after, timeout, changes)
+        h = answer.head
+        if h["seq"] != after and any(streams.STREAMS[name].visible is not None for name in h.get("streams", ())):
             # The shared read names what moved for anyone; a stream only some agents see
             # (a colleague's personal phrase) is named to this caller only if it moved for them.
-            h = {**h, "streams": await run_in_threadpool(_visible_streams, who, after, h)}
-        return json_response(h)
+            return json_response({**h, "streams": await run_in_threadpool(_visible_streams, who, after, h)})
+        return Response(answer.body, media_type="application/json")  # encoded once for all its waiters
 
     @app.get("/api/v1/sync/events", tags=["sync"], responses=AUTH_RESPONSES | {
         200: {"description": "text/event-stream: `event: head` with `id: <seq>` and the Head as "
@@ -436,7 +377,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
             sent = after
             ends = loop.time() + SSE_MAX_S
             async with notifier.subscribe(who.shop_id) as waiter:
-                head_now = await run_in_threadpool(_head, who.shop_id)
+                head_now = await run_in_threadpool(polls.head, who.shop_id)
                 while True:
                     if head_now["seq"] != sent:
                         sent = head_now["seq"]
@@ -445,7 +386,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                     if left <= 0:
                         return
                     if await waiter.wait(min(SSE_KEEPALIVE_S, left)):
-                        head_now = await run_in_threadpool(_head, who.shop_id)
+                        head_now = await run_in_threadpool(polls.head, who.shop_id)
                     elif not await request.is_disconnected():
                         yield b": keep-alive\n\n"
                     else:
@@ -501,9 +442,9 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                              after: Annotated[int, Query(ge=0, le=limits.MAX_INT64)] = 0,
                              timeout: Annotated[float, Query(ge=0, le=30, allow_inf_nan=False)] = 0.0):
         # Woken only by messages of this buyer's conversations (the notifier names the buyer).
-        items, _, _ = await await_change(shop_id, timeout, lambda got: bool(got[0]) or got[2],
-                                         lambda: _buyer_messages(shop_id, buyer_id, after),
-                                         buyer_id=buyer_id)
+        items, _, _ = await polls.await_change(shop_id, timeout, lambda got: bool(got[0]) or got[2],
+                                               lambda: _buyer_messages(shop_id, buyer_id, after),
+                                               buyer_id=buyer_id)
         return json_response({"messages": items})
 
     # ---- presence (docs/PROTOCOL.md, "Presence") -----------------------------------------------

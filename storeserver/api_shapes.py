@@ -42,6 +42,8 @@ class HeadOut(BaseModel):
     epoch: int
     # /sync/wait only: the streams changed after `after` (None: not worked out, pull them all)
     streams: list[str] | None = None
+    # /sync/wait?changes=n only: the change pages of moved streams with at most n changes
+    changes: "dict[str, ChangesOut] | None" = None
 
 
 class SnapshotOut(BaseModel):
@@ -58,6 +60,9 @@ class ChangesOut(BaseModel):
     changes: list[dict[str, Any]]
     next_cursor: str
     has_more: bool
+
+
+HeadOut.model_rebuild()
 
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"

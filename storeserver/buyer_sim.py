@@ -215,6 +215,7 @@ class Summary:
     errors: Counter = field(default_factory=Counter)
     latencies_ms: list[float] = field(default_factory=list)  # every request except long polls
     topics: Counter = field(default_factory=Counter)
+    sent_at: dict[int, float] = field(default_factory=dict)  # message id -> time.monotonic() its post began
 
     def line(self) -> str:
         errs = sum(self.errors.values())
@@ -251,9 +252,11 @@ class _Relay:
                 continue
             self._latency(started)
             if r.status_code == 200:
+                message_id = r.json()["message"]["id"]
                 with self.lock:
                     self.summary.messages_sent += 1
-                return r.json()["message"]["id"]
+                    self.summary.sent_at[message_id] = started
+                return message_id
             if r.status_code < 500 or attempt == 2:
                 raise RelayError(f"send {r.status_code} {_code(r)}")
             time.sleep(0.2 * (attempt + 1))

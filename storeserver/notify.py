@@ -28,6 +28,11 @@ Implementations:
   server of this process on that file wakes. Not across processes: `serve --workers N`
   refuses SQLite with N > 1.
 
+What a process may trust without reading (`trusted_since`, for storeserver.longpoll's
+remembered head): the fan-out records, per shop, when it last delivered a notification (before
+waking anyone), and `mark_all` (each listener (re)connect or loss, each wake-everyone) makes
+every earlier read stale; while a `PgNotifier` is not listening nothing is trusted.
+
 Sign-outs travel the same way (`sign_out(conn, token_digest)` in the logout transaction; on
 PostgreSQL a notification on `storeserver_signouts`): every process forgets that token in
 its `auth.RecentChecks` (registered with `remember_tokens`), and forgets every token when its
@@ -41,6 +46,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -66,7 +72,7 @@ class Waiter:
     def __init__(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._event = asyncio.Event()
-        self.woken_at = 0.0  # the loop's time of the last wake-up (a read after it sees the change)
+        self.woken_at = 0.0  # time.monotonic() of the last wake-up (a read after it sees the change)
 
     def set(self) -> None:
         try:
@@ -75,7 +81,7 @@ class Waiter:
             pass
 
     def _wake(self) -> None:
-        self.woken_at = self._loop.time()
+        self.woken_at = time.monotonic()
         self._event.set()
 
     async def wait(self, timeout: float) -> bool:
@@ -95,11 +101,14 @@ Buyers = frozenset[int] | str  # buyer ids, or ALL_BUYERS
 class Fanout:
     """(shop id, buyer id or None) -> the waiters of this process (thread-safe; waiters may
     live on any loop). Key (shop, None) waits for any change of the shop; (shop, buyer) for
-    a message of that buyer."""
+    a message of that buyer. It records when it last delivered for each shop (and when it
+    last woke everyone) BEFORE waking anyone: `delivered_at`."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_key: dict[tuple[int, int | None], set[Waiter]] = {}
+        self._delivered: dict[int, float] = {}  # shop -> time.monotonic() of its last delivery
+        self._all_at = time.monotonic()          # the last wake_all / mark_all
 
     def add(self, key: tuple[int, int | None], waiter: Waiter) -> None:
         with self._lock:
@@ -116,6 +125,7 @@ class Fanout:
     def deliver(self, shop_id: int, buyers: Buyers = frozenset()) -> None:
         """Shop `shop_id` changed; messages of `buyers` among the changes."""
         with self._lock:
+            self._delivered[shop_id] = time.monotonic()
             if buyers == ALL_BUYERS:
                 keys = [k for k in self._by_key if k[0] == shop_id]
             else:
@@ -124,7 +134,19 @@ class Fanout:
         for w in waiters:
             w.set()
 
+    def mark_all(self) -> None:
+        """Whatever was read before now may be stale, for every shop."""
+        with self._lock:
+            self._all_at = time.monotonic()
+            self._delivered.clear()
+
+    def delivered_at(self, shop_id: int) -> float:
+        """time.monotonic() of the last delivery for the shop, or of the last mark_all."""
+        with self._lock:
+            return max(self._delivered.get(shop_id, 0.0), self._all_at)
+
     def wake_all(self) -> None:
+        self.mark_all()
         with self._lock:
             waiters = [w for ws in self._by_key.values() for w in ws]
         for w in waiters:
@@ -163,6 +185,25 @@ class Notifier:
         process may trust what it checked a moment ago)."""
         return True
 
+    # what a process may trust without reading (storeserver.longpoll: the remembered head)
+    TRUST_S: float | None = None  # a head read older than this is not trusted (None: no limit)
+
+    def listening(self) -> bool:
+        """True while every change of the database reaches this process's waiters."""
+        return True
+
+    def trusted_since(self, shop_id: int) -> float | None:
+        """A head read of the shop that STARTED after this time (time.monotonic()) is
+        still the head: since then nothing was delivered for the shop and the listener did
+        not (re)connect, and whatever changes next is delivered, waking every waiter
+        subscribed by then. None while the listener is away (then read)."""
+        if not self.listening():
+            return None
+        since = self.fanout.delivered_at(shop_id)
+        if self.TRUST_S is not None:
+            since = max(since, time.monotonic() - self.TRUST_S)
+        return since
+
     # publish side (sync, in the writer's thread)
     def send(self, conn: Connection, shop_id: int, buyers: Buyers) -> None:
         """Called at the end of the write transaction (before its commit), once per shop."""
@@ -192,6 +233,10 @@ class LocalNotifier(Notifier):
     """In-process wake-up after commit (SQLite): one per database file in this process."""
 
     kind = "local"
+    # Delivery follows each commit through db.write_txn in THIS process; a write by another
+    # process on the file (a back-office command) is never delivered, so a remembered head is
+    # trusted only this long: a long poll starting after that reads, and sees such a write.
+    TRUST_S = 20.0
 
     def committed(self, published: dict[int, Buyers]) -> None:
         for shop_id, buyers in published.items():
@@ -224,6 +269,9 @@ class PgNotifier(Notifier):
                      {"channel": SIGNOUT_CHANNEL, "payload": token_digest})
 
     def hears_sign_outs(self) -> bool:
+        return self._listening.is_set()
+
+    def listening(self) -> bool:
         return self._listening.is_set()
 
     async def ensure_listening(self) -> None:
@@ -260,6 +308,9 @@ class PgNotifier(Notifier):
                 await conn.execute(f"LISTEN {SIGNOUT_CHANNEL}")
                 self.backend_pid = conn.info.backend_pid
                 self.connects += 1
+                # A head read before now may have missed a change made while nobody listened:
+                # marked BEFORE "listening", so none of them is trusted again.
+                self.fanout.mark_all()
                 self._listening.set()
                 failures = 0
                 # Whatever was committed while nobody listened: every waiter re-reads its head,
@@ -280,6 +331,7 @@ class PgNotifier(Notifier):
                 raise
             except Exception as exc:  # noqa: BLE001 - any failure: reconnect after a pause
                 self._listening.clear()
+                self.fanout.mark_all()
                 delay = self.BACKOFF_S[min(failures, len(self.BACKOFF_S) - 1)]
                 failures += 1
                 log.warning("live events: listener connection lost (%s); reconnecting in %.2f s",

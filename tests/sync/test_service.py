@@ -16,7 +16,7 @@ from storeserver.models import AuthSession, Order
 from tests.sync.procs import ServerProcess
 from workstation.sync.client import StoreClient
 from workstation.sync.errors import AuthExpired, ServerFailure, ServerUnreachable
-from workstation.sync.service import SyncService
+from workstation.sync.service import INLINE_CHANGES, SyncService
 
 LIMIT_S = 90.0  # generous bound on each wait; the test asserts outcomes, never durations
 
@@ -171,9 +171,25 @@ def cached_stock(path, stock_id: int) -> int | None:
     return row[0] if row else None
 
 
+def _count_many_stock(store, n: int) -> int:
+    """One back-office transaction changing `n` stock rows; returns stock 1's new count."""
+    from storeserver.db import write_txn
+    from storeserver.models import Stock
+
+    with write_txn(store.engine) as conn:
+        ids = conn.execute(select(Stock.id).where(Stock.shop_id == store.shop_id)
+                           .order_by(Stock.id).limit(n)).scalars().all()
+        assert len(ids) == n and ids[0] == 1
+        first = ops.reserve_seq(conn, store.shop_id, n)
+        for k, stock_id in enumerate(ids):
+            conn.execute(update(Stock.__table__).where(Stock.id == stock_id).values(qty=7000 + k, seq=first + k))
+    return 7000
+
+
 def test_a_live_change_pulls_only_the_streams_that_moved(store, cache):
-    """The long poll names what moved: a stock count costs a woken workstation the stock
-    page, not a request per stream (at 50 agents a buyer's message woke 450 requests)."""
+    """The long poll names what moved and carries its changes: a stock count costs a woken
+    workstation no request beyond the poll's answer (at 50 agents a buyer's message once
+    woke 450 requests); a bigger change is pulled, and only for the streams that moved."""
     rec = Recorder()
     client = CountingClient(store.url)
     client.login(store.login, store.password)
@@ -185,6 +201,10 @@ def test_a_live_change_pulls_only_the_streams_that_moved(store, cache):
         client.pulled.clear()
         ops.set_stock_qty(store.engine, store.shop_id, 1, 4321)
         await_true(lambda: cached_stock(cache.path, 1) == 4321, "live stock count")
+        assert client.pulled == [], client.pulled  # the answer's inlined page
+        client.pulled.clear()
+        first = _count_many_stock(store, INLINE_CHANGES + 1)  # more than an answer inlines
+        await_true(lambda: cached_stock(cache.path, 1) == first, "a big stock count")
         assert set(client.pulled) == {"stock"}, client.pulled
         # A wake-up (an agent's write, "Sync now") still pulls everything.
         client.pulled.clear()

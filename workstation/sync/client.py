@@ -166,19 +166,24 @@ class StoreClient:
     def head(self) -> wire.Head:
         return wire.parse_head(self._get("/sync/head").content)
 
-    def wait(self, after_seq: int, timeout: float, *,
-             interrupt: threading.Event | None = None) -> wire.Head | None:
+    def wait(self, after_seq: int, timeout: float, *, interrupt: threading.Event | None = None,
+             changes: int = 0) -> wire.Head | None:
         """Long poll: returns when the shop's sequence passes `after_seq` or at `timeout`.
 
         With `interrupt`: returns None at once when that event is (or becomes) set and
-        `interrupt_wait()` is called; the client stays usable (unlike `abort`)."""
+        `interrupt_wait()` is called; the client stays usable (unlike `abort`). With
+        `changes=n` (1..100) the answer inlines the change pages (`Head.changes`) of the
+        moved streams that have at most n changes."""
         timeout = max(0.0, min(float(timeout), 30.0))
         self._poll_interrupt = interrupt
         if interrupt is not None and interrupt.is_set():
             return None
         try:
             # The read timeout must outlast the server's own hold time.
-            resp = self._get("/sync/wait", params={"after": after_seq, "timeout": timeout},
+            params: dict[str, Any] = {"after": after_seq, "timeout": timeout}
+            if changes:
+                params["changes"] = max(0, min(int(changes), 100))
+            resp = self._get("/sync/wait", params=params,
                              timeout=(self.timeout[0], timeout + POLL_GRACE_S),
                              session=self._poll_session)
         except ServerUnreachable:

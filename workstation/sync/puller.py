@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
@@ -24,7 +24,7 @@ from workstation.models.writer import CacheWriter
 
 from .client import StoreClient
 from .errors import CursorGone
-from .wire import STREAM_ORDER
+from .wire import STREAM_ORDER, ChangesPage
 
 # Share of the first load each stream stands for (declared with the stream). Totals are only
 # known once a stream's first snapshot page arrives, so fixed shares keep the overall fraction
@@ -142,10 +142,13 @@ class Puller:
         with self._urgent_lock:
             self._urgent |= set(streams) & set(self.streams)
 
-    def run_once(self, only: Iterable[str] | None = None) -> SyncSummary:
+    def run_once(self, only: Iterable[str] | None = None,
+                 inline: Mapping[str, ChangesPage] | None = None) -> SyncSummary:
         """Every stream to the server's head (with `only`: those streams, plus any stream
-        not past its first load: the server said nothing else changed). Raises SyncError
-        subclasses (nothing is half applied when it does); returns a summary with
+        not past its first load: the server said nothing else changed). `inline`: change
+        pages a long poll's answer carried (`Head.changes`), applied instead of fetching for
+        the streams past their first load (a stream still loading pulls as usual). Raises
+        SyncError subclasses (nothing is half applied when it does); returns a summary with
         `cancelled` set if asked to stop."""
         summary = self._summary = SyncSummary({s: StreamSummary() for s in self.streams})
         # Streams past their first load; read once per run, kept current as pages apply.
@@ -156,7 +159,12 @@ class Puller:
             self._urgent.clear()  # this run pulls what is wanted anyway
         try:
             for stream in self.streams:
-                if stream in wanted:
+                if stream not in wanted:
+                    continue
+                page = inline.get(stream) if inline else None
+                if page is not None and stream in self._live:
+                    self._apply_inline(stream, page, summary.streams[stream])
+                else:
                     self._sync_stream(stream, summary.streams[stream])
         except SyncCancelled:
             summary.cancelled = True
@@ -260,6 +268,21 @@ class Puller:
                 return
             cursor = page.next_cursor
             self._serve_urgent(stream)
+
+    def _apply_inline(self, stream: str, page: ChangesPage, summary: StreamSummary) -> None:
+        """A change page that came with the long poll's answer, applied as `_feed` applies
+        one (with its cursor, in one transaction); should it say more is to come, the
+        stream is pulled on from there."""
+        self._check_cancel()
+        changes = self.writer.run(apply_changes, stream, page.changes,
+                                  next_cursor=page.next_cursor, has_more=page.has_more)
+        self.pages_applied += 1
+        summary.feed_pages += 1
+        summary.items += changes.rows
+        if page.changes:
+            self._report(stream, "feed", changes.rows, None, done=True)
+        if page.has_more:
+            self._sync_stream(stream, summary)
 
     def _serve_urgent(self, current: str) -> None:
         """Between two pages of `current`: the `between_pages` hook, then catch up the

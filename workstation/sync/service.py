@@ -54,6 +54,7 @@ MAX_BLIPS = 5            # quiet retries in a row (no page through) before it is
 BLIP_STATUSES = (429, 502, 503, 504)
 BUG_BACKOFF_FIRST_S = 5.0
 BUG_BACKOFF_MAX_S = 300.0
+INLINE_CHANGES = 100     # the long poll's answer carries moved streams' changes up to this many
 
 
 def _noop(*_args: object) -> None:
@@ -194,7 +195,9 @@ class SyncService:
         # The agent's writes first: they reach colleagues sooner, and the pull that follows
         # brings their effect back.
         self._pusher.push(reconnected=self._reconnected)
-        summary = self._puller.run_once(only=hint.streams if hint is not None else None)
+        # The answer's inlined change pages (a buyer's message) are applied without a request.
+        summary = self._puller.run_once(only=hint.streams if hint is not None else None,
+                                        inline=hint.changes if hint is not None else None)
         if summary.cancelled:
             return
         self._succeeded()
@@ -202,7 +205,8 @@ class SyncService:
         self._set_state("online")
         # A timeout without news still loops back to a (cheap) pull, which refreshes
         # "synced at" and re-checks the connection.
-        answer = self.client.wait(seen.seq, self._poll_timeout(), interrupt=self._wake)
+        answer = self.client.wait(seen.seq, self._poll_timeout(), interrupt=self._wake,
+                                  changes=INLINE_CHANGES)
         if (answer is not None and answer.streams is not None and answer.epoch == seen.epoch
                 and answer.seq >= seen.seq and not self._wake.is_set()):
             self._hint = answer

@@ -321,6 +321,9 @@ class Head(_Envelope):
     epoch: int
     # From /sync/wait: the streams changed after `after` (None = unknown: pull them all).
     streams: list[str] | None = None
+    # From /sync/wait?changes=n: stream -> ChangesPage, the moved streams' inlined change
+    # pages (`parse_head` validates each as `parse_changes_page` does; None: not asked).
+    changes: dict[str, Any] | None = None
 
 
 class SnapshotPage(_Envelope, Generic[ItemT]):
@@ -456,7 +459,19 @@ def parse_mutation_results(body: bytes, sent_ids: list[str]) -> list[MutationRes
 
 
 def parse_head(body: bytes) -> Head:
-    return _validate(_HEAD, body, "sync head")
+    head = _validate(_HEAD, body, "sync head")
+    if not head.changes:
+        return head
+    # Each inlined page is held to what a changes page must be (one bad page: nothing of the
+    # answer is used), and only for a stream the answer says moved.
+    pages: dict[str, ChangesPage] = {}
+    for stream, raw in head.changes.items():
+        if stream not in ENTITY_TYPES:
+            raise PayloadError(f"invalid sync head: changes for unknown stream {stream[:40]!r}")
+        if head.streams is None or stream not in head.streams:
+            raise PayloadError(f"invalid sync head: changes for {stream!r}, which did not move")
+        pages[stream] = parse_changes_page(stream, orjson.dumps(raw))
+    return head.model_copy(update={"changes": pages})
 
 
 def parse_login(body: bytes) -> LoginResponse:

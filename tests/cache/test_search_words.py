@@ -222,3 +222,41 @@ def test_no_combined_lookup_scans_the_orders_table(shop, text):
                  for row in raw.execute("EXPLAIN QUERY PLAN " + sql)]
     assert plans
     assert not [p for p in plans if re.match(r"SCAN (orders|o)( |$)", p) or "TEMP B-TREE" in p], plans
+
+
+# ---- the index's tokens are part of the file format ---------------------------------------
+
+def _tokens_0005(order_no, nick, name, address, tracking):
+    """order_tokens as migration 0005 defined it (field by field): what every cache's index
+    holds. A contentless index forgets its text, so a delete must present exactly these."""
+    from workstation.models.fts import _PAIRS, _PLAIN_TEXT, _TRIGRAMS, _token
+
+    def field(text):
+        text = text.lower()
+        if text.isalnum() and text.isascii():
+            return [text[i:i + 3] for i in range(len(text) - 2)]
+        grams = _PAIRS.findall(text) + _TRIGRAMS.findall(text)
+        return grams if _PLAIN_TEXT.fullmatch(text) else [_token(g) for g in grams]
+
+    tokens = [_token(name[0].lower())] if name else []
+    for text in (order_no, tracking, nick, name, address):
+        if text:
+            tokens += field(text)
+    return tokens
+
+
+@pytest.mark.parametrize("fields", [
+    ("261111000000005678", "可爱的柠檬297", "张伟", "浙江省杭州市西湖区文三路100号", "YT3300099887766"),
+    ("261111000000005678", "Tb_Lily", "", "", None),
+    ("261111000000005678", "ΣΟΦΙΑΣ ΑΣ", " 王 五", "路\t12\n号 A-3  室", ""),
+    ("261111000000005678", "ｔｂ＿ＬＩＬＹ１２３", "Ĳssel", "🍋柠檬 x ٣٤٥ Straße", "SF 1234 5678"),
+    ("261111000000005678", "a", "é", "b", "ab"),
+])
+def test_order_tokens_are_those_every_cached_index_holds(fields):
+    """order_tokens scans the fields in one pass (first sync speed) yet yields exactly the
+    tokens of the 0005 definition, so indexes built before can still be updated."""
+    from collections import Counter
+
+    from workstation.models.fts import order_tokens
+
+    assert Counter(order_tokens(*fields).split()) == Counter(_tokens_0005(*fields))

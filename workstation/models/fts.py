@@ -85,25 +85,16 @@ def trigrams(run: str) -> list[str]:
     return list(dict.fromkeys(run[i:i + 3] for i in range(len(run) - 2)))
 
 
-def _text_tokens(text: str) -> list[str]:
-    """The tokens of one field, repeats included (FTS5 keeps one entry per order anyway)."""
-    text = text.lower()
-    if text.isalnum() and text.isascii():  # order and tracking numbers: plain trigrams
-        return [text[i:i + 3] for i in range(len(text) - 2)]
-    grams = _PAIRS.findall(text) + _TRIGRAMS.findall(text)
-    if _PLAIN_TEXT.fullmatch(text):  # the common case: no token needs encoding
-        return grams
-    return [_token(g) for g in grams]
-
-
 def order_tokens(order_no: str, nick: str, name: str, address: str, tracking: str | None) -> str:
-    """The index tokens of one order, space-separated (what a query can find). Runs once per
-    order at first sync: kept to a few regex passes in C."""
-    tokens = [surname_token(name[0])] if name else []
-    for text in (order_no, tracking, nick, name, address):
-        if text:
-            tokens += _text_tokens(text)
-    return " ".join(tokens)
+    """The index tokens of one order, space-separated (what a query can find): the surname,
+    then every pair and trigram of each field. Runs once per order at first sync, so the
+    fields are joined by spaces and scanned in ONE pass per kind of gram (no gram spans
+    whitespace, so that yields exactly the grams of each field alone)."""
+    text = " ".join((order_no, tracking or "", nick, name, address)).lower()
+    grams = _PAIRS.findall(text) + _TRIGRAMS.findall(text)
+    if not _PLAIN_TEXT.fullmatch(text):  # the common case is plain: no gram needs encoding
+        grams = [_token(g) for g in grams]
+    return " ".join([surname_token(name[0]), *grams] if name else grams)
 
 
 def item_tokens(order: dict) -> str:

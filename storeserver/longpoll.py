@@ -137,7 +137,7 @@ class LongPoll:
         """A read that started at `started` answers for a waiter subscribed or woken at
         `since`: it started after that, or after the notifier's last word on the shop (then
         any change it missed has a notification still to come, which wakes the waiter)."""
-        if started >= since:
+        if started > since:  # strictly: a coarse clock (Windows: 15.6 ms) may give both one tick
             return True
         trusted = self.notifier.trusted_since(shop_id)
         return trusted is not None and started > trusted
@@ -201,7 +201,16 @@ class LongPoll:
                 h["changes"] = {}
             return WaitAnswer(h, self.dumps(h))
 
+        first_epoch: list[int] = []
+
+        def changed(a: WaitAnswer) -> bool:
+            """The head passed `after`, or the shop's history was reset (bump_epoch) while
+            waiting: the client learns at once that its cursors are gone."""
+            if not first_epoch:
+                first_epoch.append(a.head["epoch"])
+            return a.head["seq"] != after or a.head["epoch"] != first_epoch[0]
+
         return await self.await_change(
-            shop_id, timeout, lambda a: a.head["seq"] != after,
+            shop_id, timeout, changed,
             lambda: self.wait_read(shop_id, after, inline),
             shared=("wait", shop_id, after, inline), known=known)

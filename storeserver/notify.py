@@ -186,7 +186,10 @@ class Notifier:
         return True
 
     # what a process may trust without reading (storeserver.longpoll: the remembered head)
-    TRUST_S: float | None = None  # a head read older than this is not trusted (None: no limit)
+    # A head read older than this is not trusted: a listener that died without a sign (a
+    # dropped NAT entry, a pooler that swallows LISTEN) or a write no notification reached
+    # (SQLite: another process) then costs a poll one read, not a missed change.
+    TRUST_S: float | None = 20.0
 
     def listening(self) -> bool:
         """True while every change of the database reaches this process's waiters."""
@@ -234,9 +237,8 @@ class LocalNotifier(Notifier):
 
     kind = "local"
     # Delivery follows each commit through db.write_txn in THIS process; a write by another
-    # process on the file (a back-office command) is never delivered, so a remembered head is
-    # trusted only this long: a long poll starting after that reads, and sees such a write.
-    TRUST_S = 20.0
+    # process on the file (a back-office command) is never delivered: the TRUST_S bound makes
+    # a long poll starting after that read, and see such a write.
 
     def committed(self, published: dict[int, Buyers]) -> None:
         for shop_id, buyers in published.items():
@@ -249,6 +251,7 @@ class PgNotifier(Notifier):
     kind = "postgresql"
     BACKOFF_S = (0.05, 0.2, 0.5, 1.0, 2.0)
     HEALTH_CHECK_S = 60.0  # an idle listener checks its connection this often (one SELECT 1)
+    HEALTH_TIMEOUT_S = 10.0  # ... and reconnects when it does not answer within this
 
     def __init__(self, url: str) -> None:
         super().__init__()
@@ -325,8 +328,8 @@ class PgNotifier(Notifier):
                             self.forget_tokens(note.payload)
                         else:
                             self._deliver(note.payload)
-                    if not got_any:
-                        await conn.execute("SELECT 1")  # a dead connection shows itself here
+                    if not got_any:  # a dead connection shows itself here (bounded: TCP may retry for minutes)
+                        await asyncio.wait_for(conn.execute("SELECT 1"), self.HEALTH_TIMEOUT_S)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any failure: reconnect after a pause
@@ -349,7 +352,8 @@ class PgNotifier(Notifier):
         try:
             shop_id, buyers = decode_payload(payload)
         except ValueError:
-            log.warning("live events: ignored a notification with payload %r", payload[:32])
+            log.warning("live events: a notification with payload %r: every waiter re-reads", payload[:32])
+            self.fanout.wake_all()  # whatever it meant: nothing read before it is trusted
             return
         self.fanout.deliver(shop_id, buyers)
 

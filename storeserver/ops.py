@@ -310,10 +310,14 @@ def delete_order(engine: Engine, shop_id: int, order_id: int, now: datetime | No
 
 
 def bump_epoch(engine: Engine, shop_id: int) -> int:
-    """History reset: every cursor handed out so far answers 410 cursor_gone."""
+    """History reset: every cursor handed out so far answers 410 cursor_gone. Published like
+    any change of the shop's row (seq or epoch): waiting clients re-read and learn of it, and
+    no remembered head (storeserver.longpoll) outlives it."""
     with write_txn(engine) as conn:
-        return conn.execute(update(_shops).where(_shops.c.id == shop_id)
-                            .values(epoch=_shops.c.epoch + 1).returning(_shops.c.epoch)).scalar_one()
+        epoch = conn.execute(update(_shops).where(_shops.c.id == shop_id)
+                             .values(epoch=_shops.c.epoch + 1).returning(_shops.c.epoch)).scalar_one()
+        notify.publish(conn, shop_id)
+        return epoch
 
 
 def purge_tombstones(engine: Engine, shop_id: int, older_than: timedelta = timedelta(days=30),

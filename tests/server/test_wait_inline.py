@@ -204,6 +204,22 @@ def test_on_sqlite_a_re_wait_reads_nothing_and_another_app_on_the_file_wakes_it(
         other.dispose()
 
 
+def test_a_history_reset_wakes_a_waiting_poll_and_is_never_hidden_by_a_remembered_head(store_factory):
+    """bump_epoch is a change of the shop like any other: the waiting poll answers with the
+    new epoch (the client then finds its cursors gone), and the next poll does not answer
+    from the head it remembered before the reset."""
+    store = store_factory(kind="sqlite", orders=20)
+    token = sign_in(store.url)
+    seq, reads, again = woken_then_waiting_again(
+        store.url, token, store.app, lambda: ops.set_stock_qty(store.engine, store.shop_id, 1, 5))
+    assert reads[0] == 0
+    old_epoch = get(store.url, "/sync/head", token)["epoch"]
+    epoch = ops.bump_epoch(store.engine, store.shop_id)
+    assert epoch == old_epoch + 1
+    assert again.join()["epoch"] == epoch
+    assert get(store.url, "/sync/wait", token, after=seq, timeout=0)["epoch"] == epoch
+
+
 def test_a_remembered_head_is_trusted_only_until_the_next_word_on_its_shop(server_engine):
     """The rule itself (storeserver.longpoll): a head read that started after the last
     delivery for the shop, and after the last wake-everyone, while listening."""

@@ -233,29 +233,47 @@ def _time_apply(pages: list, path: Path) -> float:
     return elapsed
 
 
-# The cache's orders columns carry the wire field names (models.schema); a line stores its
-# id, order, item (0009: what it sold, interned in sold_items; the raw side takes the SKU id
-# as a stand-in and skips the interning), qty and price.
-ORDER_COLS = [k for k in wire.Order.__annotations__ if k != "lines"]
+# The cache's orders columns carry the wire field names (models.schema), but for the place
+# (0010: province, city and district interned in `places`; the raw side numbers them in
+# Python and inserts a page's new ones with the page); a line stores its id, order, item
+# (0009: what it sold, interned in sold_items; the raw side takes the SKU id as a stand-in
+# and skips the interning), qty and price.
+PLACE_FIELDS = ("province", "city", "district")
+ORDER_COLS = [k for k in wire.Order.__annotations__ if k != "lines" and k not in PLACE_FIELDS]
 LINE_COLS = ["id", "order_id", "item_id", "qty", "unit_price_cents"]
+Batch = tuple[list[tuple], list[tuple], list[tuple]]
 
 
-def _raw_batches(pages: list) -> list[tuple[list[tuple], list[tuple]]]:
-    return [([tuple(o[k] for k in ORDER_COLS) for o in p.items],
-             [(ln["id"], o["id"], ln["sku_id"], ln["qty"], ln["unit_price_cents"])
-              for o in p.items for ln in o["lines"]]) for p in pages]
+def _raw_batches(pages: list) -> list[Batch]:
+    places: dict[tuple, int] = {}
+    out = []
+    for p in pages:
+        new = []
+        for o in p.items:
+            key = (o["province"], o["city"], o["district"])
+            if key not in places:
+                places[key] = len(places) + 1
+                new.append((places[key], *key))
+        out.append((new, [(*(o[k] for k in ORDER_COLS), places[(o["province"], o["city"], o["district"])])
+                          for o in p.items],
+                    [(ln["id"], o["id"], ln["sku_id"], ln["qty"], ln["unit_price_cents"])
+                     for o in p.items for ln in o["lines"]]))
+    return out
 
 
-def _time_raw(batches: list[tuple[list[tuple], list[tuple]]], path: Path) -> float:
+def _time_raw(batches: list[Batch], path: Path) -> float:
     open_cache(path).close()  # the same schema as the apply target
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
-    order_sql = f"INSERT INTO orders ({', '.join(ORDER_COLS)}) VALUES ({', '.join('?' * len(ORDER_COLS))})"
+    order_sql = (f"INSERT INTO orders ({', '.join(ORDER_COLS)}, place_id) "
+                 f"VALUES ({', '.join('?' * (len(ORDER_COLS) + 1))})")
     line_sql = f"INSERT INTO order_lines ({', '.join(LINE_COLS)}) VALUES ({', '.join('?' * len(LINE_COLS))})"
+    place_sql = "INSERT INTO places (id, province, city, district) VALUES (?, ?, ?, ?)"
     t0 = time.perf_counter()
-    for order_rows, line_rows in batches:
+    for place_rows, order_rows, line_rows in batches:
         db.execute("BEGIN IMMEDIATE")
+        db.executemany(place_sql, place_rows)
         db.executemany(order_sql, order_rows)
         db.executemany(line_sql, line_rows)
         db.execute("COMMIT")

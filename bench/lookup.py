@@ -30,11 +30,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._cache import cache_file  # noqa: E402
 from workstation.models.db import open_cache  # noqa: E402
 from workstation.models import fts  # noqa: E402
+from workstation.models.schema import order_number  # noqa: E402
 from workstation.models.search import search_orders  # noqa: E402
 
 LIMIT = 50
-COLS = ("id, order_no, buyer_nick, receiver_name, receiver_phone, status, payment_method, total_cents, "
-        "created_at, carrier, tracking_no, province, city, district")
+COLS = ("o.id, o.order_no, o.buyer_nick, o.receiver_name, o.receiver_phone, o.status, o.payment_method, "
+        "o.total_cents, o.created_at, o.carrier, o.tracking_no, p.province, p.city, p.district")
+# 0010: an order's province, city and district are a row of `places`; order_no an integer
+# (a text operand of = is turned into the number by the column's affinity).
+PLACE = "CROSS JOIN places AS p ON p.id = o.place_id"
+ADDRESS = "(p.province || p.city || p.district || o.address_detail)"
 KINDS = ("order_no", "nick", "name", "phone4", "address", "tracking", "pair", "combined", "fragment")
 
 
@@ -53,14 +58,14 @@ def _raw_text(check: str = "") -> Callable[[sqlite3.Connection, str], list]:
     def run(con: sqlite3.Connection, q: str) -> list:
         table, expr = _tokens(q)
         where = f" AND instr(o.{check}, ?)" if check else ""
-        sql = (f"SELECT {COLS} FROM {table} CROSS JOIN orders AS o ON o.id = {table}.rowid "
+        sql = (f"SELECT {COLS} FROM {table} CROSS JOIN orders AS o ON o.id = {table}.rowid {PLACE} "
                f"WHERE {table} MATCH ?{where} ORDER BY {table}.rowid DESC LIMIT {LIMIT}")
         return con.execute(sql, (expr, q) if check else (expr,)).fetchall()
     return run
 
 
 def _raw_eq(where: str) -> Callable[[sqlite3.Connection, str], list]:
-    sql = f"SELECT {COLS} FROM orders WHERE {where} ORDER BY id DESC LIMIT {LIMIT}"
+    sql = f"SELECT {COLS} FROM orders AS o {PLACE} WHERE {where} ORDER BY o.id DESC LIMIT {LIMIT}"
     return lambda con, q: con.execute(sql, (q,)).fetchall()
 
 
@@ -69,23 +74,22 @@ def _raw_combined(con: sqlite3.Connection, q: str) -> list:
     a, b = q.split(" ")
     digits, text = (a, b) if a.isdigit() else (b, a) if b.isdigit() else (None, None)
     if digits:
-        sql = (f"SELECT {COLS} FROM orders WHERE phone_last4 = ? AND instr(receiver_name || buyer_nick || "
-               f"province || city || district || address_detail, ?) ORDER BY id DESC LIMIT {LIMIT}")
+        sql = (f"SELECT {COLS} FROM orders AS o {PLACE} WHERE o.phone_last4 = ? AND instr(o.receiver_name || "
+               f"o.buyer_nick || {ADDRESS}, ?) ORDER BY o.id DESC LIMIT {LIMIT}")
         return con.execute(sql, (digits, text)).fetchall()
     table, expr = _tokens(a)
-    sql = (f"SELECT {COLS} FROM {table} CROSS JOIN orders AS o ON o.id = {table}.rowid WHERE {table} MATCH ? "
-           f"AND instr(o.province || o.city || o.district || o.address_detail, ?) "
-           f"ORDER BY {table}.rowid DESC LIMIT {LIMIT}")
+    sql = (f"SELECT {COLS} FROM {table} CROSS JOIN orders AS o ON o.id = {table}.rowid {PLACE} "
+           f"WHERE {table} MATCH ? AND instr({ADDRESS}, ?) ORDER BY {table}.rowid DESC LIMIT {LIMIT}")
     return con.execute(sql, (expr, b)).fetchall()
 
 
 RAW: dict[str, Callable[[sqlite3.Connection, str], list]] = {
-    "order_no": _raw_eq("order_no = ?"),
+    "order_no": _raw_eq("o.order_no = ?"),
     "nick": _raw_text("buyer_nick"),
     "name": _raw_text(),
-    "phone4": _raw_eq("phone_last4 = ?"),
+    "phone4": _raw_eq("o.phone_last4 = ?"),
     "address": _raw_text(),
-    "tracking": _raw_eq("tracking_no = ?"),
+    "tracking": _raw_eq("o.tracking_no = ?"),
     "pair": _raw_text(),
     "combined": _raw_combined,
     "fragment": _raw_text("tracking_no"),
@@ -108,10 +112,11 @@ def draw_queries(con: sqlite3.Connection, per_kind: int, seed: int) -> dict[str,
     max_id = con.execute("SELECT max(id) FROM orders").fetchone()[0]
     out: dict[str, list[str]] = {k: [] for k in KINDS}
     while any(len(v) < per_kind for v in out.values()):
-        row = con.execute("SELECT order_no, buyer_nick, receiver_name, receiver_phone, city, district, "
-                          "address_detail, tracking_no FROM orders WHERE id >= ? ORDER BY id LIMIT 1",
-                          (rng.randint(1, max_id),)).fetchone()
+        row = con.execute("SELECT o.order_no, o.buyer_nick, o.receiver_name, o.receiver_phone, p.city, p.district, "
+                          f"o.address_detail, o.tracking_no FROM orders AS o {PLACE} WHERE o.id >= ? ORDER BY o.id "
+                          "LIMIT 1", (rng.randint(1, max_id),)).fetchone()
         order_no, nick, name, phone, city, district, detail, tracking = row
+        order_no = order_number(order_no)
         frag_len = min(len(nick), rng.randint(4, 6))
         start = rng.randint(0, len(nick) - frag_len)
         latin = [r for r in fts.latin_runs(nick) if len(r) >= 5 and not r.isdigit()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing
 
 from storeserver.streams import STREAMS as SERVER
+from workstation.models.schema import Interned
 from workstation.models.streams import STREAMS as CACHE
 from workstation.sync.puller import STREAM_WEIGHTS
 from workstation.sync.wire import ENTITY_TYPES, STREAM_ORDER
@@ -15,7 +16,12 @@ def _wire_fields(typed_dict) -> set[str]:
 
 
 def _stored_columns(model, skip=()) -> set[str]:
-    return {c.name for c in model.__table__.columns if c.computed is None and c.name not in skip}
+    """The wire fields a model stores: an interned column (0010) stands for its fields."""
+    out: set[str] = set()
+    for c in model.__table__.columns:
+        if c.computed is None and c.name not in skip:
+            out |= set(c.type.fields) if isinstance(c.type, Interned) else {c.name}
+    return out
 
 
 def test_every_layer_declares_the_same_streams():

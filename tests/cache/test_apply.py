@@ -360,3 +360,29 @@ def test_a_first_load_leaves_the_file_compact(cache, engine):
     after = dict(_rows(cache, sql))
     for table in ("orders", "order_lines"):
         assert before[table] <= after[table] * 1.25, (table, before[table], after[table])
+
+
+def test_order_numbers_and_places_are_stored_once_and_read_back_as_sent(cache, engine):
+    """0010: the 18-digit number is an integer (its leading zero comes back), an order's
+    province, city and district a shared row of `places`; an order that moves is found at
+    its new place only."""
+    zero = make_order(2, order_no="061111000000000002", province="新疆维吾尔自治区", city="伊犁哈萨克自治州",
+                      district="霍城县")
+    snapshot(engine, "orders", [make_order(1), zero, make_order(3)])
+    assert _rows(cache, "SELECT DISTINCT typeof(order_no) FROM orders") == [("integer",)]
+    assert _rows(cache, "SELECT count(*) FROM places") == [(2,)]
+    detail = get_order_detail(engine, 2)
+    assert (detail.order_no, detail.province, detail.city, detail.district) == (
+        "061111000000000002", "新疆维吾尔自治区", "伊犁哈萨克自治州", "霍城县")
+    assert [r.order_no for r in search_orders(engine, "061111000000000002")] == ["061111000000000002"]
+    full_width = zero["order_no"].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert [r.id for r in search_orders(engine, full_width)] == [2]
+    assert [r.id for r in search_orders(engine, "1111000000000002")] == [2]  # a fragment of the number
+    assert [r.id for r in search_orders(engine, "霍城县")] == [2]
+    assert [r.id for r in search_orders(engine, "自治区伊犁")] == [2]  # across province and city
+    apply_changes(engine, "orders", [upsert(make_order(2, seq=10, order_no=zero["order_no"], district="上城区"))],
+                  next_cursor="f1")
+    assert search_orders(engine, "霍城县") == []
+    assert [r.id for r in search_orders(engine, "上城区")] == [2]
+    assert [r.id for r in search_orders(engine, "西湖区")] == [3, 1]
+    assert _rows(cache, "SELECT count(*) FROM places") == [(3,)]  # places are never removed

@@ -32,6 +32,12 @@ _STATUSES = ("completed", "closed", "refunded", "shipped", "paid", "refunding", 
 _PAYMENTS = ("online", "cod")
 
 
+# 0010: the order number as an integer, province/city/district as a row of `places`.
+_ORDER_NO_0010 = "iif(typeof(order_no) = 'integer', printf('%018d', order_no), order_no) AS order_no"
+_PLACE_0010 = ", ".join(f"(SELECT p.{c} FROM main.places AS p WHERE p.id = place_id) AS {c}"
+                        for c in ("province", "city", "district"))
+
+
 def _iso(value):
     if isinstance(value, int):
         return datetime.fromtimestamp(value, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -48,8 +54,9 @@ def _addresses(text):
 def rows_0008(path: Path, sql: str) -> list[tuple]:
     """`sql` on the file with `orders`, `order_lines` and `buyers` seen in the shape they had
     up to 0008 (times as ISO text, statuses and payment methods as names, a line's item fields in the line, addresses as one
-    canonical JSON text) whatever its revision: older upgrade tests check that every row
-    keeps its values through every later migration, 0009 included (which stores them
+    canonical JSON text; order numbers as text and an order's province, city and district in
+    the order, 0010) whatever its revision: older upgrade tests check that every row keeps
+    its values through every later migration, 0009 and 0010 included (which store them
     compactly). Temp views shadow the file's tables; the file is not changed."""
     con = sqlite3.connect(path)
     try:
@@ -64,7 +71,9 @@ def rows_0008(path: Path, sql: str) -> list[tuple]:
             exprs = [f"ws_iso({c}) AS {c}" if c in _TIMES_0009 else
                      "ws_addresses(addresses) AS addresses" if c == "addresses" else
                      "ws_status(status) AS status" if c == "status" and table == "orders" else
-                     "ws_payment(payment_method) AS payment_method" if c == "payment_method" else c for c in cols]
+                     "ws_payment(payment_method) AS payment_method" if c == "payment_method" else
+                     _ORDER_NO_0010 if c == "order_no" else
+                     _PLACE_0010 if c == "place_id" else c for c in cols]
             con.execute(f"CREATE TEMP VIEW {table} AS SELECT {', '.join(exprs)} FROM main.{table}")
         if con.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'sold_items'").fetchone():
             con.execute("CREATE TEMP VIEW order_lines AS SELECT l.id AS id, l.order_id AS order_id, i.sku_id AS sku_id, "

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from storeserver import streams
 from workstation.models import timefmt
+from workstation.models.schema import order_number
 
 EVERYTHING = 2 ** 62
 ADDRESS_KEYS = ("receiver", "phone", "province", "city", "district", "detail")
@@ -42,7 +43,8 @@ def _server_key(stream: str, e: dict) -> tuple:
     lines = tuple(sorted((ln["id"], ln["sku_id"], ln["outer_id"], ln["qty"], ln["unit_price_cents"])
                          for ln in e["lines"]))
     return (e["seq"], e["order_no"], e["buyer_id"], e["status"], e["payment_method"],
-            e["total_cents"], e["receiver_name"], e["receiver_phone"], e["address_detail"],
+            e["total_cents"], e["receiver_name"], e["receiver_phone"], e["province"], e["city"],
+            e["district"], e["address_detail"],
             e["carrier"], e["tracking_no"], _t(e["created_at"]), _t(e["paid_at"]),
             _t(e["shipped_at"]), _t(e["closed_at"]), e["remark"], e["remark_flag"], e["remark_version"],
             lines)
@@ -79,11 +81,14 @@ def cache_view(path: Path) -> dict[str, dict[int, tuple]]:
                             "i.product_name, i.colour, i.size, i.outer_id "
                             "FROM order_lines AS l JOIN sold_items AS i ON i.id = l.item_id"):
             lines.setdefault(r["order_id"], []).append(dict(r))
-        # 0009: status and payment method as their codes (docs/CLIENT-API.md)
+        # 0009: status and payment method as their codes; 0010: the number an integer, the
+        # place a row of `places` (docs/CLIENT-API.md)
         out["orders"] = {r["id"]: _server_key("orders", {**dict(r), "lines": lines.get(r["id"], []),
+                                                          "order_no": order_number(r["order_no"]),
                                                           "status": STATUS_CODES[r["status"]],
                                                           "payment_method": PAYMENT_CODES[r["payment_method"]]})
-                         for r in db.execute("SELECT * FROM orders")}
+                         for r in db.execute("SELECT o.*, p.province, p.city, p.district FROM orders AS o "
+                                             "JOIN places AS p ON p.id = o.place_id")}
         # Lines must belong to a cached order: a deleted order may not leave orphans behind.
         orphans = set(lines) - set(out["orders"])
         assert not orphans, f"order lines without an order: {sorted(orphans)[:10]}"

@@ -28,7 +28,7 @@ from sqlalchemy import JSON
 from workstation.models import fts, outbox, timefmt
 from workstation.models.changes import ChangeSet, StreamChange
 from workstation.models.db import CacheError, write_cursor
-from workstation.models.schema import AddressList, Base, Coded, UtcDateTime, UtcEpoch, pack_addresses
+from workstation.models.schema import AddressList, Base, Coded, Interned, UtcDateTime, UtcEpoch, pack_addresses
 from workstation.models.state import StreamState, read_state, write_state
 from workstation.models.streams import STREAMS, CacheStream, get_stream
 
@@ -44,8 +44,15 @@ class _Table:
     name: str
     columns: tuple[str, ...]
     row: Callable[[dict], Row]
-    # The SQL value of each column: "?" or an expression of one "?" (epoch times, 0009).
+    # The SQL value of each column: "?" or an expression of its "?"s (epoch times, 0009;
+    # interned fields, 0010).
     values: tuple[str, ...] = ()
+    interned: tuple[Interned, ...] = ()  # their new combinations are stored first (0010)
+
+    def store_interned(self, cur: sqlite3.Cursor, items: list[dict]) -> None:
+        for kind in self.interned:
+            rows = {tuple(it[f] for f in kind.fields) for it in items}
+            cur.execute(kind.new_rows_sql, (orjson.dumps(sorted(rows)),))
 
     @property
     def marks(self) -> str:
@@ -87,8 +94,11 @@ def _row_writer(model: type[Base], skip: tuple[str, ...] = ()) -> tuple[tuple[st
                                                                        tuple[str, ...]]:
     """The stored columns of `model` (plain ones first, then times, then JSON documents), a
     function turning a wire entity into that row, and each column's SQL value (epoch times
-    are converted by SQLite, in C: `timefmt.EPOCH_SQL`). Computed columns are left to SQLite."""
+    are converted by SQLite, in C: `timefmt.EPOCH_SQL`; an interned column is looked up from
+    its wire fields: `Interned.lookup_sql`). Computed columns are left to SQLite."""
     plain: list[str] = []
+    plain_fields: list[str] = []  # the wire fields of the plain columns (an interned one has several)
+    lookups: dict[str, str] = {}
     times: list[str] = []
     epochs: list[str] = []
     docs: list[str] = []
@@ -107,10 +117,15 @@ def _row_writer(model: type[Base], skip: tuple[str, ...] = ()) -> tuple[tuple[st
             packed.append(col.name)
         elif isinstance(col.type, Coded):
             coded.append(col.name)
+        elif isinstance(col.type, Interned):
+            plain.append(col.name)
+            plain_fields.extend(col.type.fields)
+            lookups[col.name] = col.type.lookup_sql
         else:
             plain.append(col.name)
+            plain_fields.append(col.name)
     times += epochs  # the same canonical text goes in; SQL turns it into seconds
-    get_plain, get_times, get_docs, get_packed = (_tuple_getter(tuple(c)) for c in (plain, times, docs, packed))
+    get_plain, get_times, get_docs, get_packed = (_tuple_getter(tuple(c)) for c in (plain_fields, times, docs, packed))
     if coded:
         codes = [(col_name, {n: i for i, n in enumerate(model.__table__.columns[col_name].type.names)})
                  for col_name in coded]
@@ -128,7 +143,7 @@ def _row_writer(model: type[Base], skip: tuple[str, ...] = ()) -> tuple[tuple[st
     else:
         row = get_plain
     columns = (*plain, *times, *docs, *packed, *coded)
-    values = tuple(timefmt.EPOCH_SQL if c in epochs else "?" for c in columns)
+    values = tuple(timefmt.EPOCH_SQL if c in epochs else lookups.get(c, "?") for c in columns)
     return columns, row, values
 
 
@@ -158,7 +173,8 @@ class _Items:
 
 def _spec(stream: CacheStream) -> _Spec:
     columns, row, values = _row_writer(stream.model)
-    table = _Table(stream.table, columns, row, values)
+    interned = tuple(c.type for c in stream.model.__table__.columns if isinstance(c.type, Interned))
+    table = _Table(stream.table, columns, row, values, interned)
     if stream.child is None:
         return _Spec(stream, table, None, None)
     child = stream.child
@@ -253,6 +269,7 @@ def _write_rows(cur: sqlite3.Cursor, spec: _Spec, upserts: list[dict],
     if gone:
         cur.executemany(f"DELETE FROM {table.name} WHERE id = ?", [(i,) for i in gone])
     if fresh:
+        table.store_interned(cur, fresh)
         cur.executemany(upsert_sql(table, guarded=not reload), [table.row(it) for it in fresh])
         if spec.child is not None and spec.children is not None:
             rows = [row for it in fresh for row in spec.children(it)]

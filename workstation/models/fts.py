@@ -33,6 +33,8 @@ from collections.abc import Callable
 
 import orjson
 
+from workstation.models.schema import ORDER_NO_SQL
+
 # CJK unified ideographs (with extension A) and compatibility ideographs.
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_RUN = re.compile(f"[{CJK}]+")
@@ -50,8 +52,18 @@ CREATE_INDEX = ("CREATE VIRTUAL TABLE orders_fts USING fts5(tokens, tokenize='un
                 "content='', detail='none', columnsize=0)")
 
 _TOKENS_FN = "ws_order_tokens"
-_ARGS = "order_no, buyer_nick, receiver_name, province || city || district || address_detail, tracking_no"
-_IDS = "id IN (SELECT value FROM json_each(?))"
+# An order's text as stored (0010: the number an integer, the place a row of `places`):
+# the rows read and `order_tokens`' arguments in SQL.
+_FROM = "orders AS o JOIN places AS p ON p.id = o.place_id"
+_FIELD_SQL = {"order_no": ORDER_NO_SQL.format("o.order_no"), "province": "p.province", "city": "p.city",
+              "district": "p.district"}
+_ARGS = (f"{_FIELD_SQL['order_no']}, o.buyer_nick, o.receiver_name, "
+         "p.province || p.city || p.district || o.address_detail, o.tracking_no")
+SOURCE = (_FROM, _ARGS)
+# The same for `orders` as it was from 0005 to 0009 (migration 0005 rebuilds the index from it).
+SOURCE_0005 = ("orders AS o", "o.order_no, o.buyer_nick, o.receiver_name, "
+                              "o.province || o.city || o.district || o.address_detail, o.tracking_no")
+_IDS = "o.id IN (SELECT value FROM json_each(?))"
 
 
 def fold(text: str) -> str:
@@ -130,14 +142,16 @@ def _register(con: sqlite3.Connection) -> None:
     con.create_function(_TOKENS_FN, 5, order_tokens, deterministic=True)
 
 
-def _insert(cur: sqlite3.Cursor, where: str, args: tuple, *, delete: bool) -> None:
+def _insert(cur: sqlite3.Cursor, where: str, args: tuple, *, delete: bool,
+            source: tuple[str, str] = SOURCE) -> None:
     _register(cur.connection)
+    rows, fields = source
     if delete:
         cur.execute(f"INSERT INTO orders_fts (orders_fts, rowid, tokens) "
-                    f"SELECT 'delete', id, {_TOKENS_FN}({_ARGS}) FROM orders WHERE {where}", args)
+                    f"SELECT 'delete', o.id, {_TOKENS_FN}({fields}) FROM {rows} WHERE {where}", args)
     else:
         cur.execute(f"INSERT INTO orders_fts (rowid, tokens) "
-                    f"SELECT id, {_TOKENS_FN}({_ARGS}) FROM orders WHERE {where}", args)
+                    f"SELECT o.id, {_TOKENS_FN}({fields}) FROM {rows} WHERE {where}", args)
 
 
 def index_orders(cur: sqlite3.Cursor, ids: list[int]) -> None:
@@ -168,9 +182,10 @@ def clear_index(cur: sqlite3.Cursor) -> None:
 
 
 def rebuild_index(cur: sqlite3.Cursor, progress: Callable[[int, int], None] | None = None,
-                  chunk: int = 50_000) -> int:
+                  chunk: int = 50_000, source: tuple[str, str] = SOURCE) -> int:
     """Index every cached order afresh (the index emptied first), in id ranges of `chunk`,
-    calling `progress(done, total)` after each; returns the number of orders indexed."""
+    calling `progress(done, total)` after each; returns the number of orders indexed.
+    `source`: how the orders' text is read (a migration passes the shape of its revision)."""
     clear_index(cur)
     total = cur.execute("SELECT count(*) FROM orders").fetchone()[0]
     done, low = 0, -2**63
@@ -179,7 +194,7 @@ def rebuild_index(cur: sqlite3.Cursor, progress: Callable[[int, int], None] | No
                                      "WHERE id > ? ORDER BY id LIMIT ?)", (low, chunk)).fetchone()
         if not n:
             break
-        _insert(cur, "id BETWEEN ? AND ?", (first, last), delete=False)
+        _insert(cur, "o.id BETWEEN ? AND ?", (first, last), delete=False, source=source)
         done, low = done + n, last
         if progress is not None:
             progress(done, total)
@@ -192,7 +207,7 @@ def search_fields_changed(cur: sqlite3.Cursor, items: list[dict]) -> list[int]:
     if not items:
         return []
     incoming = {it["id"]: it for it in items}
-    rows = cur.execute(
-        f"SELECT id, {', '.join(SEARCH_FIELDS)} FROM orders WHERE {_IDS}", (orjson.dumps(list(incoming)),))
+    fields = ", ".join(_FIELD_SQL.get(f, f"o.{f}") for f in SEARCH_FIELDS)
+    rows = cur.execute(f"SELECT o.id, {fields} FROM {_FROM} WHERE {_IDS}", (orjson.dumps(list(incoming)),))
     return [row[0] for row in rows
             if any(row[k + 1] != incoming[row[0]].get(f) for k, f in enumerate(SEARCH_FIELDS))]

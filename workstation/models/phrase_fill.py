@@ -18,7 +18,7 @@ from workstation.models.db import read_with as _read
 from workstation.models.outbox import OutboxError
 from workstation.models.phrases import (_BRACES, OPEN_STATUSES, ORDER_STATUS_LABELS, ORDER_VARIABLES, VARIABLES,
                                         variables_in)
-from workstation.models.schema import order_status
+from workstation.models.schema import order_number, order_status
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ def _pick_order(cur: sqlite3.Cursor, buyer_id: int | None, order_id: int | None,
         "FROM orders o WHERE o.buyer_id = ? ORDER BY o.id DESC LIMIT 20", (buyer_id,)).fetchall()
     if not rows:
         return None
-    rows = [(oid, no, order_status(st), at, prod) for oid, no, st, at, prod in rows]
+    rows = [(oid, order_number(no), order_status(st), at, prod) for oid, no, st, at, prod in rows]
     open_rows = [r for r in rows if r[2] in OPEN_STATUSES]
     if len(open_rows) > 1:
         choices["order"] = [Choice(_order_choice_label(no, st, at, prod), no, order_id=oid)
@@ -154,11 +154,13 @@ def _pick_order(cur: sqlite3.Cursor, buyer_id: int | None, order_id: int | None,
 
 
 def _order_values(cur: sqlite3.Cursor, order_id: int, values: dict[str, str]) -> None:
-    row = cur.execute("SELECT order_no, status, carrier, tracking_no, province, city, district, address_detail "
-                      "FROM orders WHERE id = ?", (order_id,)).fetchone()
+    row = cur.execute("SELECT o.order_no, o.status, o.carrier, o.tracking_no, p.province, p.city, p.district, "
+                      "o.address_detail FROM orders AS o JOIN places AS p ON p.id = o.place_id WHERE o.id = ?",
+                      (order_id,)).fetchone()
     if row is None:
         return
     order_no, status, carrier, tracking, province, city, district, detail = row
+    order_no = order_number(order_no)
     status = order_status(status) if status is not None else None
     values.update(order_no=order_no or "", order_status=ORDER_STATUS_LABELS.get(status, status or ""),
                   carrier=carrier or "", tracking_no=tracking or "",

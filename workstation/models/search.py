@@ -36,7 +36,7 @@ import orjson
 from sqlalchemy import Engine
 
 from workstation.models.fts import CJK_RUN, fold, query_tokens, surname_token
-from workstation.models.schema import FTS_TABLE, order_status, payment_method
+from workstation.models.schema import FTS_TABLE, ORDER_NO_SQL, order_number, order_status, payment_method
 from workstation.models.timefmt import from_db
 
 MAX_QUERY_CHARS = 100  # longer than any order no., phone, tracking no. or address fragment
@@ -47,9 +47,11 @@ _PHONE_SEPARATORS = re.compile(r"[\s\-()+]")
 # A pasted order/tracking number this long that matched exactly needs no fragment search.
 _WHOLE_NUMBER = 10
 _NO_BOUND = 2**63 - 1
-# The order's searchable text, for the per-row check (newlines keep fields apart).
-_HAYSTACK = ("lower(o.order_no || char(10) || o.buyer_nick || char(10) || o.receiver_name || char(10) || "
-             "o.province || o.city || o.district || o.address_detail || char(10) || coalesce(o.tracking_no, ''))")
+# The order's searchable text, for the per-row check (newlines keep fields apart). 0010: the
+# number is an integer and the province, city and district a row of `places`.
+_HAYSTACK = (f"lower({ORDER_NO_SQL.format('o.order_no')} || char(10) || o.buyer_nick || char(10) || "
+             "o.receiver_name || char(10) || (SELECT p.province || p.city || p.district FROM places AS p "
+             "WHERE p.id = o.place_id) || o.address_detail || char(10) || coalesce(o.tracking_no, ''))")
 
 
 @dataclass(frozen=True)
@@ -191,8 +193,8 @@ def _digits_word(word: str) -> _Word:
     if _MOBILE.fullmatch(word):
         cond = "o.phone_last4 = ? AND o.receiver_phone = ?"
         return _Word(cond, (word[-4:], word), seek=cond, rank=1)
-    if len(word) == 18:
-        return _Word("o.order_no = ?", (word,), seek="o.order_no = ?", rank=0)
+    if len(word) == 18:  # stored as an integer (0010)
+        return _Word("o.order_no = ?", (int(word),), seek="o.order_no = ?", rank=0)
     text = _text_word(word)
     if len(word) < 5:
         return text
@@ -242,16 +244,20 @@ def _sources(words: list[_Word], before: int, limit: int) -> list[tuple[str, tup
 
 _ROW_COLUMNS = ("id, order_no, buyer_nick, receiver_name, receiver_phone, status, payment_method, "
                 "total_cents, created_at, carrier, tracking_no, province, city, district, remark, remark_flag, paid_at")
+_PLACE = ("province", "city", "district")  # columns of `places` (0010)
 
 
 def _exact_ids(cur: sqlite3.Cursor, q: str) -> list[int]:
     """Orders whose number or tracking number is exactly the query (shown first)."""
     if " " in q:
         return []
+    # An 18-digit number is stored as an integer (0010); other text only matches text (the
+    # column's INTEGER affinity would turn `123` into a number).
+    number = int(q) if len(q) == 18 and q.isdigit() and q.isascii() else None
     rows = cur.execute(
-        "SELECT id FROM orders WHERE order_no = ?1 "
+        "SELECT id FROM orders WHERE order_no = ?2 AND (?3 OR typeof(order_no) = 'text') "
         "UNION SELECT id FROM orders WHERE tracking_no IN (?1, upper(?1)) ORDER BY id DESC",
-        (q,),
+        (q, q if number is None else number, number is not None),
     )
     return [r[0] for r in rows]
 
@@ -277,11 +283,12 @@ def _load_rows(cur: sqlite3.Cursor, ids: list[int]) -> list[OrderRow]:
     if not ids:
         return []
     rows = cur.execute(
-        f"SELECT {', '.join('o.' + c.strip() for c in _ROW_COLUMNS.split(','))} "
-        "FROM json_each(?) AS j JOIN orders AS o ON o.id = j.value ORDER BY j.key",
+        f"SELECT {', '.join(('p.' if c.strip() in _PLACE else 'o.') + c.strip() for c in _ROW_COLUMNS.split(','))} "
+        "FROM json_each(?) AS j JOIN orders AS o ON o.id = j.value CROSS JOIN places AS p ON p.id = o.place_id "
+        "ORDER BY j.key",
         (orjson.dumps(ids),),
     ).fetchall()
-    return [OrderRow(r[0], r[1], r[2], r[3], r[4], order_status(r[5]), payment_method(r[6]), r[7], from_db(r[8]), r[9], r[10],
+    return [OrderRow(r[0], order_number(r[1]), r[2], r[3], r[4], order_status(r[5]), payment_method(r[6]), r[7], from_db(r[8]), r[9], r[10],
                      r[11], r[12], r[13], r[14] or "", int(r[15] or 0), from_db(r[16])) for r in rows]
 
 
@@ -365,11 +372,12 @@ def count_orders(engine: Engine) -> int:
 
 _DETAIL_SQL = (
     "SELECT o.id, o.seq, o.order_no, o.buyer_id, o.buyer_nick, o.status, o.payment_method, o.total_cents, "
-    "o.shipping_cents, o.discount_cents, o.receiver_name, o.receiver_phone, o.province, o.city, "
-    "o.district, o.address_detail, o.carrier, o.tracking_no, o.created_at, o.paid_at, o.shipped_at, "
+    "o.shipping_cents, o.discount_cents, o.receiver_name, o.receiver_phone, p.province, p.city, "
+    "p.district, o.address_detail, o.carrier, o.tracking_no, o.created_at, o.paid_at, o.shipped_at, "
     "o.completed_at, o.closed_at, o.remark, o.remark_flag, o.remark_by, o.remark_at, "
     "b.member_level, b.first_order_at, o.remark_version "
-    "FROM orders AS o LEFT JOIN buyers AS b ON b.id = o.buyer_id WHERE o.id = ?"
+    "FROM orders AS o JOIN places AS p ON p.id = o.place_id LEFT JOIN buyers AS b ON b.id = o.buyer_id "
+    "WHERE o.id = ?"
 )
 _TIME_FIELDS = {18, 19, 20, 21, 22, 26}
 
@@ -387,7 +395,7 @@ def get_order_detail(engine: Engine, order_id: int) -> OrderDetail | None:
             "l.unit_price_cents FROM order_lines AS l JOIN sold_items AS i ON i.id = l.item_id "
             "WHERE l.order_id = ? ORDER BY l.id", (order_id,)).fetchall()
     fields = [from_db(v) if i in _TIME_FIELDS else v for i, v in enumerate(row[:27])]
-    fields[5], fields[6] = order_status(fields[5]), payment_method(fields[6])
+    fields[2], fields[5], fields[6] = order_number(fields[2]), order_status(fields[5]), payment_method(fields[6])
     return OrderDetail(*fields, lines=tuple(OrderLineRow(*li) for li in lines),
                        buyer_member_level=row[27], buyer_first_order_at=from_db(row[28]),
                        remark_version=row[29] or 0)

@@ -63,7 +63,7 @@ def upgrade() -> None:
 
     cur = _raw_cursor()
     try:
-        fts.rebuild_index(cur, progress)
+        fts.rebuild_index(cur, progress, source=fts.SOURCE_0005)  # the orders table of 0005..0009
     finally:
         cur.close()
 

@@ -59,7 +59,12 @@ def main() -> int:
     p.add_argument("--agents", type=int, default=5)
     p.add_argument("--orders", type=int, default=2000)
     p.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    p.add_argument("--served", action="store_true",
+                   help="against `storeserver serve --workers 2` (its own processes; no statement counts): "
+                        "each post's time in order, to see the cold ones")
     args = p.parse_args()
+    if args.served:
+        return served(args)
 
     import requests
     from sqlalchemy import update
@@ -118,6 +123,47 @@ def main() -> int:
               f"again_statements={figures['again'][1]:.0f}")
         engine.dispose()
     finally:
+        drop_database(args.admin_url, db)
+    return 0
+
+
+def served(args) -> int:
+    import requests
+    from sqlalchemy import update
+
+    from bench.load import create_database, drop_database
+    from storeserver.buyer_sim import load_buyers
+    from storeserver.db import make_engine
+    from storeserver.loadtest import start_server, stop_server
+    from storeserver.models import Agent
+    from storeserver.ops import utcnow
+
+    db, db_url, shop_id = create_database(args.admin_url, args.orders, args.agents)
+    proc = None
+    try:
+        engine = make_engine(db_url)
+        buyers = load_buyers(engine, shop_id, args.posts, seed=7)
+        with engine.begin() as conn:
+            conn.execute(update(Agent.__table__).values(last_seen_at=utcnow()))
+        engine.dispose()
+        proc, url = start_server(db_url, seed_demo=0, workers=2)
+        times = []
+        for b in buyers + buyers:
+            http = requests.Session()  # a new connection per chat, as buyer_sim does
+            http.headers["Authorization"] = "Relay demo-relay-key"
+            t0 = time.perf_counter()
+            r = http.post(url + "/api/v1/relay/messages", timeout=30, json={
+                "client_id": str(uuid.uuid4()), "buyer_id": b.buyer_id, "text": "在吗？", "product_id": None})
+            times.append((time.perf_counter() - t0) * 1000)
+            r.raise_for_status()
+            http.close()
+            time.sleep(0.2)
+        print("first posts (ms): " + " ".join(f"{t:.0f}" for t in times[:8]))
+        print(f"served: {len(times)} posts, p50 {statistics.median(times):.1f} ms, "
+              f"max after the first 4 {max(times[4:]):.1f} ms")
+    finally:
+        if proc is not None:
+            stop_server(proc)
         drop_database(args.admin_url, db)
     return 0
 

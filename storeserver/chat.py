@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, literal, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from . import answering, notify
 from .models import Agent, AutoReply, Buyer, Conversation, Message, Product, ShopSettings
@@ -136,13 +136,14 @@ def buyer_message(conn: Connection, shop_id: int, buyer_id: int, text: str, *, c
     (buyer, product) and ClientIdReused.
 
     The relay's hot path, so few statements: the shop lock, ONE read of everything the post
-    depends on (`_post_context`), the free agent when the conversation needs one, then ONE
+    depends on (`_POST_CONTEXT`), the free agent when the conversation needs one, then ONE
     reservation of every number the post writes (the message, the auto-reply, the
     conversation: consecutive, in that order) and the writes themselves (both messages in
     one INSERT); the answer is built from what was written, not read back."""
     reserve_seq(conn, shop_id, 0)  # the shop lock first: two copies of one message queue here
     day = answering.china_day(now)
-    ctx = conn.execute(_post_context(shop_id, buyer_id, client_id, product_id, day)).one_or_none()
+    ctx = conn.execute(_POST_CONTEXT, {"p_shop": shop_id, "p_buyer": buyer_id, "p_day": day,
+                                       "p_client_id": client_id, "p_product": product_id}).one_or_none()
     if ctx is None or ctx.known_id is not None:
         known = _known_message(conn, shop_id, buyer_id, client_id, text)
         if known is not None:
@@ -195,30 +196,33 @@ def buyer_message(conn: Connection, shop_id: int, buyer_id: int, text: str, *, c
     return BuyerMessage({f: sent[f] for f in FIELDS["messages"]}, conv_id, False)
 
 
-def _post_context(shop_id: int, buyer_id: int, client_id: str, product_id: int | None, day):
+def _post_context_query():
     """One row (none for a buyer not of this shop): the buyer's nick; the buyer's open
     conversation (its id, assignee, version, waiting_since; NULL when none); the shop's
-    auto-reply settings; whether the buyer had the auto-reply on `day` and has rows of
-    earlier days; the id of a message already sent with `client_id`; whether `product_id`
-    is the shop's."""
+    auto-reply settings; whether the buyer had the auto-reply on `p_day` and has rows of
+    earlier days; the id of a message already sent with `p_client_id`; whether
+    `p_product` (NULL: none given) is the shop's. Built once: the relay's every post runs it."""
     auto = AutoReply.__table__
-    known = (select(_msgs.c.id).where(_msgs.c.shop_id == shop_id, _msgs.c.client_id == client_id)
+    shop, buyer, day = bindparam("p_shop"), bindparam("p_buyer"), bindparam("p_day")
+    known = (select(_msgs.c.id).where(_msgs.c.shop_id == shop, _msgs.c.client_id == bindparam("p_client_id"))
              .scalar_subquery())
-    mine = (auto.c.shop_id == shop_id, auto.c.buyer_id == buyer_id)
+    mine = (auto.c.shop_id == shop, auto.c.buyer_id == buyer)
     sent_today = select(auto.c.day).where(*mine, auto.c.day == day).exists()
     older_days = select(auto.c.day).where(*mine, auto.c.day < day).exists()
-    product = (select(_products.c.id).where(_products.c.id == product_id, _products.c.shop_id == shop_id)
+    product = (select(_products.c.id).where(_products.c.id == bindparam("p_product"), _products.c.shop_id == shop)
                .scalar_subquery())
     return (select(_buyers.c.nick, _convs.c.id.label("conv_id"), _convs.c.assigned_agent_no, _convs.c.version,
                    _convs.c.waiting_since, _settings.c.auto_reply_enabled, _settings.c.auto_reply_text,
                    _settings.c.shop_name, sent_today.label("sent_today"), older_days.label("older_days"),
-                   known.label("known_id"),
-                   (product if product_id is not None else literal(None)).label("product_ok"))
+                   known.label("known_id"), product.label("product_ok"))
             .select_from(_buyers)
-            .outerjoin(_convs, and_(_convs.c.shop_id == shop_id, _convs.c.buyer_id == _buyers.c.id,
+            .outerjoin(_convs, and_(_convs.c.shop_id == shop, _convs.c.buyer_id == _buyers.c.id,
                                     _convs.c.status == "open"))
-            .outerjoin(_settings, and_(_settings.c.id == shop_id, _settings.c.shop_id == shop_id))
-            .where(_buyers.c.id == buyer_id, _buyers.c.shop_id == shop_id))
+            .outerjoin(_settings, and_(_settings.c.id == shop, _settings.c.shop_id == shop))
+            .where(_buyers.c.id == buyer, _buyers.c.shop_id == shop))
+
+
+_POST_CONTEXT = _post_context_query()
 
 
 def _known_message(conn: Connection, shop_id: int, buyer_id: int, client_id: str, text: str) -> BuyerMessage | None:
@@ -255,14 +259,21 @@ def _open_count(shop_id: int):
             .correlate(_agents).scalar_subquery())
 
 
+def _free_agent_query():
+    n_open = _open_count(bindparam("p_shop"))
+    return (select(_agents.c.id, _agents.c.agent_no, n_open.label("n_open"))
+            .where(_agents.c.shop_id == bindparam("p_shop"), _agents.c.active.is_(True),
+                   _agents.c.status == "receiving", _agents.c.last_seen_at >= bindparam("p_seen_since"),
+                   n_open < _agents.c.capacity)
+            .order_by(n_open, _agents.c.last_assigned_seq, _agents.c.id).limit(1))
+
+
+_FREE_AGENT = _free_agent_query()  # built once: every new conversation runs it
+
+
 def free_agent(conn: Connection, shop_id: int, now: datetime):
     """The agent the next conversation goes to, or None (see the module doc)."""
-    n_open = _open_count(shop_id)
-    q = (select(_agents.c.id, _agents.c.agent_no, n_open.label("n_open"))
-         .where(_agents.c.shop_id == shop_id, _agents.c.active.is_(True), _agents.c.status == "receiving",
-                _agents.c.last_seen_at >= now - SEEN_WITHIN, n_open < _agents.c.capacity)
-         .order_by(n_open, _agents.c.last_assigned_seq, _agents.c.id).limit(1))
-    return conn.execute(q).one_or_none()
+    return conn.execute(_FREE_AGENT, {"p_shop": shop_id, "p_seen_since": now - SEEN_WITHIN}).one_or_none()
 
 
 def open_assigned(conn: Connection, shop_id: int, agent_no: str) -> int:

@@ -219,28 +219,12 @@ def add_note(conn: Connection, shop_id: int, buyer_id: int, *, text: str, agent_
 
 # ---- the auto-reply ------------------------------------------------------------------------
 
-def auto_reply_for(conn: Connection, shop_id: int, buyer_id: int, now: datetime) -> str | None:
-    """The auto-reply to send this buyer now, CLAIMED for the buyer's China-time day, or None
-    (disabled, or already sent today). The claim is the `(shop, buyer, day)` row, inserted
-    with ON CONFLICT DO NOTHING in the caller's transaction: of two concurrent claims (two
-    server processes) one inserts, the other waits for its commit and finds the row."""
-    row = settings(conn, shop_id)
-    if row is None or not row.auto_reply_enabled or not row.auto_reply_text.strip():
-        return None
-    values = {"shop_id": shop_id, "buyer_id": buyer_id, "day": china_day(now), "created_at": now}
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    claimed = conn.execute(upsert(_auto).values(**values).on_conflict_do_nothing()
-                           .returning(_auto.c.buyer_id)).first()
-    if claimed is None:
-        return None
-    # The buyer's earlier days are of no more use: the table keeps one row per buyer at most.
-    conn.execute(delete(_auto).where(_auto.c.shop_id == shop_id, _auto.c.buyer_id == buyer_id,
-                                     _auto.c.day < values["day"]))
-    nick = conn.execute(select(_buyers.c.nick).where(_buyers.c.id == buyer_id)).scalar_one()
-    return fill_auto_reply(row.auto_reply_text, shop_name=row.shop_name, buyer_nick=nick)
+def auto_reply_due(enabled: bool, text: str | None, sent_today: bool) -> bool:
+    """Whether a buyer's message now gets the auto-reply: enabled, a text that is not blank,
+    and none sent to this buyer on this China-time day (`auto_replies` has the day's row).
+    The caller (chat.buyer_message) reads all three in one statement under the shop's lock,
+    so two posts of one buyer, also through two server processes, cannot both find it due."""
+    return bool(enabled and (text or "").strip() and not sent_today)
 
 
 def fill_auto_reply(text: str, *, shop_name: str, buyer_nick: str) -> str:
@@ -248,6 +232,18 @@ def fill_auto_reply(text: str, *, shop_name: str, buyer_nick: str) -> str:
     return _VARIABLE.sub(lambda m: values.get(m[1], m[0]), text)
 
 
-def record_auto_reply(conn: Connection, shop_id: int, buyer_id: int, now: datetime, message_id: int) -> None:
-    conn.execute(update(_auto).where(_auto.c.shop_id == shop_id, _auto.c.buyer_id == buyer_id,
-                                     _auto.c.day == china_day(now)).values(message_id=message_id))
+def record_auto_reply(conn: Connection, shop_id: int, buyer_id: int, day: date, now: datetime,
+                      message_id: int, *, older: bool) -> None:
+    """The auto-reply `message_id` was sent on the China-time `day`: its `(shop, buyer, day)`
+    row (INSERT … ON CONFLICT DO NOTHING: the primary key is the last word on "once a day").
+    `older`: the buyer has rows of earlier days, which are of no more use and go (the table
+    keeps one row per buyer at most)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    conn.execute(upsert(_auto).values(shop_id=shop_id, buyer_id=buyer_id, day=day, created_at=now,
+                                      message_id=message_id).on_conflict_do_nothing())
+    if older:
+        conn.execute(delete(_auto).where(_auto.c.shop_id == shop_id, _auto.c.buyer_id == buyer_id,
+                                         _auto.c.day < day))

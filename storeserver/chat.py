@@ -18,15 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from . import answering, notify
-from .models import Agent, Buyer, Conversation, Message, Product
+from .models import Agent, AutoReply, Buyer, Conversation, Message, Product, ShopSettings
 from .ops import NotFound, reserve_seq
 from .streams import FIELDS
 
 _convs, _msgs, _agents = Conversation.__table__, Message.__table__, Agent.__table__
-_buyers, _products = Buyer.__table__, Product.__table__
+_buyers, _products, _settings = Buyer.__table__, Product.__table__, ShopSettings.__table__
 
 SEEN_WITHIN = timedelta(seconds=90)   # an agent this recently active can be assigned
 PREVIEW_CHARS = 60
@@ -131,73 +131,123 @@ def buyer_message(conn: Connection, shop_id: int, buyer_id: int, text: str, *, c
                   product_id: int | None, now: datetime, auto_reply: bool = True) -> BuyerMessage:
     """A buyer's message from the relay: into the buyer's open conversation, or a new one
     (assigned round robin, else unassigned), followed by the shop's auto-reply when it is
-    the buyer's first of the China-time day (`send_auto_reply`; `auto_reply=False` leaves it
-    to the caller). Idempotent by `client_id` (a duplicate adds nothing). Raises NotFound
-    (buyer, product) and ClientIdReused."""
+    the buyer's first of the China-time day (`auto_reply=False` leaves it out: the demo's
+    later messages). Idempotent by `client_id` (a duplicate adds nothing). Raises NotFound
+    (buyer, product) and ClientIdReused.
+
+    The relay's hot path, so few statements: the shop lock, ONE read of everything the post
+    depends on (`_POST_CONTEXT`), the free agent when the conversation needs one, then ONE
+    reservation of every number the post writes (the message, the auto-reply, the
+    conversation: consecutive, in that order) and the writes themselves (both messages in
+    one INSERT); the answer is built from what was written, not read back."""
     reserve_seq(conn, shop_id, 0)  # the shop lock first: two copies of one message queue here
+    day = answering.china_day(now)
+    ctx = conn.execute(_POST_CONTEXT, {"p_shop": shop_id, "p_buyer": buyer_id, "p_day": day,
+                                       "p_client_id": client_id, "p_product": product_id}).one_or_none()
+    if ctx is None or ctx.known_id is not None:
+        known = _known_message(conn, shop_id, buyer_id, client_id, text)
+        if known is not None:
+            return known
+    if ctx is None:
+        raise NotFound(f"buyer {buyer_id}")
+    if product_id is not None and ctx.product_ok is None:
+        raise NotFound(f"product {product_id}")
+    auto_text = None
+    if auto_reply and answering.auto_reply_due(ctx.auto_reply_enabled, ctx.auto_reply_text, ctx.sent_today):
+        auto_text = answering.fill_auto_reply(ctx.auto_reply_text, shop_name=ctx.shop_name, buyer_nick=ctx.nick)
+    agent = None
+    if ctx.conv_id is None or ctx.assigned_agent_no is None:
+        agent = free_agent(conn, shop_id, now)
+    n = 2 if auto_text is None else 3
+    first = reserve_seq(conn, shop_id, n)
+    conv_seq = first + n - 1
+    notify.publish(conn, shop_id, buyer_id=buyer_id)
+    values: dict[str, Any] = {"seq": conv_seq, "last_message_at": now, "last_message_sender": "buyer",
+                              "last_message_preview": text[:PREVIEW_CHARS],
+                              "waiting_since": ctx.waiting_since or now}
+    if product_id is not None:
+        values["product_id"] = product_id
+    conv_id = ctx.conv_id
+    if conv_id is None:
+        conv_id = conn.execute(insert(_convs).values(
+            shop_id=shop_id, buyer_id=buyer_id, buyer_nick=ctx.nick, status="open",
+            assigned_agent_no=agent.agent_no if agent else None, version=1, created_at=now,
+            unread=1, read_upto_message_id=0, **values).returning(_convs.c.id)).scalar_one()
+    rows = [{"shop_id": shop_id, "seq": first, "conversation_id": conv_id, "sender": "buyer", "agent_no": None,
+             "text": text, "created_at": now, "client_id": client_id}]
+    if auto_text is not None:
+        # Right after the buyer's message: the next id and seq. It is not news (the
+        # conversation's last_message_* stay the buyer's) and not unread.
+        rows.append({**rows[0], "seq": first + 1, "sender": "auto", "text": auto_text, "client_id": None})
+    ids = sorted(conn.execute(insert(_msgs).values(rows).returning(_msgs.c.id)).scalars())
+    message_id = ids[0]
+    if ctx.conv_id is None:
+        conn.execute(update(_convs).where(_convs.c.id == conv_id).values(last_message_id=message_id))
+    else:
+        if agent is not None:  # waiting unassigned until now: an agent has room again
+            values |= {"assigned_agent_no": agent.agent_no, "version": ctx.version + 1}
+        conn.execute(update(_convs).where(_convs.c.id == conv_id).values(
+            **values, last_message_id=message_id, unread=_convs.c.unread + 1))
+    if agent is not None:
+        _stamp_agent(conn, shop_id, agent.agent_no, conv_seq)
+    if auto_text is not None:
+        answering.record_auto_reply(conn, shop_id, buyer_id, day, now, ids[1], older=ctx.older_days)
+    sent = {**rows[0], "id": message_id}
+    return BuyerMessage({f: sent[f] for f in FIELDS["messages"]}, conv_id, False)
+
+
+def _post_context_query():
+    """One row (none for a buyer not of this shop): the buyer's nick; the buyer's open
+    conversation (its id, assignee, version, waiting_since; NULL when none); the shop's
+    auto-reply settings; whether the buyer had the auto-reply on `p_day` and has rows of
+    earlier days; the id of a message already sent with `p_client_id`; whether
+    `p_product` (NULL: none given) is the shop's. Built once: the relay's every post runs it."""
+    auto = AutoReply.__table__
+    shop, buyer, day = bindparam("p_shop"), bindparam("p_buyer"), bindparam("p_day")
+    known = (select(_msgs.c.id).where(_msgs.c.shop_id == shop, _msgs.c.client_id == bindparam("p_client_id"))
+             .scalar_subquery())
+    mine = (auto.c.shop_id == shop, auto.c.buyer_id == buyer)
+    sent_today = select(auto.c.day).where(*mine, auto.c.day == day).exists()
+    older_days = select(auto.c.day).where(*mine, auto.c.day < day).exists()
+    product = (select(_products.c.id).where(_products.c.id == bindparam("p_product"), _products.c.shop_id == shop)
+               .scalar_subquery())
+    return (select(_buyers.c.nick, _convs.c.id.label("conv_id"), _convs.c.assigned_agent_no, _convs.c.version,
+                   _convs.c.waiting_since, _settings.c.auto_reply_enabled, _settings.c.auto_reply_text,
+                   _settings.c.shop_name, sent_today.label("sent_today"), older_days.label("older_days"),
+                   known.label("known_id"), product.label("product_ok"))
+            .select_from(_buyers)
+            .outerjoin(_convs, and_(_convs.c.shop_id == shop, _convs.c.buyer_id == _buyers.c.id,
+                                    _convs.c.status == "open"))
+            .outerjoin(_settings, and_(_settings.c.id == shop, _settings.c.shop_id == shop))
+            .where(_buyers.c.id == buyer, _buyers.c.shop_id == shop))
+
+
+_POST_CONTEXT = _post_context_query()
+
+
+def _known_message(conn: Connection, shop_id: int, buyer_id: int, client_id: str, text: str) -> BuyerMessage | None:
+    """The message already sent with `client_id` (a repeat of this post), None when there is
+    none; ClientIdReused when it was another buyer's or another text."""
     known = conn.execute(select(_msgs, _convs.c.buyer_id).join(_convs, _convs.c.id == _msgs.c.conversation_id)
                          .where(_msgs.c.shop_id == shop_id, _msgs.c.client_id == client_id)).one_or_none()
-    if known is not None:
-        if known.sender != "buyer" or known.buyer_id != buyer_id or known.text != text:
-            raise ClientIdReused("this client_id was used before for another message")
-        return BuyerMessage(message_entity(known, wire=False), known.conversation_id, True)
-    buyer = conn.execute(select(_buyers.c.id, _buyers.c.nick).where(
-        _buyers.c.id == buyer_id, _buyers.c.shop_id == shop_id)).one_or_none()
-    if buyer is None:
-        raise NotFound(f"buyer {buyer_id}")
-    if product_id is not None and conn.execute(select(_products.c.id).where(
-            _products.c.id == product_id, _products.c.shop_id == shop_id)).first() is None:
-        raise NotFound(f"product {product_id}")
-    conv = conn.execute(select(_convs).where(_convs.c.shop_id == shop_id, _convs.c.buyer_id == buyer_id,
-                                             _convs.c.status == "open").with_for_update()).one_or_none()
-    extra: dict[str, Any] = {} if product_id is None else {"product_id": product_id}
-    agent = None
-    if conv is None or conv.assigned_agent_no is None:
-        agent = free_agent(conn, shop_id, now)
-    if conv is None:
-        conv = _open(conn, shop_id, buyer, agent.agent_no if agent else None, now)
-    elif agent is not None:  # waiting unassigned until now: an agent has room again
-        extra |= {"assigned_agent_no": agent.agent_no, "version": conv.version + 1}
-    message_id, _ = _append(conn, shop_id, conv, sender="buyer", text=text, agent_no=None,
-                            client_id=client_id, now=now, extra=extra)
-    if agent is not None:
-        _stamp_assignment(conn, shop_id, conv.id)
-    if auto_reply:
-        send_auto_reply(conn, shop_id, conv.id, now)
-    return BuyerMessage(message_entity(_message(conn, message_id), wire=False), conv.id, False)
-
-
-def send_auto_reply(conn: Connection, shop_id: int, conv_id: int, now: datetime) -> int | None:
-    """The shop's auto-reply into the conversation (an `auto` message: it does not stop the
-    wait and is not unread), when enabled and not yet sent to this buyer on this China-time
-    day (answering.auto_reply_for claims the day). Returns the message id, or None."""
-    conv = conversation(conn, shop_id, conv_id)
-    text = answering.auto_reply_for(conn, shop_id, conv.buyer_id, now)
-    if text is None:
+    if known is None:
         return None
-    message_id, _ = _append(conn, shop_id, conv, sender="auto", text=text, agent_no=None,
-                            client_id=None, now=now)
-    answering.record_auto_reply(conn, shop_id, conv.buyer_id, now, message_id)
-    return message_id
-
-
-def _open(conn: Connection, shop_id: int, buyer: Any, agent_no: str | None, now: datetime):
-    # The seq taken here is replaced at once by the first message's (a gap in the numbers).
-    conv_id = conn.execute(insert(_convs).values(
-        shop_id=shop_id, seq=reserve_seq(conn, shop_id), buyer_id=buyer.id, buyer_nick=buyer.nick,
-        status="open", assigned_agent_no=agent_no, version=1, created_at=now,
-        last_message_preview="", unread=0, read_upto_message_id=0).returning(_convs.c.id)).scalar_one()
-    return conversation(conn, shop_id, conv_id)
+    if known.sender != "buyer" or known.buyer_id != buyer_id or known.text != text:
+        raise ClientIdReused("this client_id was used before for another message")
+    return BuyerMessage(message_entity(known, wire=False), known.conversation_id, True)
 
 
 def _stamp_assignment(conn: Connection, shop_id: int, conv_id: int) -> None:
     """Record on the assignee when it got this conversation (round robin's 'longest ago')."""
     row = conn.execute(select(_convs.c.assigned_agent_no, _convs.c.seq).where(_convs.c.id == conv_id)).one()
     if row.assigned_agent_no is not None:
-        conn.execute(update(_agents).where(_agents.c.shop_id == shop_id,
-                                           _agents.c.agent_no == row.assigned_agent_no,
-                                           _agents.c.last_assigned_seq < row.seq)
-                     .values(last_assigned_seq=row.seq))
+        _stamp_agent(conn, shop_id, row.assigned_agent_no, row.seq)
+
+
+def _stamp_agent(conn: Connection, shop_id: int, agent_no: str, seq: int) -> None:
+    conn.execute(update(_agents).where(_agents.c.shop_id == shop_id, _agents.c.agent_no == agent_no,
+                                       _agents.c.last_assigned_seq < seq)
+                 .values(last_assigned_seq=seq))
 
 
 # ---- assignment ----------------------------------------------------------------------------
@@ -209,14 +259,21 @@ def _open_count(shop_id: int):
             .correlate(_agents).scalar_subquery())
 
 
+def _free_agent_query():
+    n_open = _open_count(bindparam("p_shop"))
+    return (select(_agents.c.id, _agents.c.agent_no, n_open.label("n_open"))
+            .where(_agents.c.shop_id == bindparam("p_shop"), _agents.c.active.is_(True),
+                   _agents.c.status == "receiving", _agents.c.last_seen_at >= bindparam("p_seen_since"),
+                   n_open < _agents.c.capacity)
+            .order_by(n_open, _agents.c.last_assigned_seq, _agents.c.id).limit(1))
+
+
+_FREE_AGENT = _free_agent_query()  # built once: every new conversation runs it
+
+
 def free_agent(conn: Connection, shop_id: int, now: datetime):
     """The agent the next conversation goes to, or None (see the module doc)."""
-    n_open = _open_count(shop_id)
-    q = (select(_agents.c.id, _agents.c.agent_no, n_open.label("n_open"))
-         .where(_agents.c.shop_id == shop_id, _agents.c.active.is_(True), _agents.c.status == "receiving",
-                _agents.c.last_seen_at >= now - SEEN_WITHIN, n_open < _agents.c.capacity)
-         .order_by(n_open, _agents.c.last_assigned_seq, _agents.c.id).limit(1))
-    return conn.execute(q).one_or_none()
+    return conn.execute(_FREE_AGENT, {"p_shop": shop_id, "p_seen_since": now - SEEN_WITHIN}).one_or_none()
 
 
 def open_assigned(conn: Connection, shop_id: int, agent_no: str) -> int:

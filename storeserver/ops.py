@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import BigInteger, Connection, Engine, bindparam, delete, func, insert, select, update
 
 from . import auth, notify
 from .db import write_txn
@@ -50,14 +50,18 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
+# Built once (every write runs it): no statement construction or cache key per call.
+_RESERVE = (update(_shops).where(_shops.c.id == bindparam("p_shop"))
+            .values(seq=_shops.c.seq + bindparam("p_n", type_=BigInteger)).returning(_shops.c.seq))
+
+
 def reserve_seq(conn: Connection, shop_id: int, n: int = 1) -> int:
     """Reserve n consecutive numbers; returns the FIRST (the range is first..first+n-1).
 
     The ONE place a shop's seq moves: it also publishes the live event "shop has changes"
     (storeserver.notify; at most once per shop per transaction, delivered at commit).
     `n = 0` only takes the shop's row lock (no change, no event)."""
-    last = conn.execute(update(_shops).where(_shops.c.id == shop_id)
-                        .values(seq=_shops.c.seq + n).returning(_shops.c.seq)).scalar_one_or_none()
+    last = conn.execute(_RESERVE, {"p_shop": shop_id, "p_n": n}).scalar_one_or_none()
     if last is None:
         raise NotFound(f"shop {shop_id}")
     if n > 0:

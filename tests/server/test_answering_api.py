@@ -277,3 +277,32 @@ def test_once_per_buyer_per_china_day(live):
     # Only the current day's claim is kept (the table stays one row per buyer); the
     # greetings themselves stay in the history.
     assert [str(d) for d in days] == ["2026-11-12"] and n_auto == 2
+
+
+def test_a_posts_message_greeting_and_conversation_take_the_next_numbers_and_all_travel(live, api):
+    """A relay post numbers what it writes consecutively from the head (the buyer's message,
+    the greeting, the conversation; no number left unused), the feeds bring every one, and
+    the post's answer is the message exactly as the feed has it."""
+    feeds = {s: api.ok(f"/sync/{s}/snapshot", limit=1)["feed_cursor"] for s in ("conversations", "messages")}
+    head = api.ok("/sync/head")["seq"]
+    buyer = _quiet_buyer(live)
+    said = _say(live, buyer, "这件有S码吗")
+    conv_id = said["conversation_id"]
+    assert api.ok("/sync/head")["seq"] == head + 3
+    assert api.ok("/sync/wait", after=head, timeout=0)["streams"] == ["conversations", "messages"]
+    messages, feeds["messages"] = api.drain("messages", feeds["messages"])
+    convs, feeds["conversations"] = api.drain("conversations", feeds["conversations"])
+    assert [(c["seq"], c["item"]["sender"]) for c in messages] == [(head + 1, "buyer"), (head + 2, "auto")]
+    assert messages[0]["item"] == said["message"] and messages[1]["item"]["id"] > said["message"]["id"]
+    assert [(c["seq"], c["item"]["id"]) for c in convs] == [(head + 3, conv_id)]
+    conv = convs[0]["item"]
+    assert (conv["version"], conv["last_message_id"], conv["unread"], conv["assigned_agent_no"]) == (
+        1, said["message"]["id"], 1, "1024")
+    # Again in the open conversation (no second greeting today): two numbers.
+    again = _say(live, buyer, "还在吗")
+    assert again["conversation_id"] == conv_id and api.ok("/sync/head")["seq"] == head + 5
+    messages, _ = api.drain("messages", feeds["messages"])
+    convs, _ = api.drain("conversations", feeds["conversations"])
+    assert [(c["seq"], c["item"]) for c in messages] == [(head + 4, again["message"])]
+    assert [(c["seq"], c["item"]["unread"], c["item"]["last_message_id"]) for c in convs] == [
+        (head + 5, 2, again["message"]["id"])]

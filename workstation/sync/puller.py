@@ -256,14 +256,7 @@ class Puller:
         for _ in range(MAX_FEED_PAGES_PER_RUN):
             self._check_cancel()
             page = self.client.changes(stream, cursor, self.page_size)
-            # Applied even when empty: the cache records "caught up at" with the last page.
-            changes = self.writer.run(apply_changes, stream, page.changes,
-                                      next_cursor=page.next_cursor, has_more=page.has_more)
-            self.pages_applied += 1
-            summary.feed_pages += 1
-            summary.items += changes.rows
-            if page.changes:
-                self._report(stream, "feed", changes.rows, None, done=True)
+            self._apply_feed_page(stream, page, summary)
             if not page.has_more:
                 return
             cursor = page.next_cursor
@@ -274,6 +267,13 @@ class Puller:
         one (with its cursor, in one transaction); should it say more is to come, the
         stream is pulled on from there."""
         self._check_cancel()
+        self._apply_feed_page(stream, page, summary)
+        if page.has_more:
+            self._sync_stream(stream, summary)
+
+    def _apply_feed_page(self, stream: str, page: ChangesPage, summary: StreamSummary) -> None:
+        """One change page with its cursor, in one transaction on the writer. Applied even
+        when empty: the cache records "caught up at" with the last page."""
         changes = self.writer.run(apply_changes, stream, page.changes,
                                   next_cursor=page.next_cursor, has_more=page.has_more)
         self.pages_applied += 1
@@ -281,8 +281,6 @@ class Puller:
         summary.items += changes.rows
         if page.changes:
             self._report(stream, "feed", changes.rows, None, done=True)
-        if page.has_more:
-            self._sync_stream(stream, summary)
 
     def _serve_urgent(self, current: str) -> None:
         """Between two pages of `current`: the `between_pages` hook, then catch up the

@@ -27,7 +27,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy import Engine, delete, func, insert, select, update
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import auth, chat, cursors, limits, longpoll, mutations, notify, presence, streams
+from . import auth, chat, cursors, fastwait, limits, longpoll, mutations, notify, presence, streams
 from .api_shapes import (AUTH_RESPONSES, COMMON_RESPONSES, CURSOR_RESPONSES, LOGIN_RESPONSES, NOT_FOUND_RESPONSES,
                          RELAY_RESPONSES, AgentOut, ChangesOut, ErrorOut, HeadOut, LoginOut, LoginRequest,
                          MutationsIn, MutationsOut, PresenceIn, PresenceOut, RelayMessageIn, RelayMessagesOut,
@@ -141,7 +141,6 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     app.state.token_checks = token_checks = auth.RecentChecks(checked_for_s)
     relay_checks = auth.RecentChecks(checked_for_s)
     notifier.remember_tokens(token_checks)
-    app.add_middleware(EdgeMiddleware)
     _install_error_handlers(app)
     bearer = HTTPBearer(auto_error=False, description="the token from /api/v1/auth/login")
     relay_header = APIKeyHeader(name="Authorization", auto_error=False, scheme_name="RelayKey",
@@ -194,23 +193,25 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         """For ONE statement (or statements that need no common view): no transaction."""
         return engine.connect().execution_options(**single_opts)
 
+    async def known_caller(token: str) -> Caller | None:
+        """The agent of a token checked a moment ago, on the event loop (no hand-over to a
+        worker thread, no read; its "last seen" batch may be due), or None: read it."""
+        known: _Checked | None = token_checks.get(auth.token_digest(token)) if notifier.hears_sign_outs() else None
+        if known is None or known.expires_at - utcnow() < app.state.token_ttl / 2:
+            return None  # never checked, or expired, or a renewal is due
+        batch = _seen_batch(known.caller.agent_id)
+        if batch:
+            await run_in_threadpool(_write_seen, batch)
+        return known.caller
+
     async def caller(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
         """The signed-in agent. Async: a token checked a moment ago is answered on the event
-        loop (no hand-over to a worker thread); a read or write goes to the threadpool."""
+        loop (`known_caller`); a read or write goes to the threadpool."""
         token = creds.credentials.strip() if creds and creds.scheme.lower() == "bearer" else ""
         if not token:
             raise _auth_error("missing_token", "sign in first: send Authorization: Bearer <token>")
-        digest = auth.token_digest(token)
-        trusted = notifier.hears_sign_outs()
-        known: _Checked | None = token_checks.get(digest) if trusted else None
-        if known is not None:
-            expires_at = known.expires_at
-            if expires_at - utcnow() >= app.state.token_ttl / 2:  # not expired, no renewal due
-                batch = _seen_batch(known.caller.agent_id)
-                if batch:
-                    await run_in_threadpool(_write_seen, batch)
-                return known.caller
-        return await run_in_threadpool(_check_token, digest, trusted)
+        return await known_caller(token) or await run_in_threadpool(
+            _check_token, auth.token_digest(token), notifier.hears_sign_outs())
 
     def _check_token(digest: str, trusted: bool) -> Caller:
         generation = token_checks.generation()
@@ -350,14 +351,27 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                    timeout: Annotated[float, Query(ge=0, le=30, allow_inf_nan=False)] = 25.0,
                    changes: Annotated[int, Query(ge=0, le=100, description="inline the change pages of "
                                                  "moved streams with at most this many changes")] = 0):
+        return Response(await wait_body(who, after, timeout, changes), media_type="application/json")
+
+    async def wait_body(who: Caller, after: int, timeout: float, changes: int) -> bytes:
+        """The long poll's answer, for the route above and the short path (storeserver.fastwait)."""
         # after > seq means the client is from another history: answer now, it will resync.
         answer = await polls.wait(who.shop_id, after, timeout, changes)
         h = answer.head
         if h["seq"] != after and any(streams.STREAMS[name].visible is not None for name in h.get("streams", ())):
             # The shared read names what moved for anyone; a stream only some agents see
             # (a colleague's personal phrase) is named to this caller only if it moved for them.
-            return json_response({**h, "streams": await run_in_threadpool(_visible_streams, who, after, h)})
-        return Response(answer.body, media_type="application/json")  # encoded once for all its waiters
+            return dumps({**h, "streams": await run_in_threadpool(_visible_streams, who, after, h)})
+        return answer.body  # encoded once for all its waiters
+
+    async def short_wait(who: Caller, after: int, timeout: float, changes: int) -> bytes:
+        app.state.short_waits += 1
+        return await wait_body(who, after, timeout, changes)
+
+    # Inside the edge (added first: the last added middleware is the outermost).
+    app.state.short_waits = 0  # long polls answered by the short path (tests)
+    app.add_middleware(fastwait.FastWait, known=known_caller, answer=short_wait)
+    app.add_middleware(EdgeMiddleware)
 
     @app.get("/api/v1/sync/events", tags=["sync"], responses=AUTH_RESPONSES | {
         200: {"description": "text/event-stream: `event: head` with `id: <seq>` and the Head as "

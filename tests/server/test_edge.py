@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import socket
 
+import pytest
 import requests
 from sqlalchemy import text
 
@@ -124,3 +126,48 @@ def test_an_unexpected_failure_is_a_json_500_logged_once_without_the_input(live,
     assert "OperationalError" in logged or "ProgrammingError" in logged  # what failed, and where
     assert "x" * 40 not in logged and auth.token_digest("x" * 40) not in logged
     assert api.get("/nowhere").status_code == 404  # the server still answers
+
+
+def _send_head(url: str, head: bytes) -> bytes:
+    """Send `head` in 16 KB pieces on a fresh connection; what came back when it closed."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        try:
+            for i in range(0, len(head), 16384):
+                sock.sendall(head[i:i + 16384])
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before the end: what it answered is still there to read
+        got = b""
+        try:
+            while chunk := sock.recv(65536):
+                got += chunk
+        except ConnectionResetError:
+            pass  # closed with our bytes still unread: what it sent first is in `got`
+        return got
+
+
+@pytest.mark.parametrize("parser", ["httptools", "h11"])
+def test_an_oversized_request_head_is_refused_and_the_server_goes_on(live, monkeypatch, parser):
+    """A head that grows without end (one huge header, or a never-ending stream of them) is
+    cut off near MAX_REQUEST_HEAD_BYTES by either HTTP parser, not buffered (h11 checks
+    between reads, so a head may pass the bound by one read of up to 256 KB)."""
+    from storeserver.limits import MAX_REQUEST_HEAD_BYTES
+    from storeserver.testing import serve_in_thread
+
+    if parser == "h11":
+        monkeypatch.setenv("STORESERVER_HTTP", "h11")
+    with serve_in_thread(live.app) as url:
+        start = b"GET /api/v1/sync/head HTTP/1.1\r\nHost: x\r\n"
+        huge_value = start + b"X-Big: " + b"a" * (4 * MAX_REQUEST_HEAD_BYTES) + b"\r\n\r\n"
+        many = start + b"".join(b"X-%d: %s\r\n" % (i, b"b" * 1000)
+                                for i in range(4 * MAX_REQUEST_HEAD_BYTES // 1000)) + b"\r\n"
+        for head in (huge_value, many):
+            answer = _send_head(url, head)
+            assert answer.startswith(b"HTTP/1.1 400 "), answer[:80]  # then closed
+            assert b"request_id" not in answer  # the app never saw it
+        # Just under the bound the app sees the request (and answers it as usual).
+        fits = start + b"X-Big: " + b"c" * (MAX_REQUEST_HEAD_BYTES // 2) + b"\r\nConnection: close\r\n\r\n"
+        assert _send_head(url, fits).startswith(b"HTTP/1.1 401")
+        assert requests.get(url + "/api/v1/sync/head", timeout=10).status_code == 401

@@ -88,7 +88,7 @@ def cmd_serve(args) -> int:
 
     from .api import create_app
     from .db import is_sqlite
-    from .serving import describe, uvicorn_options
+    from .limits import UVICORN_OPTIONS
     from .models import Shop
 
     if args.workers < 1:
@@ -115,8 +115,7 @@ def cmd_serve(args) -> int:
         simulator = Simulator(engine, first).start()
 
     options = dict(host=args.host, port=args.port, log_level=args.log_level,
-                   timeout_graceful_shutdown=3, **uvicorn_options())
-    print(f"storeserver: {describe(options)}", file=sys.stderr, flush=True)
+                   timeout_graceful_shutdown=3, **UVICORN_OPTIONS)
     try:
         if args.workers == 1:
             _prompt_threads()

@@ -28,9 +28,10 @@ MAX_BODY_BYTES = 16 * 1024
 MAX_QUERY_BYTES = 4 * 1024
 MAX_JSON_DEPTH = 32
 MAX_CURSOR_CHARS = 512
-# The HTTP layer drops a request whose head is larger than this before the app sees it
-# (storeserver.serving); set well above MAX_QUERY_BYTES so an oversized query still gets the JSON 413.
+# The HTTP layer (h11) drops a request whose head is larger than this before the app sees
+# it; set well above MAX_QUERY_BYTES so an oversized query still gets the JSON 413.
 MAX_REQUEST_HEAD_BYTES = 256 * 1024
+UVICORN_OPTIONS = {"h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES}
 # Anything stored as a 64-bit signed integer (ids, seq, epoch).
 MAX_INT64 = 2**63 - 1
 

@@ -22,10 +22,10 @@ class _ThreadServer(uvicorn.Server):
 @contextmanager
 def serve_in_thread(app, *, startup_timeout: float = 20.0) -> Iterator[str]:
     """Serve `app` on 127.0.0.1 at a free port; yields the base URL; stops and joins on exit."""
-    from .serving import uvicorn_options
+    from .limits import UVICORN_OPTIONS
 
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                            timeout_graceful_shutdown=2, lifespan="off", **uvicorn_options())
+                            timeout_graceful_shutdown=2, lifespan="off", **UVICORN_OPTIONS)
     server = _ThreadServer(config)
     thread = threading.Thread(target=server.run, name="storeserver-test", daemon=True)
     thread.start()

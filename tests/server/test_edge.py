@@ -137,37 +137,32 @@ def _send_head(url: str, head: bytes) -> bytes:
         try:
             for i in range(0, len(head), 16384):
                 sock.sendall(head[i:i + 16384])
-        except (BrokenPipeError, ConnectionResetError):
+        except ConnectionError:  # reset, aborted (Windows) or broken pipe
             pass  # refused before the end: what it answered is still there to read
         got = b""
         try:
             while chunk := sock.recv(65536):
                 got += chunk
-        except ConnectionResetError:
+        except ConnectionError:
             pass  # closed with our bytes still unread: what it sent first is in `got`
         return got
 
 
-@pytest.mark.parametrize("parser", ["httptools", "h11"])
-def test_an_oversized_request_head_is_refused_and_the_server_goes_on(live, monkeypatch, parser):
+def test_an_oversized_request_head_is_refused_and_the_server_goes_on(live):
     """A head that grows without end (one huge header, or a never-ending stream of them) is
-    cut off near MAX_REQUEST_HEAD_BYTES by either HTTP parser, not buffered (h11 checks
+    cut off near MAX_REQUEST_HEAD_BYTES by the HTTP parser (h11), not buffered (h11 checks
     between reads, so a head may pass the bound by one read of up to 256 KB)."""
     from storeserver.limits import MAX_REQUEST_HEAD_BYTES
-    from storeserver.testing import serve_in_thread
 
-    if parser == "h11":
-        monkeypatch.setenv("STORESERVER_HTTP", "h11")
-    with serve_in_thread(live.app) as url:
-        start = b"GET /api/v1/sync/head HTTP/1.1\r\nHost: x\r\n"
-        huge_value = start + b"X-Big: " + b"a" * (4 * MAX_REQUEST_HEAD_BYTES) + b"\r\n\r\n"
-        many = start + b"".join(b"X-%d: %s\r\n" % (i, b"b" * 1000)
-                                for i in range(4 * MAX_REQUEST_HEAD_BYTES // 1000)) + b"\r\n"
-        for head in (huge_value, many):
-            answer = _send_head(url, head)
-            assert answer.startswith(b"HTTP/1.1 400 "), answer[:80]  # then closed
-            assert b"request_id" not in answer  # the app never saw it
-        # Just under the bound the app sees the request (and answers it as usual).
-        fits = start + b"X-Big: " + b"c" * (MAX_REQUEST_HEAD_BYTES // 2) + b"\r\nConnection: close\r\n\r\n"
-        assert _send_head(url, fits).startswith(b"HTTP/1.1 401")
-        assert requests.get(url + "/api/v1/sync/head", timeout=10).status_code == 401
+    start = b"GET /api/v1/sync/head HTTP/1.1\r\nHost: x\r\n"
+    huge_value = start + b"X-Big: " + b"a" * (4 * MAX_REQUEST_HEAD_BYTES) + b"\r\n\r\n"
+    many = start + b"".join(b"X-%d: %s\r\n" % (i, b"b" * 1000)
+                            for i in range(4 * MAX_REQUEST_HEAD_BYTES // 1000)) + b"\r\n"
+    for head in (huge_value, many):
+        answer = _send_head(live.url, head)
+        assert answer.startswith(b"HTTP/1.1 400 "), answer[:80]  # then closed
+        assert b"request_id" not in answer  # the app never saw it
+    # Well under the bound the app sees the request (and answers it as usual).
+    fits = start + b"X-Big: " + b"c" * (MAX_REQUEST_HEAD_BYTES // 2) + b"\r\nConnection: close\r\n\r\n"
+    assert _send_head(live.url, fits).startswith(b"HTTP/1.1 401")
+    assert requests.get(live.url + "/api/v1/sync/head", timeout=10).status_code == 401

@@ -4,7 +4,8 @@
     path = cache_file(1_000_000)          # bench/.data/cache-1000000-s1-<schema>.sqlite
 
 Data comes from `storeserver.demodata.generate` and goes in through the real
-`apply_snapshot_page`, page by page, like a first sync. A file is only reused when its
+`apply_snapshot_page`, page by page, like a first sync (then the search index is folded,
+as the puller does). A file is only reused when its
 build finished (it is built under a temporary name and renamed at the end) and was made
 with the current file format (the name carries a hash of the migrations and of the search
 index expressions, so a schema edit during development never reuses a stale file).
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from workstation.models.apply import apply_snapshot_page  # noqa: E402
+from workstation.models.apply import apply_snapshot_page, fold_search_index_step  # noqa: E402
 from workstation.models.db import open_cache  # noqa: E402
 
 DATA_DIR = ROOT / "bench" / ".data"
@@ -63,6 +64,9 @@ def _apply_stream(engine, stream: str, items: Iterable[dict], total: int | None)
         n += apply_snapshot_page(engine, stream, page, next_cursor=None if done else f"{stream}-{n}",
                                  done=done, feed_cursor=f"{stream}-feed", total=total).rows
         if done:
+            if stream == "orders":  # as the puller does after a first load
+                while fold_search_index_step(engine):
+                    pass
             return n
         page = following
         if stream == "orders" and n % 100_000 < PAGE_SIZE:

@@ -53,6 +53,33 @@ def _first_sync(store, cache, **kw) -> StoreClient:
     return client
 
 
+def test_a_first_load_leaves_the_search_index_folded(store_factory, cache, monkeypatch):
+    """Each page's transaction leaves a small segment in the search index; after the load
+    they are folded into one, in steps (a further step finds nothing to do), and the search
+    still finds the orders by any of their words."""
+    from workstation.models import fts
+    from workstation.sync import puller as puller_module
+
+    monkeypatch.setattr(puller_module, "SNAPSHOT_BATCH", 40)  # one transaction per page
+    steps: list[bool] = []
+    real_step = puller_module.fold_search_index_step
+    monkeypatch.setattr(puller_module, "fold_search_index_step",
+                        lambda engine: steps.append(real_step(engine)) or steps[-1])
+    store = store_factory(orders=300, seed=1)
+    _first_sync(store, cache, page_size=40)
+    assert steps[0] is True and steps[-1] is False  # there was something to fold, then nothing
+    con = sqlite3.connect(cache.path)
+    try:
+        assert fts.merge_step(con.cursor()) is False
+        con.rollback()
+    finally:
+        con.close()
+    with store.engine.connect() as conn:
+        nick, no = conn.execute(select(Order.buyer_nick, Order.order_no).where(
+            Order.shop_id == store.shop_id).order_by(Order.id.desc()).limit(1)).one()
+    assert no in [r.order_no for r in search_orders(cache.engine, nick[:4])]
+
+
 def _some_ids(engine, shop_id: int):
     with engine.connect() as conn:
         movable = conn.execute(select(Order.id, Order.status).where(

@@ -396,6 +396,13 @@ def apply_changes(engine: Engine, stream: str, changes: list[dict], *, next_curs
     return ChangeSet.of(change)
 
 
+def fold_search_index_step(engine: Engine) -> bool:
+    """One short step of `fts.merge_step` in its own write transaction, so other writes
+    (an agent's remark) queue behind one step, not the whole fold; True while more is left."""
+    with _write_transaction(engine, "a step of folding the search index") as cur:
+        return fts.merge_step(cur)
+
+
 def begin_reload(engine: Engine, stream: str) -> ChangeSet:
     """Start loading a stream afresh (after `410 cursor_gone`) BESIDE its cached rows: they
     keep answering lookups until the new snapshot has replaced them (`apply_snapshot_page`

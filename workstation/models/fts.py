@@ -202,6 +202,21 @@ def rebuild_index(cur: sqlite3.Cursor, progress: Callable[[int, int], None] | No
     return done
 
 
+MERGE_PAGES = 200  # pages one step of `merge_step` writes (~25 ms at 1M orders)
+
+
+def merge_step(cur: sqlite3.Cursor, pages: int = MERGE_PAGES) -> bool:
+    """One bounded step of folding the search index into one segment (FTS5 `merge` with a
+    negative count: every level together, as `optimize` does, but at most about `pages`
+    pages per step). A first load leaves thousands of small segments, which every word
+    of a query must visit: folded, the searches that use this index take a third less
+    (bench/lookup.py at 1M orders: combined p95 5.95 -> 3.31 ms). True while there is more
+    to do (SQLite's counter of changed rows moves only when a step did work)."""
+    before = cur.connection.total_changes
+    cur.execute("INSERT INTO orders_fts (orders_fts, rank) VALUES ('merge', ?)", (-pages,))
+    return cur.connection.total_changes - before > 1
+
+
 def search_fields_changed(cur: sqlite3.Cursor, items: list[dict]) -> list[int]:
     """Ids of cached orders whose searchable text differs from the incoming version."""
     if not items:

@@ -14,6 +14,8 @@ from storeserver.fastwait import bearer_token, parse_query
 def test_parse_query_takes_only_plain_numbers_in_range():
     assert parse_query(b"after=12&timeout=25.0&changes=100") == (12, 25.0, 100)
     assert parse_query(b"after=0") == (0, 25.0, 0)
+    # The workstation's timeout when an outbox retry is due: repr() of a float.
+    assert parse_query(b"after=5&timeout=13.333333333333334") == (5, 13.333333333333334, 0)
     assert parse_query(b"timeout=0&after=9223372036854775807") == (2**63 - 1, 0.0, 0)
     for odd in (b"", b"after", b"after=", b"after=-1", b"after=1e3", b"after=%31", b"after=+1",
                 b"after=9223372036854775808", b"after=1&after=1", b"after=1&timeout=30.5",

@@ -7,7 +7,8 @@ that a buyer's post also needs. This middleware answers the usual wait (a well-f
 a bearer token checked a moment ago) without that machinery; anything else (a first or
 expiring token, a missing or odd parameter, a duplicate one) goes on to the FastAPI route,
 which answers with the documented errors. Both paths build the answer with the same function
-(`answer(who, after, timeout, changes)` of `storeserver.api`), so they cannot drift apart.
+(`wait_body` in `storeserver.api`) and check the token with the same one (`known_caller`), so
+they cannot drift apart.
 
 It sits inside `EdgeMiddleware`: request ids, size and NUL checks and the 500 body are the
 same for both paths.

@@ -26,6 +26,12 @@ def file_rows(path: Path, sql: str) -> list[tuple]:
         con.close()
 
 
+def stored_bytes(path: Path, names) -> int:
+    """Bytes of the file's pages that hold these tables and indexes (`dbstat`)."""
+    listed = ", ".join(f"'{n}'" for n in names)
+    return file_rows(path, f"SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ({listed})")[0][0]
+
+
 _TIMES_0009 = ("created_at", "paid_at", "shipped_at", "completed_at", "closed_at", "first_order_at")
 _ADDRESS_KEYS = ("receiver", "phone", "province", "city", "district", "detail")
 _STATUSES = ("completed", "closed", "refunded", "shipped", "paid", "refunding", "documents_made", "unpaid")

@@ -9,7 +9,7 @@ import shutil
 
 from alembic import command
 
-from tests.cache_upgrade.helpers import copy_of, file_rows, rows_0008
+from tests.cache_upgrade.helpers import copy_of, file_rows, rows_0008, stored_bytes
 from tests.data import make_cache_v0008 as v0008
 from workstation.models import db, outbox
 from workstation.models.search import get_order_detail, search_orders
@@ -17,11 +17,6 @@ from workstation.models.search import get_order_detail, search_orders
 LOGICAL = ("orders", "order_lines", "buyers")  # read in their 0008 shape on both sides
 RAW = ("outbox", "outbox_shadow", "sync_state", "products", "skus", "stock", "remark_history")
 SIZED = ("orders", "order_lines", "buyers", "sold_items")
-
-
-def _bytes(path, tables) -> int:
-    names = ", ".join(f"'{t}'" for t in tables)
-    return file_rows(path, f"SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ({names})")[0][0]
 
 
 def test_checked_in_file_is_really_at_revision_0008():
@@ -35,7 +30,7 @@ def test_upgrade_to_0009_compact_orders(tmp_path):
     path = copy_of(v0008.OUT.name, tmp_path)
     before = {t: rows_0008(path, f"SELECT * FROM {t} ORDER BY 1") for t in LOGICAL}
     raw_before = {t: file_rows(path, f"SELECT * FROM {t} ORDER BY 1") for t in RAW}
-    size_before, file_before = _bytes(path, SIZED), path.stat().st_size
+    size_before, file_before = stored_bytes(path, SIZED), path.stat().st_size
     rows = sum(len(r) for r in before.values())
     progress: list[tuple[int, int]] = []
     cache = db.open_cache(path, progress=lambda done, total: progress.append((done, total)))
@@ -58,7 +53,7 @@ def test_upgrade_to_0009_compact_orders(tmp_path):
             path, "SELECT count(*) FROM order_lines")
         assert items < lines
         assert path.stat().st_size < file_before  # the old tables' pages given back (VACUUM)
-        assert _bytes(path, SIZED) < size_before * 0.9  # at 400 orders; ~-40% at 100k (bench/ingest.py)
+        assert stored_bytes(path, SIZED) < size_before * 0.9  # at 400 orders; ~-40% at 100k (bench/ingest.py)
         assert file_rows(path, "SELECT n FROM orders_count") == [(v0008.N_ORDERS + 1,)]
 
         engine = cache.engine

@@ -11,7 +11,7 @@ import shutil
 
 from alembic import command
 
-from tests.cache_upgrade.helpers import copy_of, file_rows, rows_0008
+from tests.cache_upgrade.helpers import copy_of, file_rows, rows_0008, stored_bytes
 from tests.data import make_cache_v0009 as v0009
 from workstation.models import db, outbox
 from workstation.models.phrase_fill import FillContext, fill
@@ -20,11 +20,6 @@ from workstation.models.search import count_matches, get_order_detail, search_or
 RAW = ("order_lines", "sold_items", "buyers", "outbox", "outbox_shadow", "sync_state", "remark_history",
        "orders_fts_data", "orders_fts_idx", "orders_count")
 SIZED = ("orders", "ix_orders_order_no")
-
-
-def _bytes(path, names) -> int:
-    listed = ", ".join(f"'{n}'" for n in names)
-    return file_rows(path, f"SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ({listed})")[0][0]
 
 
 def test_checked_in_file_is_really_at_revision_0009():
@@ -40,7 +35,7 @@ def test_upgrade_to_0010_orders_numbers_places(tmp_path):
     path = copy_of(v0009.OUT.name, tmp_path)
     orders_before = rows_0008(path, "SELECT * FROM orders ORDER BY id")
     raw_before = {t: file_rows(path, f"SELECT * FROM {t} ORDER BY 1") for t in RAW}
-    size_before = _bytes(path, SIZED)
+    size_before = stored_bytes(path, SIZED)
     places_before = file_rows(path, "SELECT DISTINCT province, city, district FROM orders ORDER BY 1, 2, 3")
     progress: list[tuple[int, int]] = []
     cache = db.open_cache(path, progress=lambda done, total: progress.append((done, total)))
@@ -59,7 +54,7 @@ def test_upgrade_to_0010_orders_numbers_places(tmp_path):
             (int(v0009.ZERO_ORDER_NO),)]
         assert file_rows(path, "SELECT province, city, district FROM places ORDER BY 1, 2, 3") == places_before
         assert len(places_before) < n // 4
-        assert _bytes(path, SIZED) < size_before * 0.85
+        assert stored_bytes(path, SIZED) < size_before * 0.85
         assert file_rows(path, "PRAGMA integrity_check") == [("ok",)]
 
         engine = cache.engine

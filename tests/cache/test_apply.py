@@ -12,7 +12,7 @@ from tests.cache.conftest import delete, make_buyer, make_order, make_product, s
 from workstation.models import schema
 from workstation.models.schema import ORDER_STATUS
 from workstation.models.apply import ApplyError, apply_changes, apply_snapshot_page, reset_stream
-from workstation.models.search import get_order_detail, search_orders
+from workstation.models.search import count_orders, get_order_detail, search_orders
 from workstation.models.state import STREAMS, get_stream_state, last_synced_at
 
 
@@ -248,6 +248,7 @@ def test_search_index_tracks_a_long_random_history(cache, engine):
             if rng.random() < 0.2:  # a stale replay of an older version: must change nothing
                 page.append(upsert(make_order(oid, seq=seq - 1, receiver_name="旧名字旧")))
         apply_changes(engine, "orders", page, next_cursor=f"f{seq}")
+        assert count_orders(engine) == len(live)  # kept by apply, page by page (0011)
 
     def newest_first(ids):
         return sorted(ids, reverse=True)
@@ -324,6 +325,41 @@ def test_reload_keeps_old_rows_answering_until_the_new_snapshot_replaces_them(ca
     state = get_stream_state(engine, "orders")
     assert state.phase == "feed" and state.cursor == "f-new" and state.reload_floor is None
     assert _rows(cache, "SELECT count(*) FROM outbox") == [(1,)]
+
+
+def test_the_order_count_follows_every_insert_and_delete(cache, engine):
+    """`count_orders` (the status bar's figure, O(1)) is kept by apply in each page's own
+    transaction: new orders count, a changed, stale or repeated one does not, a tombstone
+    only for an order that was there; a reload's sweep and a reset take theirs off."""
+    from workstation.models.apply import begin_reload
+
+    def real():
+        return _rows(cache, "SELECT count(*) FROM orders")[0][0]
+
+    snapshot(engine, "orders", [make_order(i) for i in range(6, 2, -1)] + [make_order(5, seq=50)],
+             done=False)
+    assert count_orders(engine) == real() == 4
+    snapshot(engine, "orders", [make_order(2), make_order(1)])
+    assert count_orders(engine) == real() == 6
+    apply_changes(engine, "orders", [upsert(make_order(3, seq=30)), upsert(make_order(7, seq=31)),
+                                     upsert(make_order(4, seq=2)),  # stale: changes nothing
+                                     delete(1, 32), delete(99, 33)], next_cursor="f1")
+    assert count_orders(engine) == real() == 6  # +7 -1; 99 was never there
+    apply_changes(engine, "orders", [delete(2, 1)], next_cursor="f2")  # older than the row
+    assert count_orders(engine) == real() == 6
+    with pytest.raises(ApplyError):  # a failing page changes no count either
+        apply_changes(engine, "orders", [upsert(make_order(8, seq=40)), {"seq": 41, "op": "bogus", "id": 3}],
+                      next_cursor="f3")
+    assert count_orders(engine) == real() == 6
+    begin_reload(engine, "orders")
+    snapshot(engine, "orders", [make_order(7, seq=60), make_order(5, seq=61)], done=False, next_cursor="r1")
+    assert count_orders(engine) == real() == 5  # 6 was swept
+    snapshot(engine, "orders", [make_order(3, seq=62)], feed_cursor="f-new")
+    assert count_orders(engine) == real() == 3  # 4 and 2 were swept
+    reset_stream(engine, "orders")
+    assert count_orders(engine) == real() == 0
+    snapshot(engine, "orders", [make_order(1)])
+    assert count_orders(engine) == real() == 1
 
 
 def test_every_write_says_what_it_changed(cache, engine):

@@ -244,6 +244,19 @@ def _cached_seqs(cur: sqlite3.Cursor, table: str, ids: list[int]) -> dict[int, i
     return dict(rows.fetchall())
 
 
+def _recount(cur: sqlite3.Cursor, spec: _Spec, delta: int | None) -> None:
+    """Keep the stream's row count (`CacheStream.count_table`) in step: `delta` rows more (or
+    fewer), or None: none are left. In the transaction that wrote them; once per page, where
+    a per-row trigger cost ~15 us per order written (0011)."""
+    table = spec.stream.count_table
+    if table is None or delta == 0:
+        return
+    if delta is None:
+        cur.execute(f"UPDATE {table} SET n = 0 WHERE id = 1")
+    else:
+        cur.execute(f"UPDATE {table} SET n = n + ? WHERE id = 1", (delta,))
+
+
 def _write_rows(cur: sqlite3.Cursor, spec: _Spec, upserts: list[dict],
                 deletes: list[tuple[int, int]], *, reload: bool = False) -> StreamChange:
     """Write the newest version of each item (every item while reloading); returns what
@@ -277,6 +290,7 @@ def _write_rows(cur: sqlite3.Cursor, spec: _Spec, upserts: list[dict],
                 ids = spec.items.ids(cur, [r[-1] for r in rows])
                 rows = [(*r[:-1], ids[r[-1]]) for r in rows]
             cur.executemany(insert_sql(spec.child), rows)
+    _recount(cur, spec, len(inserted) - len(gone))
     if stream.searchable:
         fts.index_orders(cur, reindex)
         fts.index_items(cur, [it for it in fresh if it["id"] not in cached])  # = inserted
@@ -324,6 +338,7 @@ def _sweep_unconfirmed(cur: sqlite3.Cursor, spec: _Spec, below: int | None, down
         _delete_children(cur, spec, stale)
         cur.execute(f"DELETE FROM {table} WHERE id IN (SELECT value FROM json_each(?))",
                     (orjson.dumps(stale),))
+        _recount(cur, spec, -len(stale))
     return stale
 
 
@@ -422,6 +437,7 @@ def reset_stream(engine: Engine, stream: str) -> ChangeSet:
     spec = STREAM_SPECS[get_stream(stream).name]
     with _write_transaction(engine, f"the reset of {stream}") as cur:
         cur.execute(f"DELETE FROM {spec.table.name}")
+        _recount(cur, spec, None)
         if spec.stream.searchable:
             fts.clear_index(cur)
         if spec.child is not None:

@@ -10,7 +10,7 @@ it in step with `orders` (inside apply's transactions) and describes its tokens
 (contentless, detail=none; Chinese character pairs, trigrams of the other characters, the
 surname). rowid = orders.id, so `ORDER BY rowid DESC` is newest first. Phones (by their last 4
 digits) and exact order/tracking numbers use B-tree indexes. `orders_count` holds the number
-of cached orders, kept by triggers on `orders` (migration 0005), so counting is O(1).
+of cached orders, kept by `models.apply` (0011; by triggers from 0005 to 0010), so counting is O(1).
 Code that changes searchable order fields outside `models.apply` must re-index them with
 `models.fts` (local writes so far - remarks - do not touch them).
 """
@@ -290,7 +290,7 @@ class Order(Base):
 
 
 class OrdersCount(Base):
-    """One row: how many orders are cached (triggers on `orders` keep it, migration 0005)."""
+    """One row: how many orders are cached (0005; kept by `models.apply` since 0011, by triggers before)."""
 
     __tablename__ = "orders_count"
     __table_args__ = (CheckConstraint("id = 1", name="ck_orders_count_one_row"),)

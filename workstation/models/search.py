@@ -365,7 +365,7 @@ def recent_orders(engine: Engine, limit: int = 50) -> list[OrderRow]:
 
 
 def count_orders(engine: Engine) -> int:
-    """Cached orders, O(1): `orders_count` is kept by triggers in every write transaction."""
+    """Cached orders, O(1): `orders_count` is kept by `models.apply` in every write transaction."""
     with engine.connect() as conn:
         return conn.connection.driver_connection.execute("SELECT n FROM orders_count").fetchone()[0]
 

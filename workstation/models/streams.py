@@ -42,6 +42,9 @@ class CacheStream:
     weight: float  # share of a first load (the progress bar); orders dominate a shop's data
     child: Child | None = None
     searchable: bool = False  # keeps the order search indexes (models.fts) in step
+    # A one-row table holding the number of cached rows (O(1) counts), kept by `models.apply`
+    # in the transaction that inserts or deletes them (0011: no per-row triggers).
+    count_table: str | None = None
 
     @property
     def table(self) -> str:
@@ -66,7 +69,7 @@ _DECLARED = (
     CacheStream("buyer_notes", BuyerNote, priority=45, weight=0.005),
     CacheStream("orders", Order, priority=50, weight=0.7019,
                 child=Child(OrderLine, "lines", "order_id", items=SoldItem, item_column="item_id"),
-                searchable=True),
+                searchable=True, count_table="orders_count"),
 )
 
 STREAMS: dict[str, CacheStream] = {s.name: s for s in sorted(_DECLARED, key=lambda s: s.priority)}

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.cache.conftest import delete, make_order, snapshot, upsert
 from workstation.models.apply import apply_changes, begin_reload, reset_stream
@@ -260,3 +262,28 @@ def test_order_tokens_are_those_every_cached_index_holds(fields):
     from workstation.models.fts import order_tokens
 
     assert Counter(order_tokens(*fields).split()) == Counter(_tokens_0005(*fields))
+    order_no, nick, name, address, tracking = fields
+    for place in range(len(address) + 1):  # the address's province+city+district told apart
+        assert Counter(order_tokens(*fields, place=place).split()) == Counter(_tokens_0005(*fields)), place
+
+
+# What agents' data holds, and what trips a tokenizer up: Chinese, ASCII of every kind,
+# whitespace that is not a space (\x1c counts as one), a Greek sigma (its lower case depends
+# on the next letter), İ (lower-cases to two characters), full-width forms, an emoji.
+_TEXT = st.text(st.sampled_from(list("张伟柠檬西湖区路号栋aZ09_-. \t\x1cΣΑßİＡ１🍋")), max_size=14)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(order_no=_TEXT, nick=_TEXT, name=_TEXT, place=_TEXT, detail=_TEXT, tracking=st.none() | _TEXT)
+def test_a_wire_orders_tokens_are_those_every_cached_index_holds(order_no, nick, name, place, detail,
+                                                                 tracking):
+    """What a first sync indexes (`item_tokens`: each field its quickest way, the place's
+    grams looked up) is, token for token, the 0005 definition of the same order."""
+    from collections import Counter
+
+    from workstation.models.fts import item_tokens
+
+    order = {"order_no": order_no, "buyer_nick": nick, "receiver_name": name, "province": place[:3],
+             "city": place[3:5], "district": place[5:], "address_detail": detail, "tracking_no": tracking}
+    assert Counter(item_tokens(order).split()) == Counter(_tokens_0005(order_no, nick, name, place + detail,
+                                                                       tracking))

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable
+from functools import lru_cache
 
 import orjson
 
@@ -97,23 +98,64 @@ def trigrams(run: str) -> list[str]:
     return list(dict.fromkeys(run[i:i + 3] for i in range(len(run) - 2)))
 
 
-def order_tokens(order_no: str, nick: str, name: str, address: str, tracking: str | None) -> str:
-    """The index tokens of one order, space-separated (what a query can find): the surname,
-    then every pair and trigram of each field. Runs once per order at first sync, so the
-    fields are joined by spaces and scanned in ONE pass per kind of gram (no gram spans
-    whitespace, so that yields exactly the grams of each field alone)."""
-    text = " ".join((order_no, tracking or "", nick, name, address)).lower()
+def _grams(text: str) -> list[str]:
+    """Every pair and trigram of one lower-cased field, as stored."""
+    if text.isascii() and text.isalnum():  # order and tracking numbers: trigrams, nothing to encode
+        return [text[i:i + 3] for i in range(len(text) - 2)]
     grams = _PAIRS.findall(text) + _TRIGRAMS.findall(text)
-    if not _PLAIN_TEXT.fullmatch(text):  # the common case is plain: no gram needs encoding
-        grams = [_token(g) for g in grams]
-    return " ".join([surname_token(name[0]), *grams] if name else grams)
+    return grams if _PLAIN_TEXT.fullmatch(text) else [_token(g) for g in grams]
+
+
+@lru_cache(maxsize=4096)
+def _common_grams(text: str) -> tuple[str, ...]:
+    """`_grams` of a text many orders share (a receiver's name, a province+city+district)."""
+    return tuple(_grams(text))
+
+
+_PAIR = re.compile(f"[{CJK}][^\\s]|[^\\s][{CJK}]")  # a gram `_PAIRS` finds
+
+
+@lru_cache(maxsize=4096)
+def _place_grams(place: str) -> tuple[tuple[str, ...], bool]:
+    """`_grams` of a lower-cased province+city+district (a few thousand serve a million
+    orders), and whether its last two characters are a pair."""
+    return tuple(_grams(place)), _PAIR.fullmatch(place[-2:]) is not None
+
+
+def _address_grams(address: str, place: int) -> list[str]:
+    """`_grams` of the address (lower-cased here), whose first `place` characters are its
+    province+city+district: their grams are looked up; the rest are made from the detail
+    with the place's last two characters in front (the grams across the two), less the
+    pair those two make, which the place's grams hold already."""
+    text = address.lower()
+    if not 2 <= place < len(text) or len(text) != len(address):  # lower() may change lengths (İ)
+        return _grams(text)
+    head, ends_in_pair = _place_grams(text[:place])
+    tail = _grams(text[place - 2:])
+    return [*head, *(tail[1:] if ends_in_pair else tail)]
+
+
+def order_tokens(order_no: str, nick: str, name: str, address: str, tracking: str | None,
+                 place: int = 0) -> str:
+    """The index tokens of one order, space-separated (what a query can find): the surname,
+    then every pair and trigram of each field (no gram spans two fields). Runs once per order
+    at first sync, so each field takes its quickest way: numbers are sliced, what many orders
+    share is looked up, the rest goes through the two gram patterns. `place`: the length of
+    the address's province+city+district, when known."""
+    tokens = [surname_token(name[0]), *_common_grams(name.lower())] if name else []
+    tokens += _grams(order_no.lower())
+    if tracking:
+        tokens += _grams(tracking.lower())
+    tokens += _grams(nick.lower())
+    tokens += _address_grams(address, place)
+    return " ".join(tokens)
 
 
 def item_tokens(order: dict) -> str:
     """`order_tokens` of a wire order (the values `models.apply` writes to its row)."""
+    place = order["province"] + order["city"] + order["district"]
     return order_tokens(order["order_no"], order["buyer_nick"], order["receiver_name"],
-                        order["province"] + order["city"] + order["district"] + order["address_detail"],
-                        order["tracking_no"])
+                        place + order["address_detail"], order["tracking_no"], len(place))
 
 
 def _spread(grams: list[str], step: int) -> list[str]:

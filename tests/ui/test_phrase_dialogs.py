@@ -290,6 +290,43 @@ def test_a_refused_phrase_says_why_and_saving_it_again_replaces_the_refused_writ
     qtbot.waitUntil(lambda: state_of(d.my_list, "退换货") == "waiting to send", timeout=5000)
 
 
+def test_a_refusal_that_comes_while_the_list_is_being_read_is_shown(qtbot, opened, cache, monkeypatch):
+    """The server refuses a new phrase at once, while the list's read after the save is still
+    on its way (it read the phrase as waiting to send): the refusal is shown all the same,
+    not "waiting to send" until something else happens to refresh the list."""
+    import threading
+
+    from workstation.ui import phrase_library
+
+    d = opened(PhraseLibraryDialog)
+    gate, read = threading.Event(), phrase_library.read_library
+    gate.set()
+
+    def slow_read(engine, agent_no):
+        rows = read(engine, agent_no)
+        gate.wait(10)  # the rows are read; they reach the list only when the gate opens
+        return rows
+
+    monkeypatch.setattr(phrase_library, "read_library", slow_read)
+    gate.clear()
+    try:
+        editor = d.add_phrase(team=False)
+        editor.title.setText("退换货")
+        editor.text.setPlainText("亲，七天无理由退换")
+        with qtbot.waitSignal(d.saved, timeout=5000) as saved:
+            qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(d._reader.busy, timeout=5000)  # the read after the save is under way
+        outbox.take_batch(cache.engine)
+        seen = d._events.emitted
+        cache.writer.run(outbox.record_answers, [{"mutation_id": saved.args[0], "status": "rejected",
+                                                  "code": "too_long", "reason": "the text is too long"}])
+        qtbot.waitUntil(lambda: d._events.emitted > seen, timeout=5000)  # the refusal reached the dialog
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: "退换货" in titles(d.my_list)
+                    and state_of(d.my_list, "退换货") == "Not saved: the text is too long", timeout=5000)
+
+
 def test_the_agent_menu_offers_the_shop_settings_to_the_manager_only(qtbot, tmp_path):
     from workstation.settings import Settings
     from workstation.ui.main_window import MainWindow

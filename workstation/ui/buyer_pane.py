@@ -317,8 +317,10 @@ class BuyerPane(QWidget):
 
     def on_outbox_changed(self, ids) -> None:
         mine = {n.mutation_id for n in self.notes_model.notes() if n.mutation_id}
-        if self._buyer_id is not None and mine & set(ids):
-            self._refresh_buyer()  # one of the agent's notes went out, or was refused
+        # One of the agent's notes went out, or was refused; a read still on its way may be
+        # older than this change (the phrase library's race: tests/ui/test_phrase_dialogs.py).
+        if self._buyer_id is not None and (mine & set(ids) or self._reader.busy()):
+            self._refresh_buyer()
 
     def on_stock_changed(self, change) -> None:
         style = self.stock_model.style

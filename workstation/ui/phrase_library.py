@@ -550,8 +550,11 @@ class PhraseLibraryDialog(QDialog):
 
     def on_outbox_changed(self, ids) -> None:
         mine = {r.phrase.mutation_id for lst in (self.team_list, self.my_list) for r in lst.model.rows()}
-        if mine & set(ids):
-            self.refresh()  # one of the agent's edits went out, or was refused
+        # One of the agent's edits went out, or was refused. A read still on its way may have
+        # been made before this change (the refusal of a phrase just saved, which the list does
+        # not show yet): read again, or it would stay "waiting to send".
+        if mine & set(ids) or self._reader.busy():
+            self.refresh()
 
     def _filter(self, text: str) -> None:
         for lst in (self.team_list, self.my_list):

@@ -338,7 +338,9 @@ class ShopSettingsDialog(QDialog):
             self.refresh()
 
     def on_outbox_changed(self, _ids) -> None:
-        if self.settings is not None and (self.settings.status != "synced" or self.conflict is not None):
+        # A read still on its way may be older than this change (see the phrase library).
+        if self.settings is not None and (self.settings.status != "synced" or self.conflict is not None
+                                          or self._reader.busy()):
             self.refresh()
 
     # ---- writes -------------------------------------------------------------------------

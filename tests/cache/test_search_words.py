@@ -231,14 +231,21 @@ def test_no_combined_lookup_scans_the_orders_table(shop, text):
 def _tokens_0005(order_no, nick, name, address, tracking):
     """order_tokens as migration 0005 defined it (field by field): what every cache's index
     holds. A contentless index forgets its text, so a delete must present exactly these."""
-    from workstation.models.fts import _PAIRS, _PLAIN_TEXT, _TRIGRAMS, _token
+    # The 0005 patterns written out here, not imported: an edit of models.fts must not move
+    # the reference with it.
+    cjk = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    pairs_re = re.compile(f"(?=([{cjk}][^\\s]|[^\\s][{cjk}]))")
+    trigrams_re = re.compile(f"(?=([^{cjk}\\s]{{3}}))")
+    plain_text = re.compile(f"[0-9a-z{cjk}\\s]*")
+    plain = re.compile(f"[0-9a-z{cjk}]+", re.ASCII)
+
+    def _token(text):
+        return text if plain.fullmatch(text) else "x" + text.encode().hex()
 
     def field(text):
         text = text.lower()
-        if text.isalnum() and text.isascii():
-            return [text[i:i + 3] for i in range(len(text) - 2)]
-        grams = _PAIRS.findall(text) + _TRIGRAMS.findall(text)
-        return grams if _PLAIN_TEXT.fullmatch(text) else [_token(g) for g in grams]
+        grams = pairs_re.findall(text) + trigrams_re.findall(text)
+        return grams if plain_text.fullmatch(text) else [_token(g) for g in grams]
 
     tokens = [_token(name[0].lower())] if name else []
     for text in (order_no, tracking, nick, name, address):

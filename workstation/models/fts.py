@@ -77,7 +77,8 @@ def _token(text: str) -> str:
 
 
 # Overlapping matches in C: every pair with a Chinese character, every trigram of the rest.
-_PAIRS = re.compile(f"(?=([{CJK}][^\\s]|[^\\s][{CJK}]))")
+_PAIR = re.compile(f"[{CJK}][^\\s]|[^\\s][{CJK}]")  # one pair
+_PAIRS = re.compile(f"(?=({_PAIR.pattern}))")
 _TRIGRAMS = re.compile(f"(?=([^{CJK}\\s]{{3}}))")
 _PLAIN_TEXT = re.compile(f"[0-9a-z{CJK}\\s]*")
 
@@ -110,9 +111,6 @@ def _grams(text: str) -> list[str]:
 def _common_grams(text: str) -> tuple[str, ...]:
     """`_grams` of a text many orders share (a receiver's name, a province+city+district)."""
     return tuple(_grams(text))
-
-
-_PAIR = re.compile(f"[{CJK}][^\\s]|[^\\s][{CJK}]")  # a gram `_PAIRS` finds
 
 
 @lru_cache(maxsize=4096)

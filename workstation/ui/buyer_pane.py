@@ -214,7 +214,6 @@ class BuyerPane(QWidget):
         self._profile = None
         self._error = ""
         self._reader = LatestOnly(self, name="buyer")
-        self._reread = False  # a change came while a read was on its way (`on_outbox_changed`)
         self._reader.finished.connect(self._on_buyer)
         self._reader.failed.connect(self._on_buyer_failed)
         self._stock_reader = LatestOnly(self, name="buyer-stock")
@@ -320,8 +319,8 @@ class BuyerPane(QWidget):
         mine = {n.mutation_id for n in self.notes_model.notes() if n.mutation_id}
         if self._buyer_id is not None and mine & set(ids):
             self._refresh_buyer()  # one of the agent's notes went out, or was refused
-        elif self._buyer_id is not None and self._reader.busy():
-            self._reread = True  # the read on its way may be older: once more when it is in (phrase_library)
+        else:
+            self._reader.again_when_done()  # the read on its way may be older than this change
 
     def on_stock_changed(self, change) -> None:
         style = self.stock_model.style
@@ -386,9 +385,6 @@ class BuyerPane(QWidget):
         engine, buyer_id = request
         if engine is not self._engine or buyer_id != self._buyer_id:
             return
-        if self._reread:
-            self._reread = False
-            self._refresh_buyer()
         profile, notes, names = result
         self._profile = profile
         self._error = ""

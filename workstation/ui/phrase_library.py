@@ -490,7 +490,6 @@ class PhraseLibraryDialog(QDialog):
             lst.model.modelReset.connect(self._update_buttons)
         self.resize(760, 520)
         self._update_buttons()
-        self._reread = False  # a change came while a read was on its way (`on_outbox_changed`)
         if events is not None:
             events.subscribe(self)
         self.refresh()
@@ -533,9 +532,6 @@ class PhraseLibraryDialog(QDialog):
     def _on_library(self, engine, rows: list[LibraryRow]) -> None:
         if engine is not self._engine:
             return
-        if self._reread:
-            self._reread = False
-            self.refresh()
         for lst in (self.team_list, self.my_list):
             chosen = lst.current()
             lst.model.set_rows([r for r in rows if r.phrase.team == lst.team])
@@ -556,12 +552,10 @@ class PhraseLibraryDialog(QDialog):
         mine = {r.phrase.mutation_id for lst in (self.team_list, self.my_list) for r in lst.model.rows()}
         if mine & set(ids):
             self.refresh()  # one of the agent's edits went out, or was refused
-        elif self._reader.busy():
+        else:
             # A read still on its way may be older than this change (the refusal of a phrase
-            # just saved, which the list does not show yet): read once more when it is in, or
-            # the phrase would stay "waiting to send". (Refreshing now would drop that read,
-            # and a burst of changes could drop every one.)
-            self._reread = True
+            # just saved, which the list does not show yet): or it would stay "waiting to send".
+            self._reader.again_when_done()
 
     def _filter(self, text: str) -> None:
         for lst in (self.team_list, self.my_list):

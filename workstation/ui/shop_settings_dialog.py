@@ -111,7 +111,6 @@ class ShopSettingsDialog(QDialog):
         self._dirty = False
         self._loading = False
         self._reader = LatestOnly(self, name="shop-settings")
-        self._reread = False  # a change came while a read was on its way (`on_outbox_changed`)
         self._reader.finished.connect(self._on_settings)
         self._reader.failed.connect(self._on_failed)
         self._build()
@@ -295,9 +294,6 @@ class ShopSettingsDialog(QDialog):
     def _on_settings(self, engine, result) -> None:
         if engine is not self._engine:
             return
-        if self._reread:
-            self._reread = False
-            self.refresh()
         self.settings, self.conflict = result
         if not self._dirty:
             # While a colleague's save beat this one, the form keeps the manager's refused
@@ -344,8 +340,8 @@ class ShopSettingsDialog(QDialog):
     def on_outbox_changed(self, _ids) -> None:
         if self.settings is not None and (self.settings.status != "synced" or self.conflict is not None):
             self.refresh()
-        elif self._reader.busy():
-            self._reread = True  # the read on its way may be older: once more when it is in (phrase_library)
+        else:
+            self._reader.again_when_done()  # the read on its way may be older than this change
 
     # ---- writes -------------------------------------------------------------------------
 

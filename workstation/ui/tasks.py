@@ -124,6 +124,8 @@ class LatestOnly(QObject):
         super().__init__(parent)
         self._runner = TaskRunner(self, max_threads=1, name=name)
         self._generation = 0
+        self._newest: tuple[Any, Callable[[], Any]] | None = None
+        self._again = False
 
     @property
     def generation(self) -> int:
@@ -132,6 +134,7 @@ class LatestOnly(QObject):
     def submit(self, request: Any, fn: Callable[[], Any]) -> int:
         self._generation += 1
         generation = self._generation
+        self._newest, self._again = (request, fn), False  # this one starts after any change so far
 
         def job():
             if generation != self._generation:
@@ -146,9 +149,17 @@ class LatestOnly(QObject):
         """A request is queued or running (its outcome not delivered yet)."""
         return self._runner.busy()
 
+    def again_when_done(self) -> None:
+        """Something changed that the request in flight may have read before: run it once
+        more after its outcome is delivered. (Submitting now would drop that outcome, and a
+        burst of changes could drop every one.) Nothing in flight: nothing to do."""
+        if self.busy():
+            self._again = True
+
     def cancel(self) -> None:
         """Forget everything in flight (its results will be dropped)."""
         self._generation += 1
+        self._again = False
 
     def shutdown(self) -> None:
         self.cancel()
@@ -157,7 +168,14 @@ class LatestOnly(QObject):
     def _deliver(self, generation: int, request: Any, result: Any) -> None:
         if generation == self._generation:
             self.finished.emit(request, result)
+            self._run_again()
 
     def _fail(self, generation: int, request: Any, exc: BaseException) -> None:
         if generation == self._generation:
             self.failed.emit(request, exc)
+            self._run_again()
+
+    def _run_again(self) -> None:
+        # (A handler of the outcome that submitted a request of its own has cleared `_again`.)
+        if self._again and self._newest is not None:
+            self.submit(*self._newest)

@@ -51,7 +51,7 @@ def main() -> None:
     from sqlalchemy import create_engine
 
     from workstation.demo import start_store, stop_store
-    from workstation.models import outbox
+    from workstation.models import outbox, remarks
     from workstation.models.db import open_cache
     from workstation.sync.client import StoreClient
     from workstation.sync.puller import Puller
@@ -75,7 +75,7 @@ def main() -> None:
             saves, ids = [], set()
             for i in range(args.writes):
                 t0 = time.perf_counter()
-                changes = cache.writer.run(outbox.save_remark, rng.choice(order_ids), text=f"离线备注 {i}",
+                changes = cache.writer.run(remarks.save_remark, rng.choice(order_ids), text=f"离线备注 {i}",
                                            flag=1 + i % 5, reason="回放", agent_no="1024")
                 saves.append(time.perf_counter() - t0)
                 ids |= set(changes.outbox)
@@ -112,7 +112,7 @@ def main() -> None:
             online = []
             for i in range(args.online):
                 t0 = time.perf_counter()
-                changes = service.submit_write(outbox.save_remark, rng.choice(order_ids), text=f"在线 {i}",
+                changes = service.submit_write(remarks.save_remark, rng.choice(order_ids), text=f"在线 {i}",
                                                flag=2, reason="在线", agent_no="1024").result()
                 (m,) = changes.outbox
                 event = waiting.setdefault(m, threading.Event())

@@ -11,7 +11,7 @@ from alembic import command
 
 from tests.cache_upgrade.helpers import copy_of, file_rows, rows_0008, stored_bytes
 from tests.data import make_cache_v0008 as v0008
-from workstation.models import db, outbox
+from workstation.models import db, outbox, remarks
 from workstation.models.search import get_order_detail, search_orders
 
 LOGICAL = ("orders", "order_lines", "buyers")  # read in their 0008 shape on both sides
@@ -80,7 +80,7 @@ def test_upgrade_to_0009_compact_orders(tmp_path):
         detail = get_order_detail(engine, some[0])
         assert detail.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") == some[19]
         # the waiting remark edit is still shown and still sent
-        state = outbox.remark_state(engine, v0008.REMARKED_ORDER_ID)
+        state = remarks.remark_state(engine, v0008.REMARKED_ORDER_ID)
         assert v0008.WAITING_MEMO in get_order_detail(engine, v0008.REMARKED_ORDER_ID).remark
         assert state is not None
         batch = cache.writer.run(outbox.take_batch)

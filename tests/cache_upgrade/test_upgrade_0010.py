@@ -13,7 +13,7 @@ from alembic import command
 
 from tests.cache_upgrade.helpers import copy_of, file_rows, rows_0008, stored_bytes
 from tests.data import make_cache_v0009 as v0009
-from workstation.models import db, outbox
+from workstation.models import db, outbox, remarks
 from workstation.models.phrase_fill import FillContext, fill
 from workstation.models.search import count_matches, get_order_detail, search_orders
 
@@ -73,7 +73,7 @@ def test_upgrade_to_0010_orders_numbers_places(tmp_path):
         assert filled.text.startswith(f"订单{v0009.ZERO_ORDER_NO}寄往{v0009.ZERO_PLACE[0]}")
         # the waiting remark edit is still shown and still sent
         assert v0009.WAITING_MEMO in get_order_detail(engine, v0009.REMARKED_ORDER_ID).remark
-        assert outbox.remark_state(engine, v0009.REMARKED_ORDER_ID) is not None
+        assert remarks.remark_state(engine, v0009.REMARKED_ORDER_ID) is not None
         batch = cache.writer.run(outbox.take_batch)
         assert [e.entity_id for e in batch] == [v0009.REMARKED_ORDER_ID]
     finally:

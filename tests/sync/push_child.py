@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from workstation.models import outbox
+from workstation.models import outbox, remarks
 from workstation.models.db import open_cache
 from workstation.sync.client import StoreClient
 from workstation.sync.pusher import Pusher
@@ -27,7 +27,7 @@ def main(url: str, cache_path: str, total: str) -> int:
         made = sum(outbox.counts(cache.engine).values())
         if made >= int(total):
             break
-        cache.writer.run(outbox.save_remark, ORDERS[made % len(ORDERS)], text=f"w{made}", flag=1,
+        cache.writer.run(remarks.save_remark, ORDERS[made % len(ORDERS)], text=f"w{made}", flag=1,
                          reason="kill", agent_no="1024")
         pusher.push()
     pusher.push()

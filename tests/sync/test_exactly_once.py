@@ -17,7 +17,7 @@ from sqlalchemy import select
 from storeserver import ops
 from storeserver.models import Order, RemarkHistory
 from tests.sync.chaos import Chaos, target_of, wait_until
-from workstation.models import outbox
+from workstation.models import outbox, remarks
 from workstation.models.db import open_cache
 from workstation.sync.client import StoreClient
 from workstation.sync.service import SyncService
@@ -49,20 +49,20 @@ class Agent:
         self.resolutions = 0
 
     def write(self, order_id: int, text: str) -> None:
-        changes = self.service.submit_write(outbox.save_remark, order_id, text=text, flag=1 + len(text) % 5,
+        changes = self.service.submit_write(remarks.save_remark, order_id, text=text, flag=1 + len(text) % 5,
                                             reason="测试", agent_no=self.agent_no).result(timeout=LIMIT_S)
         self.intended |= set(changes.outbox)
 
     def resolve_conflicts(self) -> None:
         for e in outbox.entries(self.cache.engine, ("conflict",)):
-            state = outbox.remark_state(self.cache.engine, e.entity_id)
+            state = remarks.remark_state(self.cache.engine, e.entity_id)
             if state.status != "conflict":
                 continue
             later = [r.mutation_id for r in outbox.entries(self.cache.engine, ("pending", "conflict"))
                      if r.entity_id == e.entity_id and r.ordinal > e.ordinal]
-            theirs = outbox.parse_memo(state.theirs["remark"]) or {"text": state.theirs["remark"]}
+            theirs = remarks.parse_memo(state.theirs["remark"]) or {"text": state.theirs["remark"]}
             merged = f"{theirs['text'][:60]} + {state.mine['text']}"[:200]
-            changes = self.service.submit_write(outbox.resolve_remark, e.mutation_id, text=merged, flag=1,
+            changes = self.service.submit_write(remarks.resolve_remark, e.mutation_id, text=merged, flag=1,
                                                 reason="合并", agent_no=self.agent_no).result(timeout=LIMIT_S)
             self.surfaced |= {e.mutation_id, *later}
             self.intended |= set(changes.outbox) - self.surfaced

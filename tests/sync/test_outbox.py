@@ -11,7 +11,7 @@ from sqlalchemy import select
 from storeserver import ops
 from storeserver.models import Order, RemarkHistory
 from workstation.models.schema import order_status
-from workstation.models import outbox
+from workstation.models import outbox, remarks
 from workstation.sync.puller import Puller
 from workstation.sync.pusher import Pusher
 
@@ -45,7 +45,7 @@ def _server(store, order_id: int):
 
 
 def _save(cache, order_id, text, flag=1, reason="客户来电", initiator=None):
-    return cache.writer.run(outbox.save_remark, order_id, text=text, flag=flag, reason=reason,
+    return cache.writer.run(remarks.save_remark, order_id, text=text, flag=flag, reason=reason,
                             agent_no="1024", initiator=initiator)
 
 
@@ -58,7 +58,7 @@ def test_a_write_shows_at_once_and_reaches_the_server_once(store, agent):
     row = _row(cache, 5)
     assert row["remark"].startswith("换货：M码缺货，改发L码\n【变动事由】客户来电｜工号 1024｜")
     assert row["remark_flag"] == 2
-    assert outbox.remark_state(cache.engine, 5).status == "saved"
+    assert remarks.remark_state(cache.engine, 5).status == "saved"
     assert [e.mutation_id for e in outbox.entries(cache.engine)] == [mid]
 
     summary = pusher.push()
@@ -67,9 +67,9 @@ def test_a_write_shows_at_once_and_reaches_the_server_once(store, agent):
     assert [h.mutation_id for h in history].count(mid) == 1 and order.remark_flag == 2
     assert _row(cache, 5)["remark"] == order.remark  # the server's memo (its time)
     assert _row(cache, 5)["remark_version"] == order.remark_version
-    assert outbox.remark_state(cache.engine, 5).status == "sent"
+    assert remarks.remark_state(cache.engine, 5).status == "sent"
     puller.run_once()
-    assert [h.status for h in outbox.remark_history(cache.engine, 5)][0] == "synced"
+    assert [h.status for h in remarks.remark_history(cache.engine, 5)][0] == "synced"
     assert pusher.push().sent == 0  # nothing is sent twice
 
 
@@ -88,7 +88,7 @@ def test_a_feed_page_for_an_order_with_a_waiting_edit_changes_nothing_the_agent_
     assert order_status(row["status"]) == _server(store, oid)[0].status  # the rest is the server's
 
     assert pusher.push().conflicts == 1
-    state = outbox.remark_state(cache.engine, oid)
+    state = remarks.remark_state(cache.engine, oid)
     assert state.status == "conflict"
     assert state.theirs["remark"] == "同事的备注" and state.mine["text"] == "我的备注"
     assert _row(cache, oid)["remark"] == mine                          # nothing overwritten silently
@@ -96,7 +96,7 @@ def test_a_feed_page_for_an_order_with_a_waiting_edit_changes_nothing_the_agent_
     assert parked.last_error and parked.error_code == "conflict"
 
     merged = "同事的备注\n我的备注"
-    cache.writer.run(outbox.resolve_remark, parked.mutation_id, text=merged, flag=4, reason="合并",
+    cache.writer.run(remarks.resolve_remark, parked.mutation_id, text=merged, flag=4, reason="合并",
                      agent_no="1024")
     assert pusher.push().applied == 1
     order, history = _server(store, oid)
@@ -133,7 +133,7 @@ def test_a_rejected_write_is_parked_and_blocks_nothing(store, agent):
     assert parked.mutation_id in bad.outbox and parked.error_code == "invalid_payload"
     assert "flag" in parked.last_error
     assert _server(store, 7)[1][-1].text == "之后的修改" and _server(store, 8)[1][-1].text == "别的订单"
-    assert outbox.remark_state(cache.engine, 8).status == "sent"
+    assert remarks.remark_state(cache.engine, 8).status == "sent"
 
 
 def test_discard_reverts_the_local_change(store, agent):
@@ -178,12 +178,12 @@ def test_memo_format_is_the_servers():
     from storeserver import mutations
 
     at = datetime(2026, 11, 11, 6, 2, tzinfo=timezone.utc)
-    mine = outbox.compose_memo("尺码改L", "客户来电", "1024", at)
+    mine = remarks.compose_memo("尺码改L", "客户来电", "1024", at)
     assert mine == mutations.compose_memo("尺码改L", "客户来电", "1024", at.replace(tzinfo=None))
     assert mine == "尺码改L\n【变动事由】客户来电｜工号 1024｜2026-11-11 14:02"
-    assert outbox.parse_memo(mine) == mutations.parse_memo(mine) == {
+    assert remarks.parse_memo(mine) == mutations.parse_memo(mine) == {
         "text": "尺码改L", "reason": "客户来电", "agent_no": "1024", "at": "2026-11-11 14:02"}
-    assert outbox.memo_bytes("尺码改L", "客户来电", "1024") == len(mine.encode("utf-8"))
+    assert remarks.memo_bytes("尺码改L", "客户来电", "1024") == len(mine.encode("utf-8"))
 
 
 def test_take_theirs_drops_the_agents_version_and_shows_the_colleagues(store, agent):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from storeserver.models import RemarkHistory
 from tests.sync.chaos import Chaos, target_of, wait_until
-from workstation.models import outbox
+from workstation.models import outbox, remarks
 from workstation.sync.client import StoreClient
 from workstation.sync.service import SyncService
 
@@ -37,10 +37,10 @@ def test_a_write_made_online_is_sent_at_once(store, cache):
     try:
         wait_until(lambda: service.state == "online", LIMIT_S, "online")
         # The loop now sits in a 25 s long poll; the write must not wait for it to end.
-        service.submit_write(outbox.save_remark, 40, text="马上发出", flag=1, reason="测试",
+        service.submit_write(remarks.save_remark, 40, text="马上发出", flag=1, reason="测试",
                              agent_no="1024").result(timeout=LIMIT_S)
         wait_until(lambda: "马上发出" in _history(store, 40), 10, "the write to reach the server")
-        wait_until(lambda: outbox.remark_state(cache.engine, 40).status == "sent", 10, "sent")
+        wait_until(lambda: remarks.remark_state(cache.engine, 40).status == "sent", 10, "sent")
     finally:
         service.stop()
         thread.join(timeout=LIMIT_S)
@@ -57,10 +57,10 @@ def test_a_session_offline_then_reconnect_delivers_everything_in_order(store, ca
             written = {oid: [f"离线{oid}-{k}" for k in range(8)] for oid in (41, 42, 43)}
             for k in range(8):
                 for oid, texts in written.items():
-                    service.submit_write(outbox.save_remark, oid, text=texts[k], flag=2, reason="离线",
+                    service.submit_write(remarks.save_remark, oid, text=texts[k], flag=2, reason="离线",
                                          agent_no="1024").result(timeout=LIMIT_S)
             assert outbox.counts(cache.engine).get("pending") == 24
-            assert all(outbox.remark_state(cache.engine, oid).status == "saved" for oid in written)
+            assert all(remarks.remark_state(cache.engine, oid).status == "saved" for oid in written)
             link.set_mode("pass")
             wait_until(lambda: outbox.counts(cache.engine) == {"done": 24}, LIMIT_S, "all 24 delivered")
             for oid, texts in written.items():

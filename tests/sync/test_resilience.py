@@ -336,7 +336,7 @@ def test_a_remark_written_during_a_long_first_load_is_sent_before_the_load_ends(
     of pages (at most `SNAPSHOT_BATCH` orders each; made small here, so the load has many)."""
     from sqlalchemy import text as sql
 
-    from workstation.models import outbox
+    from workstation.models import remarks
     from workstation.sync import puller
 
     monkeypatch.setattr(puller, "SNAPSHOT_BATCH", 100)  # two pages of 50 per transaction at most
@@ -354,7 +354,7 @@ def test_a_remark_written_during_a_long_first_load_is_sent_before_the_load_ends(
             return
         pages.append(1)
         if len(pages) == 2:  # the newest orders are in: the agent writes a remark on one
-            holder["run"].service.submit_write(outbox.save_remark, order_id, text="加急发货",
+            holder["run"].service.submit_write(remarks.save_remark, order_id, text="加急发货",
                                                flag=1, reason="买家催单", agent_no="1024").result(10)
         elif len(pages) > 2 and not sent_at_page:
             with store.engine.connect() as conn:

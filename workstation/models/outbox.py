@@ -19,8 +19,9 @@ edits of the same remark made offline never conflict with each other. A write pa
 `conflict` holds back later writes of the same entity (they build on it) until it is
 resolved or discarded; a `rejected` write holds back nothing; other entities never wait.
 
-Kinds are declared once in `KINDS` (today `order.remark`); a new write kind adds a `Kind`
-with the fields it overlays and how its payload sets them.
+Kinds are declared in their own modules (`models.remarks`: `order.remark`; buyers,
+conversations, phrases) and `register`ed in `KINDS`; a new write kind adds a `Kind` with
+the fields it overlays, and its module the functions that make its writes.
 """
 from __future__ import annotations
 
@@ -87,14 +88,12 @@ class Kind:
         return self.overlay or self.name
 
 
-REMARK = Kind("order.remark", "orders", ("remark", "remark_flag", "remark_by", "remark_at"),
-              "remark_version")
-KINDS: dict[str, Kind] = {k.name: k for k in (REMARK,)}
+KINDS: dict[str, Kind] = {}  # every write kind, declared in its own module (`register`)
 
 
 def register(*kinds: Kind) -> None:
-    """Declare write kinds kept in their own modules (`models.conversations`); imported at
-    the end of this module, so every user of the outbox knows every kind."""
+    """Declare write kinds kept in their own modules (`models.remarks`, `models.conversations`
+    ...); imported at the end of this module, so every user of the outbox knows every kind."""
     for k in kinds:
         KINDS[k.name] = k
 
@@ -110,54 +109,6 @@ def _kinds_of(stream: str) -> list[Kind]:
 
 def _group_kinds(kind: Kind) -> list[str]:
     return [k.name for k in KINDS.values() if k.group == kind.group]
-
-
-# ---- the memo format (docs/PROTOCOL.md, "Remark memo"; the server composes the same) -------
-
-MAX_MEMO_BYTES = 1000
-MAX_REASON_CHARS = 100
-MEMO_TZ = timedelta(hours=8)
-TRAILER_MARK = "【变动事由】"
-FLAGS = (0, 1, 2, 3, 4, 5)
-
-
-def compose_memo(text: str, reason: str, agent_no: str, at: datetime) -> str:
-    """`text` + newline + `【变动事由】reason｜工号 1024｜2026-11-11 14:02` (UTC+8); the
-    trailer alone when there is no text. `at` is aware UTC (or naive UTC)."""
-    local = at.replace(tzinfo=None) + MEMO_TZ if at.tzinfo is None else (at + MEMO_TZ).replace(tzinfo=None)
-    trailer = f"{TRAILER_MARK}{reason}｜工号 {agent_no}｜{local.strftime('%Y-%m-%d %H:%M')}"
-    return f"{text}\n{trailer}" if text else trailer
-
-
-def memo_bytes(text: str, reason: str, agent_no: str) -> int:
-    """UTF-8 size of the final memo the server will store (the editor's live counter)."""
-    return len(compose_memo(text, reason, agent_no, datetime(2000, 1, 1)).encode("utf-8"))
-
-
-def parse_memo(memo: str) -> dict[str, str] | None:
-    """{text, reason, agent_no, at} of a memo in the format, None for any other memo."""
-    import re
-
-    m = re.match(r"(?s)^(?:(?P<text>.*)\n)?【变动事由】(?P<reason>[^｜\n]*)｜工号 (?P<agent_no>[^｜\n]+)"
-                 r"｜(?P<at>\d{4}-\d{2}-\d{2} \d{2}:\d{2})$", memo)
-    if m is None:
-        return None
-    return {"text": m["text"] or "", "reason": m["reason"], "agent_no": m["agent_no"], "at": m["at"]}
-
-
-def check_remark(text: str, flag: int, reason: str, agent_no: str) -> None:
-    """Raise OutboxError with a clear message when the server would refuse this remark."""
-    if not isinstance(flag, int) or isinstance(flag, bool) or flag not in FLAGS:
-        raise OutboxError(f"the flag must be one of 0..5, not {flag!r}")
-    if "\x00" in text or "\x00" in reason:
-        raise OutboxError("the remark contains a NUL character")
-    if any(c in reason for c in "\n\r｜") or len(reason) > MAX_REASON_CHARS:
-        raise OutboxError(f"the reason must be one line of at most {MAX_REASON_CHARS} characters "
-                          f"without '｜'")
-    size = memo_bytes(text, reason, agent_no)
-    if size > MAX_MEMO_BYTES:
-        raise OutboxError(f"the memo would be {size} bytes; at most {MAX_MEMO_BYTES} (UTF-8, the "
-                          f"reason, agent no. and time included)")
 
 
 # ---- rows -------------------------------------------------------------------------------
@@ -328,7 +279,7 @@ def reapply(cur: sqlite3.Cursor, stream: str, ids: frozenset[int] | set[int]) ->
             _recompute(cur, kind, entity_id)
 
 
-def _changed(kind: Kind | None, entity_ids: set[int], mutation_ids: set[str],
+def changed(kind: Kind | None, entity_ids: set[int], mutation_ids: set[str],
              initiator: object = None) -> ChangeSet:
     changes = [StreamChange(kind.stream, upserted=frozenset(entity_ids))] if kind and entity_ids else []
     return ChangeSet.of(*changes, outbox=mutation_ids, initiator=initiator)
@@ -346,7 +297,7 @@ def record(engine: Engine, kind_name: str, entity_id: int, payload: dict, local_
     with _txn(engine, "save the change") as cur:
         mutation_id = record_in(cur, kind, entity_id, payload, local_state, now=now,
                                 mutation_id=mutation_id, base_version=base_version)
-    return _changed(kind, {entity_id}, {mutation_id}, initiator)
+    return changed(kind, {entity_id}, {mutation_id}, initiator)
 
 
 def get_kind(kind_name: str) -> Kind:
@@ -358,8 +309,10 @@ def get_kind(kind_name: str) -> Kind:
 
 def record_in(cur: sqlite3.Cursor, kind: Kind, entity_id: int, payload: dict, local_state: dict, *,
               now: datetime | None = None, mutation_id: str | None = None,
-              base_version: int | None = None) -> str:
-    """`record` inside the caller's transaction; returns the new mutation id."""
+              base_version: int | None = None, base_state: dict | None = None) -> str:
+    """`record` inside the caller's transaction; returns the new mutation id. `base_state`:
+    the server's state the write was made against, when not the one the cache knows (a
+    merge made against what a conflict reported)."""
     mutation_id = mutation_id or str(uuid.uuid4())
     stamp = _now_text(now)
     base = _server_state(cur, kind, entity_id) if kind.overlays else {}
@@ -384,7 +337,7 @@ def record_in(cur: sqlite3.Cursor, kind: Kind, entity_id: int, payload: dict, lo
         "attempts, created_at, updated_at, ordinal, local_state, base_state) "
         "VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)",
         (mutation_id, kind.name, kind.stream, entity_id, base_version, _dump(payload), stamp, stamp,
-         ordinal, _dump(local_state), _dump(base)))
+         ordinal, _dump(local_state), _dump(base if base_state is None else base_state)))
     _recompute(cur, kind, entity_id)
     return mutation_id
 
@@ -403,19 +356,6 @@ def recompute(cur: sqlite3.Cursor, kind: Kind, entity_id: int) -> None:
 def rows(cur: sqlite3.Cursor, where: str, args: tuple = ()) -> list[OutboxEntry]:
     """Outbox entries matching `where`, in the order written (inside a transaction)."""
     return _rows(cur, where, args)
-
-
-def save_remark(engine: Engine, order_id: int, *, text: str, flag: int, reason: str, agent_no: str,
-                initiator: object = None, now: datetime | None = None,
-                base_version: int | None = None) -> ChangeSet:
-    """The agent's remark edit of an order: shown at once, sent when the network allows.
-    Raises OutboxError (nothing saved) for input the server would refuse."""
-    check_remark(text, flag, reason, agent_no)
-    at = now or timefmt.utc_now()
-    local = {"remark": compose_memo(text, reason, agent_no, at), "remark_flag": flag,
-             "remark_by": agent_no, "remark_at": timefmt.to_db(at)}
-    return record(engine, REMARK.name, order_id, {"text": text, "flag": flag, "reason": reason},
-                  local, initiator=initiator, now=at, base_version=base_version)
 
 
 # ---- sending (writer jobs used by sync.pusher) ---------------------------------------------------
@@ -615,7 +555,7 @@ def retry(engine: Engine, mutation_id: str, *, initiator: object = None) -> Chan
         kind = KINDS.get(e.kind)
         if kind is not None:
             _recompute(cur, kind, e.entity_id)
-    return _changed(KINDS.get(e.kind), {e.entity_id}, {mutation_id}, initiator)
+    return changed(KINDS.get(e.kind), {e.entity_id}, {mutation_id}, initiator)
 
 
 def discard(engine: Engine, mutation_id: str, *, initiator: object = None) -> ChangeSet:
@@ -632,7 +572,7 @@ def discard(engine: Engine, mutation_id: str, *, initiator: object = None) -> Ch
         kind = KINDS.get(e.kind)
         if kind is not None:
             _recompute(cur, kind, e.entity_id)
-    return _changed(KINDS.get(e.kind), {e.entity_id}, {mutation_id}, initiator)
+    return changed(KINDS.get(e.kind), {e.entity_id}, {mutation_id}, initiator)
 
 
 def take_theirs(engine: Engine, mutation_id: str, *, initiator: object = None) -> ChangeSet:
@@ -650,42 +590,7 @@ def take_theirs(engine: Engine, mutation_id: str, *, initiator: object = None) -
         kind = KINDS.get(e.kind)
         if kind is not None:
             _recompute(cur, kind, e.entity_id)
-    return _changed(KINDS.get(e.kind), {e.entity_id}, set(gone), initiator)
-
-
-def resolve_remark(engine: Engine, mutation_id: str, *, text: str, flag: int, reason: str,
-                   agent_no: str, initiator: object = None, now: datetime | None = None) -> ChangeSet:
-    """Settle a remark conflict with the agent's merged text: the conflicting write and the
-    agent's later waiting edits of that order (which the merge view showed as "mine") are
-    replaced by ONE new write based on the server's version the conflict reported."""
-    check_remark(text, flag, reason, agent_no)
-    at = now or timefmt.utc_now()
-    new_id = str(uuid.uuid4())
-    stamp = timefmt.to_db(at)
-    with _txn(engine, "save the merged remark") as cur:
-        e = _get(cur, mutation_id)
-        if e.status != "conflict" or e.kind != REMARK.name:
-            raise OutboxError("only a remark in conflict can be resolved")
-        later = _rows(cur, "entity = ? AND entity_id = ? AND ordinal > ? AND status IN ('pending', 'conflict')",
-                      (e.entity, e.entity_id, e.ordinal))
-        gone = [e.mutation_id] + [r.mutation_id for r in later]
-        cur.executemany("DELETE FROM outbox WHERE mutation_id = ?", [(m,) for m in gone])
-        server = _server_state(cur, REMARK, e.entity_id) or {}
-        theirs = (e.result or {}).get("version", server.get(REMARK.version_field, 0))
-        inflight = _rows(cur, "entity = ? AND entity_id = ? AND status = 'inflight'", (e.entity, e.entity_id))
-        base_version = None if inflight else max(theirs, server.get(REMARK.version_field, 0))
-        ordinal = cur.execute("SELECT coalesce(max(ordinal), 0) + 1 FROM outbox").fetchone()[0]
-        local = {"remark": compose_memo(text, reason, agent_no, at), "remark_flag": flag,
-                 "remark_by": agent_no, "remark_at": stamp}
-        cur.execute(
-            "INSERT INTO outbox (mutation_id, kind, entity, entity_id, base_version, payload, status, "
-            "attempts, created_at, updated_at, ordinal, local_state, base_state) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)",
-            (new_id, REMARK.name, REMARK.stream, e.entity_id, base_version,
-             _dump({"text": text, "flag": flag, "reason": reason}), stamp, stamp, ordinal, _dump(local),
-             _dump((e.result or {}).get("state") or server)))
-        _recompute(cur, REMARK, e.entity_id)
-    return _changed(REMARK, {e.entity_id}, {new_id, *gone}, initiator)
+    return changed(KINDS.get(e.kind), {e.entity_id}, set(gone), initiator)
 
 
 def prune_done(engine: Engine, *, older_than: timedelta = timedelta(days=7),
@@ -718,73 +623,9 @@ def counts(engine: Engine) -> dict[str, int]:
         "SELECT status, count(*) FROM outbox GROUP BY status").fetchall()))
 
 
-@dataclass(frozen=True)
-class RemarkState:
-    """What the editor shows about an order's remark."""
-
-    status: str                       # "none" | "saved" (waiting) | "sent" | "conflict" | "rejected"
-    entry: OutboxEntry | None         # the write the status is about
-    theirs: dict | None = None        # conflict: the server's current remark fields
-    base: dict | None = None          # conflict: the server's fields the agent's edit started from
-    mine: dict | None = None          # conflict: the agent's latest text (what the row shows)
-
-
-def remark_state(engine: Engine, order_id: int) -> RemarkState:
-    def read(cur: sqlite3.Cursor) -> RemarkState:
-        rows = _rows(cur, "kind = ? AND entity_id = ?", (REMARK.name, order_id))
-        if not rows:
-            return RemarkState("none", None)
-        conflict = next((r for r in rows if r.status == "conflict"), None)
-        if conflict is not None:
-            waiting = [r for r in rows if r.status in WAITING and r.ordinal >= conflict.ordinal]
-            mine = {**(conflict.local_state or {}), **(waiting[-1].local_state or {})}
-            mine.update(waiting[-1].payload)
-            return RemarkState("conflict", conflict, (conflict.result or {}).get("state"),
-                               conflict.base_state, mine)
-        last = rows[-1]
-        status = {"pending": "saved", "inflight": "saved", "done": "sent"}.get(last.status, last.status)
-        return RemarkState(status, last)
-    return _read(engine, read)
-
-
-@dataclass(frozen=True)
-class RemarkEntry:
-    """One line of an order's remark history, newest first."""
-
-    text: str
-    flag: int
-    reason: str
-    agent_no: str
-    at: datetime
-    version: int | None       # None while not yet applied by the server
-    status: str               # "synced" | "sent" | "saved" | "conflict" | "rejected"
-    mutation_id: str | None
-
-
-def remark_history(engine: Engine, order_id: int) -> list[RemarkEntry]:
-    """The synced history of the order's remark plus the agent's writes not in it yet."""
-    def read(cur: sqlite3.Cursor) -> list[RemarkEntry]:
-        out = [RemarkEntry(t, f, r, a, timefmt.from_db(at), v, "synced", m) for t, f, r, a, at, v, m in cur.execute(
-            "SELECT text, flag, reason, agent_no, created_at, version, mutation_id FROM remark_history "
-            "WHERE order_id = ?", (order_id,))]
-        synced = {e.mutation_id for e in out if e.mutation_id}
-        for r in _rows(cur, "kind = ? AND entity_id = ?", (REMARK.name, order_id)):
-            if r.mutation_id in synced:
-                continue
-            local = r.local_state or {}
-            status = {"pending": "saved", "inflight": "saved", "done": "sent"}.get(r.status, r.status)
-            out.append(RemarkEntry(r.payload.get("text", ""), r.payload.get("flag", 0),
-                                   r.payload.get("reason", ""), local.get("remark_by") or "",
-                                   timefmt.from_db(local.get("remark_at")) or r.created_at,
-                                   (r.result or {}).get("version") if r.status == "done" else None,
-                                   status, r.mutation_id))
-        out.sort(key=lambda e: (e.at, e.version or 0), reverse=True)
-        return out
-    return _read(engine, read)
-
-
 # Kinds declared in their own modules register themselves (see `register`); importing them
 # here means no user of the outbox can miss one. (At the end: they import this module.)
 from workstation.models import buyers as _buyers  # noqa: E402,F401
 from workstation.models import conversations as _conversations  # noqa: E402,F401
 from workstation.models import phrases as _phrases  # noqa: E402,F401
+from workstation.models import remarks as _remarks  # noqa: E402,F401

@@ -225,7 +225,7 @@ class SyncService:
         return max(0.05, min(self._long_poll_s, left))
 
     def submit_write(self, fn: Callable[..., object], *args: object, **kwargs: object):
-        """Queue a local write (e.g. `outbox.save_remark`) on the cache writer and wake the
+        """Queue a local write (e.g. `remarks.save_remark`) on the cache writer and wake the
         loop once it is saved, so it is sent at once. Returns the job's future (its
         result is the write's ChangeSet). Any thread; never blocks."""
         future = self.writer.submit(fn, *args, **kwargs)

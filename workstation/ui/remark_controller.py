@@ -1,6 +1,6 @@
 """Remarks and the outbox, between the panes and the cache (Qt glue, no widgets of its own).
 
-- A save in the order detail's remark section becomes `outbox.save_remark` on the cache
+- A save in the order detail's remark section becomes `remarks.save_remark` on the cache
   writer (off the GUI thread; the sync loop is woken so it is sent at once), based on the
   remark version the agent started editing from.
 - When the open order or the outbox changes (`on_orders_changed`, `on_outbox_changed`, from
@@ -31,6 +31,12 @@ def _outbox():
     from workstation.models import outbox  # noqa: PLC0415 (lazy: SQLAlchemy)
 
     return outbox
+
+
+def _remarks():
+    from workstation.models import remarks  # noqa: PLC0415 (lazy: SQLAlchemy)
+
+    return remarks
 
 
 class RemarkController(QObject):
@@ -73,9 +79,9 @@ class RemarkController(QObject):
         writer, agent_no = self._writer(), self._agent_no()
         if writer is None:
             return
-        outbox, section = _outbox(), self._section
+        remarks, section = _remarks(), self._section
         self._section.set_state("local")  # shown at once; the job below makes it true
-        self._run(lambda: writer.run(outbox.save_remark, order_id, text=text, flag=flag, reason=reason,
+        self._run(lambda: writer.run(remarks.save_remark, order_id, text=text, flag=flag, reason=reason,
                                      agent_no=agent_no, base_version=base_version, initiator=section),
                   done=lambda _changes: self._after_write(order_id),
                   what=self.tr("The remark could not be saved"))
@@ -85,8 +91,8 @@ class RemarkController(QObject):
         engine = self._engine()
         if order_id is None or engine is None:
             return
-        outbox = _outbox()
-        self._run(lambda: outbox.remark_state(engine, order_id), done=self._show_merge,
+        remarks = _remarks()
+        self._run(lambda: remarks.remark_state(engine, order_id), done=self._show_merge,
                   what=self.tr("The conflict could not be read"))
 
     def _show_merge(self, state) -> None:
@@ -107,11 +113,11 @@ class RemarkController(QObject):
         dialog.open()
 
     def _resolve(self, mutation_id: str, text: str, flag: int, reason: str) -> None:
-        writer, agent_no, outbox = self._writer(), self._agent_no(), _outbox()
+        writer, agent_no, remarks = self._writer(), self._agent_no(), _remarks()
         if writer is None:
             return
         order_id = self._section.order_id
-        self._run(lambda: writer.run(outbox.resolve_remark, mutation_id, text=text, flag=flag,
+        self._run(lambda: writer.run(remarks.resolve_remark, mutation_id, text=text, flag=flag,
                                      reason=reason, agent_no=agent_no, initiator=self._section),
                   done=lambda _c: self._after_write(order_id),
                   what=self.tr("The merged remark could not be saved"))
@@ -136,8 +142,8 @@ class RemarkController(QObject):
         engine = self._engine()
         if engine is None:
             return
-        outbox = _outbox()
-        self._run(lambda: (outbox.remark_state(engine, order_id), outbox.remark_history(engine, order_id)),
+        remarks = _remarks()
+        self._run(lambda: (remarks.remark_state(engine, order_id), remarks.remark_history(engine, order_id)),
                   done=lambda result: self._show_remark(order_id, *result),
                   what=self.tr("The remark history could not be read"))
 
@@ -182,10 +188,10 @@ class RemarkController(QObject):
     # ---- helpers ----------------------------------------------------------------------
 
     def _compose(self, text: str, reason: str) -> str:
-        outbox = _outbox()
+        remarks = _remarks()
         from workstation.models.timefmt import utc_now  # noqa: PLC0415
 
-        return outbox.compose_memo(text, reason, self._agent_no() or "0000", utc_now())
+        return remarks.compose_memo(text, reason, self._agent_no() or "0000", utc_now())
 
     def _run(self, job, *, done, what: str) -> None:
         def failed(exc: BaseException) -> None:

@@ -197,3 +197,28 @@ def test_take_theirs_drops_the_agents_version_and_shows_the_colleagues(store, ag
     assert outbox.entries(cache.engine) == [] and pusher.push().sent == 0
     puller.run_once()
     assert _row(cache, 12)["remark"] == "同事的" and _row(cache, 12)["remark_flag"] == 3
+
+
+def test_a_merge_is_sent_on_the_version_merged_against_even_behind_a_retried_rejected_edit(store, agent):
+    cache, puller, pusher = agent
+    # An edit the server refuses, then the agent's real edit of the same order; a colleague
+    # changes the remark meanwhile, so the real edit comes back in conflict.
+    bad = cache.writer.run(outbox.record, "order.remark", 14, {"text": "x", "flag": 9, "reason": ""},
+                           {"remark": "x", "remark_flag": 1})
+    _save(cache, 14, "我的")
+    ops.set_remark(store.engine, store.shop_id, 14, "同事的", 3, "1031")
+    for _ in range(3):
+        pusher.push()
+    (conflict,) = outbox.entries(cache.engine, ("conflict",))
+    (bad_id,) = bad.outbox
+    cache.writer.run(outbox.retry, bad_id)  # the refused edit tried again: it waits, older than the merge
+    merged = cache.writer.run(remarks.resolve_remark, conflict.mutation_id, text="我的，加上同事的", flag=3,
+                              reason="合并", agent_no="1024")
+    (new_id,) = merged.outbox - {conflict.mutation_id}
+    theirs = _server(store, 14)[0].remark_version
+    assert outbox.get_entry(cache.engine, new_id).base_version == theirs
+    for _ in range(3):
+        pusher.push()
+    assert outbox.get_entry(cache.engine, bad_id).status == "rejected"
+    assert outbox.get_entry(cache.engine, new_id).status == "done"
+    assert _server(store, 14)[1][-1].text == "我的，加上同事的"

@@ -280,7 +280,9 @@ def reapply(cur: sqlite3.Cursor, stream: str, ids: frozenset[int] | set[int]) ->
 
 
 def changed(kind: Kind | None, entity_ids: set[int], mutation_ids: set[str],
-             initiator: object = None) -> ChangeSet:
+            initiator: object = None) -> ChangeSet:
+    """The change set of a local write: the entities it shows on (`kind`'s stream) and its
+    outbox rows."""
     changes = [StreamChange(kind.stream, upserted=frozenset(entity_ids))] if kind and entity_ids else []
     return ChangeSet.of(*changes, outbox=mutation_ids, initiator=initiator)
 
@@ -624,7 +626,9 @@ def counts(engine: Engine) -> dict[str, int]:
 
 
 # Kinds declared in their own modules register themselves (see `register`); importing them
-# here means no user of the outbox can miss one. (At the end: they import this module.)
+# here means no user of the outbox can miss one. (At the end: they import this module.
+# Imported first, one of them is half-loaded while the others load: none of them may import
+# another's names at module level.)
 from workstation.models import buyers as _buyers  # noqa: E402,F401
 from workstation.models import conversations as _conversations  # noqa: E402,F401
 from workstation.models import phrases as _phrases  # noqa: E402,F401

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -113,13 +112,18 @@ def resolve_remark(engine: Engine, mutation_id: str, *, text: str, flag: int, re
         cur.executemany("DELETE FROM outbox WHERE mutation_id = ?", [(m,) for m in gone])
         server = outbox.server_state(cur, REMARK, e.entity_id) or {}
         theirs = (e.result or {}).get("version", server.get(REMARK.version_field, 0))
-        # Behind a write of the order still in flight, the new one is based on its result
-        # (`record_in` leaves the version to be filled in); else on the newest server version.
+        base_version = max(theirs, server.get(REMARK.version_field, 0))
+        inflight = outbox.rows(cur, "entity = ? AND entity_id = ? AND status = 'inflight'", (e.entity, e.entity_id))
         new_id = outbox.record_in(cur, REMARK, e.entity_id, {"text": text, "flag": flag, "reason": reason},
                                   _local_fields(text, flag, reason, agent_no, at), now=at,
-                                  mutation_id=str(uuid.uuid4()),
-                                  base_version=max(theirs, server.get(REMARK.version_field, 0)),
+                                  base_version=base_version,
                                   base_state=(e.result or {}).get("state") or server)
+        if not inflight:
+            # Based on the newest server version the agent merged against, even behind an
+            # older write of the order still waiting (a rejected one retried): `record_in`
+            # would base it on that write's result. Behind a write in flight, it is based on
+            # that write's result (filled in when it is applied).
+            cur.execute("UPDATE outbox SET base_version = ? WHERE mutation_id = ?", (base_version, new_id))
     return outbox.changed(REMARK, {e.entity_id}, {new_id, *gone}, initiator)
 
 

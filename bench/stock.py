@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from storeserver.demodata import generate  # noqa: E402
 from tests.stock_data import fill  # noqa: E402
-from workstation.models import stock as S  # noqa: E402
+from workstation.models import catalogue, stock as S  # noqa: E402
 from workstation.models.db import open_cache  # noqa: E402
 
 
@@ -71,7 +71,7 @@ def queries(products: list, n: int, rng: random.Random) -> list[str]:
             start = rng.randrange(0, max(1, len(p["name"]) - 3))
             out.append(p["name"][start:start + rng.randint(2, 3)])
         elif kind == "pinyin":
-            initials, _ = S._pinyin(p["name"])
+            initials, _ = catalogue._pinyin(p["name"])
             start = rng.randrange(0, max(1, len(initials) - 4))
             out.append(initials[start:start + rng.randint(3, 4)])
         elif kind == "colour_size":
@@ -104,7 +104,7 @@ def run(label: str, path: Path, catalogue_rows, n_queries: int, n_grids: int, rn
         t = time.perf_counter()
         fill(cache.engine, warehouses, products, stock)
         fill_s = time.perf_counter() - t
-        cat = S.Catalogue()
+        cat = catalogue.Catalogue()
         t = time.perf_counter()
         cat.load(cache.engine)
         load_ms = (time.perf_counter() - t) * 1000

@@ -6,6 +6,7 @@ import pytest
 
 from tests.stock_data import add_page_column, demo_shop, make_order_with_lines, small_shop, stock_id
 from workstation.models import stock as S
+from workstation.models.catalogue import Catalogue
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def shop(tmp_path):
 
 @pytest.fixture
 def catalogue(shop):
-    c = S.Catalogue()
+    c = Catalogue()
     c.load(shop.engine)
     return c
 
@@ -173,7 +174,7 @@ def test_bad_lines_are_refused_with_a_reason(shop, bad):
 def test_the_demo_catalogue(tmp_path):
     cache, shop = demo_shop(tmp_path / "demo.sqlite")
     try:
-        catalogue = S.Catalogue()
+        catalogue = Catalogue()
         catalogue.load(cache.engine)
         product = shop.products()[0]
         sku = product["skus"][-1]

@@ -44,6 +44,12 @@ def _stock():
     return stock
 
 
+def _catalogue():
+    from workstation.models import catalogue  # noqa: PLC0415 (lazy, as `_stock`)
+
+    return catalogue
+
+
 def _table(parent: QWidget, name: str) -> QTableView:
     table = QTableView(parent)
     table.setObjectName(name)
@@ -109,7 +115,7 @@ class StockPane(QWidget):
         for loader in (self._searcher, self._grid_loader, self._check_loader, self._subs_loader):
             loader.cancel()
         self._engine = engine
-        self._catalogue = _stock().Catalogue() if engine is not None else None
+        self._catalogue = _catalogue().Catalogue() if engine is not None else None
         self._shown_query = None
         if engine is None:
             self.results.set_matches([])

@@ -12,6 +12,8 @@
    per-page transactions; plain INSERTs, so the ratio shows what the seq guards, the search
    indexing and the cursor bookkeeping of `apply` cost).
 
+   With `--parts`, the apply stage's time per order split into its parts: making the
+   search tokens, FTS5 storing them, the orders' B-tree indexes, and the rest.
 4. The size of the end-to-end cache per order, by part (orders, lines, buyers, the search
    index, B-tree indexes), after a WAL checkpoint.
 
@@ -31,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,7 +204,7 @@ def fetch_raw_pages(url: str, page_size: int) -> tuple[list[bytes], float]:
 ROUNDS = 2  # apply and raw alternate, best of each: a shared machine's noise hits both alike
 
 
-def stage_figures(bodies: list[bytes], work: Path) -> tuple[float, float]:
+def stage_figures(bodies: list[bytes], work: Path, *, parts: bool = False) -> tuple[float, float]:
     t0 = time.perf_counter()
     pages = [wire.parse_snapshot_page("orders", b) for b in bodies]
     validate_s = time.perf_counter() - t0
@@ -215,6 +218,8 @@ def stage_figures(bodies: list[bytes], work: Path) -> tuple[float, float]:
         apply_s = min(apply_s, _time_apply(pages, work / f"apply{i}.sqlite3"))
         raw_s = min(raw_s, _time_raw(batches, work / f"raw{i}.sqlite3"))
     apply_rps, raw_rps = n_rows / apply_s, n_rows / raw_s
+    if parts:
+        apply_parts(pages, work, n_orders, apply_s)
     print(f"apply:    {apply_rps:,.0f} rows/s ({n_orders / apply_s:,.0f} orders/s, {apply_s:.2f} s, "
           f"best of {ROUNDS})")
     print(f"raw:      {raw_rps:,.0f} rows/s ({raw_s:.2f} s; plain INSERT executemany of the same "
@@ -222,7 +227,45 @@ def stage_figures(bodies: list[bytes], work: Path) -> tuple[float, float]:
     return apply_rps, raw_rps
 
 
-def _time_apply(pages: list, path: Path) -> float:
+def apply_parts(pages: list, work: Path, n_orders: int, apply_s: float) -> None:
+    """What the apply stage spends per order on each part (`--parts`; two more applies).
+    The search index's part is split into making the tokens (Python, timed alone) and
+    FTS5 storing them (apply into a cache whose `orders_fts` is a plain table taking the
+    same rows, so the rest of apply is unchanged); the B-tree part is apply into a cache
+    without the orders' four secondary indexes. One round each: read them as shares."""
+    from workstation.models import fts
+
+    us = 1e6 / n_orders
+    t0 = time.perf_counter()
+    for p in pages:
+        for o in p.items:
+            fts.item_tokens(o)
+    tokens_s = time.perf_counter() - t0
+
+    def plain_tokens(db: sqlite3.Connection) -> None:
+        db.execute("DROP TABLE orders_fts")
+        db.execute("CREATE TABLE orders_fts (tokens TEXT)")  # apply inserts (rowid, tokens) as into FTS5
+
+    def no_btrees(db: sqlite3.Connection) -> None:
+        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders' "
+                                  "AND name LIKE 'ix_%'").fetchall():
+            db.execute(f"DROP INDEX {name}")
+
+    without_fts5 = _time_apply(pages, work / "parts-fts.sqlite3", prepare=plain_tokens)
+    without_btrees = _time_apply(pages, work / "parts-ix.sqlite3", prepare=no_btrees)
+    fts5_s, btree_s = apply_s - without_fts5, apply_s - without_btrees
+    print(f"apply parts (us/order): all {apply_s * us:.1f} = search tokens {tokens_s * us:.1f} + "
+          f"FTS5 storing them {fts5_s * us:.1f} + orders' 4 B-tree indexes {btree_s * us:.1f} + "
+          f"the rest {(apply_s - tokens_s - fts5_s - btree_s) * us:.1f} (rows, lines, guards, commits)")
+
+
+def _time_apply(pages: list, path: Path, prepare: Callable[[sqlite3.Connection], None] | None = None) -> float:
+    open_cache(path).close()
+    if prepare is not None:  # a variant of the schema (apply_parts)
+        db = sqlite3.connect(path)
+        prepare(db)
+        db.commit()
+        db.close()
     cache = open_cache(path)
     t0 = time.perf_counter()
     for p in pages:
@@ -287,6 +330,8 @@ def main() -> int:
     ap.add_argument("--orders", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--page-size", type=int, default=1000)
+    ap.add_argument("--parts", action="store_true",
+                    help="also split the apply stage's time per order into its parts (two more applies)")
     args = ap.parse_args()
 
     db_path = seeded_db(args.orders, args.seed)
@@ -299,7 +344,7 @@ def main() -> int:
             bodies, fetch_s = fetch_raw_pages(server.url, args.page_size)
             print(f"fetch:    {orders / fetch_s:,.0f} orders/s over HTTP ({fetch_s:.2f} s, "
                   f"{len(bodies)} pages)")
-            apply_rps, raw_rps = stage_figures(bodies, work)
+            apply_rps, raw_rps = stage_figures(bodies, work, parts=args.parts)
     finally:
         server.stop()
     print(f"ingest_orders_per_s={orders / elapsed:.0f} raw_rows_per_s={raw_rps:.0f} "

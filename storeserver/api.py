@@ -552,7 +552,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
         next_seq = page[-1]["seq"] if has_more else st.seq
         next_cursor = cursor if next_seq == c.seq else cursors.feed_cursor(shop, st.epoch, next_seq)
         return json_response({"stream": stream, "changes": page, "next_cursor": next_cursor,
-                              "has_more": has_more})
+                              "has_more": has_more, "seq": next_seq})
 
     return app
 

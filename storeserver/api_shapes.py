@@ -60,6 +60,7 @@ class ChangesOut(BaseModel):
     changes: list[dict[str, Any]]
     next_cursor: str
     has_more: bool
+    seq: int  # the shop sequence next_cursor stands at
 
 
 HeadOut.model_rebuild()

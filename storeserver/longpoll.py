@@ -128,7 +128,8 @@ class LongPoll:
                 continue
             page, has_more = streams.changes(conn, name, shop_id, after, st.seq, limit)
             if not has_more:
-                pages[name] = {"stream": name, "changes": page, "next_cursor": next_cursor, "has_more": False}
+                pages[name] = {"stream": name, "changes": page, "next_cursor": next_cursor, "has_more": False,
+                               "seq": st.seq}
         return pages
 
     # ---- waiting -------------------------------------------------------------------------

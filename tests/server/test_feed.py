@@ -47,7 +47,10 @@ def test_feed_after_ops_in_seq_order_with_paging(live, api):
 
     # Nothing new: an empty page that keeps the cursor.
     empty = api.ok("/sync/orders/changes", cursor=page2["next_cursor"])
-    assert empty == {"stream": "orders", "changes": [], "next_cursor": page2["next_cursor"], "has_more": False}
+    assert empty == {"stream": "orders", "changes": [], "next_cursor": page2["next_cursor"], "has_more": False,
+                     "seq": page2["seq"]}
+    # A page says where its cursor stands: the last change's seq while more is to come.
+    assert page1["seq"] == seqs[4] and page2["seq"] == seqs[5]
 
     stock = api.ok("/sync/stock/changes", cursor=cursor["stock"])["changes"]
     assert [(c["item"]["id"], c["item"]["qty"], c["seq"]) for c in stock] == [(10, 0, seqs[1])]

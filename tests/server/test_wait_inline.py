@@ -55,6 +55,7 @@ def test_the_inlined_pages_are_what_the_changes_endpoint_answers(live, api):
         assert page == api.ok(f"/sync/{stream}/changes", cursor=from_after, limit=100), stream
         assert page["has_more"] is False
         assert page["next_cursor"] == cursors.feed_cursor(live.shop_id, answer["epoch"], answer["seq"])
+        assert page["seq"] == answer["seq"]
     orders = answer["changes"]["orders"]["changes"]
     assert {"seq": orders[0]["seq"], "op": "delete", "id": 2} in orders
     upsert = next(c for c in orders if c["op"] == "upsert" and c["item"]["id"] == line.order_id)

@@ -11,7 +11,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from storeserver import cursors
+from storeserver import cursors, ops
 from storeserver.models import Buyer
 from storeserver.seed import DEMO_RELAY_KEY
 from tests.sync.helpers import assert_cache_equals_server
@@ -90,6 +90,57 @@ def test_a_stream_in_its_first_load_ignores_its_inlined_page(store, cache):
     assert cached_message(cache.path, sent["message"]["id"]) is not None
     assert get_stream_state(cache.engine, "messages").phase == "feed"
     assert_cache_equals_server(store.engine, store.shop_id, cache.path)
+
+
+def test_an_inlined_page_read_before_the_last_pull_is_not_applied(store, cache):
+    """Across server processes a long poll may be answered from a read older than the
+    client's last pull. Its page would move the cursor back and bring back an order deleted
+    since: the stream is pulled from its cursor instead."""
+    client = CountingClient(store.url)
+    client.login(store.login, store.password)
+    puller = Puller(client, cache.writer, page_size=200)
+    puller.run_once()
+    order_id = _any_order(cache.path)
+    head = client.head()
+    ops.set_remark(store.engine, store.shop_id, order_id, "先改备注", 2, "1031")
+    stale = client.wait(head.seq, 10, changes=INLINE_CHANGES)  # read now, used after the pull below
+    assert [c["item"]["id"] for c in stale.changes["orders"].changes] == [order_id]
+    ops.delete_order(store.engine, store.shop_id, order_id)
+    puller.run_once()
+    assert not _cached_order(cache.path, order_id)
+    pulled = get_stream_state(cache.engine, "orders")
+    client.pulled.clear()
+    summary = puller.run_once(only=stale.streams, inline=stale.changes)
+    assert not _cached_order(cache.path, order_id)  # not back from the old answer
+    assert get_stream_state(cache.engine, "orders").cursor == pulled.cursor
+    assert "orders" in client.pulled and summary.streams["orders"].items == 0
+    assert_cache_equals_server(store.engine, store.shop_id, cache.path)
+
+
+def test_an_inlined_page_carries_where_its_cursor_stands(store, cache):
+    client = CountingClient(store.url)
+    client.login(store.login, store.password)
+    Puller(client, cache.writer, page_size=200).run_once()
+    head = client.head()
+    sent = buyer_says(store)
+    answer = client.wait(head.seq, 10, changes=INLINE_CHANGES)
+    page = answer.changes["messages"]
+    assert page.seq == answer.seq >= sent["message"]["seq"]
+    assert cursors.decode(page.next_cursor, kind="f", shop_id=store.shop_id).seq == page.seq
+    pulled = client.changes("messages", cursors.feed_cursor(store.shop_id, answer.epoch, head.seq), 100)
+    # The changes endpoint says the same of its own pages (the head may have moved on since).
+    assert pulled.seq >= page.seq and pulled.changes[:len(page.changes)] == page.changes
+    assert cursors.decode(pulled.next_cursor, kind="f", shop_id=store.shop_id).seq == pulled.seq
+
+
+def _any_order(path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT max(id) FROM orders").fetchone()[0]
+
+
+def _cached_order(path, order_id: int) -> bool:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT 1 FROM orders WHERE id = ?", (order_id,)).fetchone() is not None
 
 
 class TamperingClient(CountingClient):

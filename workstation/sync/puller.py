@@ -130,6 +130,9 @@ class Puller:
         self.cancel = cancel or threading.Event()
         self.pages_applied = 0  # every page applied, ever: the sync loop reads it as "progress"
         self._live: set[str] = set()
+        # Per stream, the shop sequence its cursor stands at, as the last change page applied
+        # in this process said (`ChangesPage.seq`; absent from an older server).
+        self._at: dict[str, int] = {}
         self._urgent: set[str] = set()
         self._urgent_lock = threading.Lock()
         self._summary = SyncSummary()
@@ -186,6 +189,7 @@ class Puller:
             # run is not retried: that would be a loop, let it surface.
             self.writer.run(begin_reload, stream)
             self._live.discard(stream)
+            self._at.pop(stream, None)
             summary.resets += 1
             self._catch_up(stream, get_stream_state(self.engine, stream), summary)
 
@@ -279,6 +283,13 @@ class Puller:
         one (with its cursor, in one transaction); should it say more is to come, the
         stream is pulled on from there."""
         self._check_cancel()
+        at = self._at.get(stream)
+        if page.seq is not None and at is not None and at > page.seq:
+            # The answer was read before the cursor's last page (another server process):
+            # applying it would move the cursor back and could bring back a row deleted
+            # since. Pull from the cursor instead (at most a request; usually nothing new).
+            self._sync_stream(stream, summary)
+            return
         self._apply_feed_page(stream, page, summary)
         if page.has_more:
             self._sync_stream(stream, summary)
@@ -288,6 +299,10 @@ class Puller:
         when empty: the cache records "caught up at" with the last page."""
         changes = self.writer.run(apply_changes, stream, page.changes,
                                   next_cursor=page.next_cursor, has_more=page.has_more)
+        if page.seq is not None:
+            self._at[stream] = page.seq
+        else:
+            self._at.pop(stream, None)
         self.pages_applied += 1
         summary.feed_pages += 1
         summary.items += changes.rows

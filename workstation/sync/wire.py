@@ -350,6 +350,7 @@ class ChangesPage(_Envelope, Generic[ItemT]):
     changes: list[Annotated[Union[Upsert[ItemT], Delete], Field(discriminator="op")]]
     next_cursor: Cursor
     has_more: bool
+    seq: Count | None = None  # the shop sequence `next_cursor` stands at (None: an older server)
 
     @model_validator(mode="after")
     def _ascending(self) -> "ChangesPage[ItemT]":

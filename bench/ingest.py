@@ -1,12 +1,16 @@
-"""First-sync throughput: a storeserver process on loopback -> HTTP -> validation -> cache.
+"""First-sync throughput: a storeserver process on loopback -> HTTP -> the workstation's cache.
 
     .venv/bin/python bench/ingest.py --orders 100000
 
 1. Seeds (once; reused from bench/.data/, gitignored) a storeserver SQLite DB with demo data.
-2. Serves it with `python -m storeserver serve` in a SUBPROCESS (as in production the server
-   does not share the client's GIL) and runs `Puller.run_once()` into a fresh cache:
-   orders/s end to end.
-3. Stage by stage over the orders stream: HTTP fetch of raw pages, validation
+2. Builds the shop's cache file (PROTOCOL.md, "Cache files") as a server does, with
+   `python -m storeserver build-cache-files` in a subprocess: its time and size.
+3. Serves the DB with `python -m storeserver serve --cache-files` in a SUBPROCESS (as in
+   production the server does not share the client's GIL) and runs `Puller.run_once()` into
+   a fresh cache: a new agent's first sync, orders/s end to end (the big streams from the
+   cache file, the rest in pages). Then the same first sync page by page, into another fresh
+   cache: the baseline of the same run.
+4. Stage by stage over the orders stream's pages: HTTP fetch of raw pages, validation
    (`wire.parse_snapshot_page`), and `apply_snapshot_page` into a fresh cache, against raw
    sqlite3 `executemany` of the same rows into the same tables of a fresh cache (same
    per-page transactions; plain INSERTs, so the ratio shows what the seq guards, the search
@@ -14,19 +18,24 @@
 
    With `--parts`, the apply stage's time per order split into its parts: making the
    search tokens, FTS5 storing them, the orders' B-tree indexes, and the rest.
-4. The size of the end-to-end cache per order, by part (orders, lines, buyers, the search
+5. The size of the first-synced cache per order, by part (orders, lines, buyers, the search
    index, B-tree indexes), after a WAL checkpoint.
 
 Last line: `ingest_orders_per_s=... raw_rows_per_s=... apply_ratio=... cache_bytes_per_order=...
-search_index_bytes_per_order=...` where apply_ratio = apply rows/s / raw rows/s, rows =
-orders + order lines.
+search_index_bytes_per_order=... vacuumed_bytes_per_order=... paged_orders_per_s=...
+file_speedup=... file_build_s=... file_bytes_per_order=...` where apply_ratio = apply rows/s /
+raw rows/s (rows = orders + order lines), paged_orders_per_s the page-by-page first sync,
+file_speedup = its time / the cache file's, file_build_s the server's build (once per shop,
+for all its agents) and file_bytes_per_order the download.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import queue
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -77,11 +86,12 @@ def seeded_db(n_orders: int, seed: int) -> Path:
 class Server:
     """`python -m storeserver serve` on a free loopback port."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, cache_files: Path | None = None) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+        files = ["--cache-files", str(cache_files)] if cache_files is not None else []
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "storeserver", "serve", "--database-url", f"sqlite:///{db_path}",
-             "--host", "127.0.0.1", "--port", "0"],
+             "--host", "127.0.0.1", "--port", "0", *files],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._pump, args=(lines,), daemon=True).start()
@@ -150,27 +160,49 @@ def cache_size(path: Path, orders: int) -> tuple[float, float, float]:
             packed / orders)
 
 
-def end_to_end(url: str, work: Path, page_size: int, server_pid: int) -> tuple[int, float]:
-    cache = open_cache(work / "e2e.sqlite3")
+def end_to_end(url: str, work: Path, page_size: int, server_pid: int, *, use_file: bool = True,
+               name: str = "e2e") -> tuple[int, float, Path]:
+    path = work / f"{name}.sqlite3"
+    cache = open_cache(path)
     client = StoreClient(url)
     client.login("demo", "demo")
     server_cpu0, cpu0 = _cpu_seconds(server_pid), time.process_time()
     t0 = time.perf_counter()
-    summary = Puller(client, cache.writer, page_size=page_size).run_once()
+    puller = Puller(client, cache.writer, page_size=page_size)
+    puller.use_cache_file = use_file
+    summary = puller.run_once()
     elapsed = time.perf_counter() - t0
     cpu, server_cpu1 = time.process_time() - cpu0, _cpu_seconds(server_pid)
     cache.close()
     orders = summary.streams["orders"].items
     for stream, s in summary.streams.items():
-        print(f"  {stream:<10} {s.items:>9} rows in {s.snapshot_pages + s.feed_pages} pages")
-    print(f"end to end: {orders} orders ({summary.items} rows, {summary.pages} pages) "
-          f"in {elapsed:.2f} s wall")
+        how = "from the cache file" if s.from_file else f"in {s.snapshot_pages + s.feed_pages} pages"
+        print(f"  {stream:<10} {s.items:>9} rows {how}")
+    print(f"end to end ({'cache file' if use_file else 'pages only'}): {orders} orders ({summary.items} rows, "
+          f"{summary.pages} pages) in {elapsed:.2f} s wall")
+    if use_file and not summary.streams["orders"].from_file:
+        raise SystemExit("the first sync did not use the cache file")
     # CPU time tells what the code costs when the machine is shared (wall time does not).
     server_cpu = (f"{server_cpu1 - server_cpu0:.2f} s" if server_cpu0 is not None
                   and server_cpu1 is not None else "n/a")
     print(f"  cpu: client {cpu:.2f} s ({orders / cpu:,.0f} orders per client cpu-second), "
           f"server {server_cpu}; load average {_loadavg()}")
-    return orders, elapsed
+    return orders, elapsed, path
+
+
+def build_cache_file(db_path: Path, directory: Path) -> tuple[float, int]:
+    """`storeserver build-cache-files` (as a server runs it, in a process of its own):
+    (seconds, bytes of the gzipped file)."""
+    shutil.rmtree(directory, ignore_errors=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "storeserver", "build-cache-files", "--database-url",
+                          f"sqlite:///{db_path}", "--cache-files", str(directory), "--min-orders", "1"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    elapsed = time.perf_counter() - t0
+    print(out.stdout.strip())
+    (desc,) = directory.glob("shop-*.json")
+    return elapsed, json.loads(desc.read_text())["bytes"]
 
 
 def _loadavg() -> str:
@@ -335,22 +367,33 @@ def main() -> int:
     args = ap.parse_args()
 
     db_path = seeded_db(args.orders, args.seed)
-    server = Server(db_path)
-    try:
-        with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
-            work = Path(tmp)
-            orders, elapsed = end_to_end(server.url, work, args.page_size, server.proc.pid)
-            per_order, index_per_order, packed_per_order = cache_size(work / "e2e.sqlite3", orders)
+    with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
+        work = Path(tmp)
+        print("building the shop's cache file (server side, once per shop) ...", flush=True)
+        build_s, file_bytes = build_cache_file(db_path, work / "cache-files")
+        server = Server(db_path, cache_files=work / "cache-files")
+        try:
+            orders, elapsed, synced = end_to_end(server.url, work, args.page_size, server.proc.pid)
+            per_order, index_per_order, packed_per_order = cache_size(synced, orders)
+            # The baseline, in the same run: the same first sync page by page.
+            paged_orders, paged_s, _ = end_to_end(server.url, work, args.page_size, server.proc.pid,
+                                                  use_file=False, name="paged")
             bodies, fetch_s = fetch_raw_pages(server.url, args.page_size)
             print(f"fetch:    {orders / fetch_s:,.0f} orders/s over HTTP ({fetch_s:.2f} s, "
                   f"{len(bodies)} pages)")
             apply_rps, raw_rps = stage_figures(bodies, work, parts=args.parts)
-    finally:
-        server.stop()
+        finally:
+            server.stop()
+    assert paged_orders == orders
+    print(f"cache file: built in {build_s:.1f} s on the server, {file_bytes / 1e6:.1f} MB "
+          f"({file_bytes / orders:.0f} bytes/order) downloaded; first sync {elapsed:.2f} s vs "
+          f"{paged_s:.2f} s page by page")
     print(f"ingest_orders_per_s={orders / elapsed:.0f} raw_rows_per_s={raw_rps:.0f} "
           f"apply_ratio={apply_rps / raw_rps:.2f} cache_bytes_per_order={per_order:.0f} "
           f"search_index_bytes_per_order={index_per_order:.0f} "
-          f"vacuumed_bytes_per_order={packed_per_order:.0f}")
+          f"vacuumed_bytes_per_order={packed_per_order:.0f} paged_orders_per_s={orders / paged_s:.0f} "
+          f"file_speedup={paged_s / elapsed:.1f} file_build_s={build_s:.1f} "
+          f"file_bytes_per_order={file_bytes / orders:.0f}")
     return 0
 
 

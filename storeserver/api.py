@@ -16,20 +16,23 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from os import PathLike
+from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, delete, func, insert, select, update
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import auth, chat, cursors, fastwait, limits, longpoll, mutations, notify, presence, streams
-from .api_shapes import (AUTH_RESPONSES, COMMON_RESPONSES, CURSOR_RESPONSES, LOGIN_RESPONSES, NOT_FOUND_RESPONSES,
-                         RELAY_RESPONSES, AgentOut, ChangesOut, ErrorOut, HeadOut, LoginOut, LoginRequest,
+from . import auth, cachefiles, chat, cursors, fastwait, limits, longpoll, mutations, notify, presence, streams
+from .api_shapes import (AUTH_RESPONSES, COMMON_RESPONSES, CURSOR_RESPONSES, LOGIN_RESPONSES,
+                         NO_CACHE_FILE_RESPONSES, NOT_FOUND_RESPONSES, RELAY_RESPONSES, AgentOut, CacheFileOut,
+                         ChangesOut, ErrorOut, HeadOut, LoginOut, LoginRequest,
                          MutationsIn, MutationsOut, PresenceIn, PresenceOut, RelayMessageIn, RelayMessagesOut,
                          RelayPostOut, SnapshotOut, _error)
 from .edge import EdgeMiddleware, echo, error_body
@@ -102,7 +105,7 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                login_guard: limits.LoginGuard | None = None, hash_slots: int | None = None,
                hash_queue: int = 8, notifier: "notify.Notifier | None" = None,
                refusal_delay_s: float = 1.0, clock: Callable[[], datetime] = utcnow,
-               checked_for_s: float = CHECKED_FOR_S) -> FastAPI:
+               checked_for_s: float = CHECKED_FOR_S, cache_files: "PathLike | None" = None) -> FastAPI:
     """`login_guard` holds the sign-in budgets (default: the documented policy, in this
     process); `hash_slots` (default: half the cores, 1 to 4) and `hash_queue` bound
     concurrent password hashing; a refused sign-in
@@ -111,7 +114,9 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     `notify.for_engine`). `clock` (naive UTC now) stamps the writes of /mutations and the
     relay (tests move it to another China-time day). A token or relay key checked in the
     last `checked_for_s` seconds is trusted without a read while the notifier hears
-    sign-outs (docs/PROTOCOL.md, "Auth")."""
+    sign-outs (docs/PROTOCOL.md, "Auth"). `cache_files`: the directory of the shops' cache
+    files (`storeserver.cachefiles`; None: none are offered, clients page)."""
+    cache_dir = None if cache_files is None else FsPath(cache_files)
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     # A database error's message must not carry the request's values into a log.
     engine.hide_parameters = True
@@ -503,6 +508,36 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     def _gone(detail: str) -> ApiError:
         return ApiError(410, "cursor_gone", detail + "; discard this stream and load it again")
 
+    Schema = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_]+$",
+                                  description="the client's cache schema revision")]
+    Digest = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="the file's sha256, as described")]
+
+    def _no_file(why: str) -> ApiError:
+        return ApiError(404, "no_cache_file", why + "; load the streams through their snapshot pages")
+
+    @app.get("/api/v1/cache-file", response_model=CacheFileOut, tags=["sync"],
+             responses=AUTH_RESPONSES | NO_CACHE_FILE_RESPONSES)
+    def cache_file(who: Auth, schema: Schema | None = None):
+        """The shop's prebuilt cache file of its big streams, for a first sync (PROTOCOL.md,
+        "Cache files"): what it holds and where to download it."""
+        with reader() as conn:
+            st = streams.shop_state(conn, who.shop_id)
+        d, why = cachefiles.offered(cache_dir, who.shop_id, st.epoch, st.purged_seq, schema)
+        if d is None:
+            raise _no_file(why)
+        return json_response({**d.to_json(), "feed_cursor": cursors.feed_cursor(d.shop_id, d.epoch, d.seq),
+                              "url": f"/api/v1/cache-file/{d.sha256}"})
+
+    @app.get("/api/v1/cache-file/{sha256}", tags=["sync"], response_class=FileResponse,
+             responses={200: {"content": {"application/gzip": {}}, "description": "the file, gzipped"}}
+             | AUTH_RESPONSES | NO_CACHE_FILE_RESPONSES)
+    def cache_file_content(who: Auth, sha256: Digest):
+        d = cachefiles.current(cache_dir, who.shop_id) if cache_dir is not None else None
+        if d is None or d.sha256 != sha256:
+            raise _no_file("no such cache file (a newer one may have replaced it)")
+        return FileResponse(cachefiles.content_path(cache_dir, d), media_type="application/gzip",
+                            headers={"Cache-Control": "private, max-age=31536000, immutable"})
+
     @app.get("/api/v1/sync/{stream}/snapshot", response_model=SnapshotOut, tags=["sync"],
              responses=AUTH_RESPONSES | CURSOR_RESPONSES)
     def snapshot(who: Auth, stream: StreamName, cursor: CursorText | None = None, limit: Limit = 1000):
@@ -521,14 +556,8 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
                     raise ApiError(400, "bad_cursor", "the cursor is ahead of the shop")
                 snap_seq, before, total = c.seq, c.last_id, None
             # Each entity's JSON made by the database (streams.snapshot_json): a first sync's cost.
-            rows = streams.snapshot_json(conn, stream, shop, before, limit + 1, who.agent_no)
-        done = len(rows) <= limit
-        rows = rows[:limit]
-        next_cursor = None if done else cursors.encode(
-            cursors.Cursor("s", shop, st.epoch, snap_seq, stream, rows[-1][0]))
-        rest = dumps({"stream": stream, "next_cursor": next_cursor, "done": done,
-                      "feed_cursor": cursors.feed_cursor(shop, st.epoch, snap_seq), "total": total})
-        body = b'{"items":[' + ",".join(entity for _, entity in rows).encode() + b"]," + rest[1:]
+            body = streams.snapshot_body(conn, stream, shop, st.epoch, snap_seq, before, limit, total,
+                                         who.agent_no)
         return Response(body, media_type="application/json")
 
     @app.get("/api/v1/sync/{stream}/changes", response_model=ChangesOut, tags=["sync"],

@@ -63,6 +63,24 @@ class ChangesOut(BaseModel):
     seq: int  # the shop sequence next_cursor stands at
 
 
+class CacheFileOut(BaseModel):
+    """A shop's prebuilt cache file (PROTOCOL.md, "Cache files")."""
+
+    format: int
+    schema_: str = Field(alias="schema")  # the cache schema revision it is of
+    shop_id: int
+    epoch: int
+    seq: int  # the shop sequence its streams were read at
+    feed_cursor: str  # where each of its streams' change feed goes on
+    streams: dict[str, int]  # rows per stream
+    sha256: str  # of the gzipped bytes at `url`
+    bytes: int
+    unpacked_bytes: int
+    built_at: str
+    build_s: float
+    url: str
+
+
 HeadOut.model_rebuild()
 
 
@@ -184,6 +202,7 @@ CURSOR_RESPONSES = {400: _error(ErrorOut, "bad_cursor"), 404: _error(ErrorOut, "
                     410: _error(ErrorOut, "cursor_gone")}
 RELAY_RESPONSES = {401: _error(ErrorOut, "bad_relay_key: send Authorization: Relay <the shop's relay key>"),
                    404: _error(ErrorOut, "not_found: no such buyer (or product) in the shop")}
+NO_CACHE_FILE_RESPONSES = {404: _error(ErrorOut, "no_cache_file: none for this shop and schema (page instead)")}
 NOT_FOUND_RESPONSES = {404: _error(ErrorOut, "not_found: no such conversation in the caller's shop")}
 LOGIN_RESPONSES = {
     401: _error(ErrorOut, "bad_credentials"),

@@ -6,6 +6,7 @@ import getpass
 import logging
 import os
 import sys
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -60,6 +61,7 @@ def _server_class():
 
 
 ENV_LOGIN_CONCURRENCY = "STORESERVER_LOGIN_CONCURRENCY"
+ENV_CACHE_FILES = "STORESERVER_CACHE_FILES"
 
 
 SWITCH_INTERVAL_S = 0.0005
@@ -80,7 +82,8 @@ def worker_app():
 
     _prompt_threads()
     slots = os.environ.get(ENV_LOGIN_CONCURRENCY)
-    return create_app(make_engine(os.environ[ENV_URL]), hash_slots=int(slots) if slots else None)
+    return create_app(make_engine(os.environ[ENV_URL]), hash_slots=int(slots) if slots else None,
+                      cache_files=os.environ.get(ENV_CACHE_FILES) or None)
 
 
 def cmd_serve(args) -> int:
@@ -108,6 +111,10 @@ def cmd_serve(args) -> int:
         from .seed import seed_demo
 
         first = seed_demo(engine, args.seed_demo, second_agent=True)
+    if args.build_cache_files and not args.cache_files:
+        print("--build-cache-files needs --cache-files DIR", file=sys.stderr)
+        return 2
+    builder = _start_cache_file_builder(args, url) if args.build_cache_files else None
     simulator = None
     if args.simulate and first is not None:
         from .simulate import Simulator
@@ -119,14 +126,57 @@ def cmd_serve(args) -> int:
     try:
         if args.workers == 1:
             _prompt_threads()
-            app = create_app(engine, hash_slots=args.login_concurrency)
+            app = create_app(engine, hash_slots=args.login_concurrency, cache_files=args.cache_files)
             _server_class()(uvicorn.Config(app, lifespan="on", **options)).run()
         else:
             _serve_workers(args, url, options)
     finally:
         if simulator:
             simulator.stop()
+        if builder is not None:
+            builder.terminate()
     return 0
+
+
+def _start_cache_file_builder(args, url: str):
+    """`build-cache-files --every` in a process of its own: building a big shop's file takes
+    minutes of CPU that must not slow the answers."""
+    import subprocess
+
+    return subprocess.Popen([sys.executable, "-m", "storeserver", "build-cache-files", "--database-url", url,
+                             "--cache-files", str(args.cache_files), "--every", str(args.cache_file_every),
+                             "--min-orders", str(args.cache_file_min_orders), "--with-parent"])
+
+
+def cmd_build_cache_files(args) -> int:
+    import time
+
+    from . import cachefiles
+    from .models import Order, Shop
+
+    engine = _engine(args)
+    directory = Path(args.cache_files)
+    while True:
+        with engine.connect() as conn:
+            if args.shop is not None:
+                shops = [args.shop]
+            else:
+                count = func.count(Order.__table__.c.id)
+                shops = list(conn.execute(select(Shop.__table__.c.id).join_from(
+                    Shop.__table__, Order.__table__, Order.__table__.c.shop_id == Shop.__table__.c.id)
+                    .group_by(Shop.__table__.c.id).having(count >= args.min_orders)).scalars())
+        for shop_id in shops:
+            d = cachefiles.build(engine, shop_id, directory)
+            print(f"cache file of shop {shop_id}: {d.streams} in {d.build_s} s, {d.bytes / 1e6:.1f} MB "
+                  f"({d.unpacked_bytes / 1e6:.1f} MB unpacked)", flush=True)
+        if not args.every:
+            return 0
+        parent = os.getppid()
+        until = time.monotonic() + args.every
+        while time.monotonic() < until:
+            time.sleep(1.0)
+            if args.with_parent and os.getppid() != parent:
+                return 0  # the server that started us is gone (killed): so are we
 
 
 def _listening_socket(host: str, port: int, backlog: int):
@@ -152,6 +202,8 @@ def _serve_workers(args, url: str, options: dict) -> None:
     from uvicorn.supervisors import Multiprocess
 
     os.environ[ENV_URL] = url  # the workers (spawned) read their settings from the environment
+    if args.cache_files:
+        os.environ[ENV_CACHE_FILES] = str(args.cache_files)
     if args.login_concurrency:
         os.environ[ENV_LOGIN_CONCURRENCY] = str(args.login_concurrency)
     config = uvicorn.Config("storeserver.cli:worker_app", factory=True, workers=args.workers,
@@ -223,7 +275,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--login-concurrency", type=int, default=None, metavar="N",
                    help="password checks run at once (each takes 64 MiB and ~0.1 s of CPU; "
                         "default: half the CPU cores, 1 to 4)")
+    s.add_argument("--cache-files", default=None, metavar="DIR",
+                   help="offer the shops' prebuilt cache files in DIR to first syncs (PROTOCOL.md)")
+    s.add_argument("--build-cache-files", action="store_true",
+                   help="build them now and every --cache-file-every seconds (a separate process)")
+    s.add_argument("--cache-file-every", type=float, default=6 * 3600, metavar="S", help=argparse.SUPPRESS)
+    s.add_argument("--cache-file-min-orders", type=int, default=10_000, metavar="N", help=argparse.SUPPRESS)
     s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("build-cache-files", help="build the shops' cache files for first syncs")
+    db_arg(s)
+    s.add_argument("--cache-files", required=True, metavar="DIR")
+    s.add_argument("--shop", type=int, default=None, help="only this shop (default: every shop with "
+                                                          "--min-orders orders)")
+    s.add_argument("--min-orders", type=int, default=10_000, metavar="N")
+    s.add_argument("--every", type=float, default=0, metavar="S", help="rebuild every S seconds (0: once)")
+    s.add_argument("--with-parent", action="store_true", help=argparse.SUPPRESS)
+    s.set_defaults(func=cmd_build_cache_files)
 
     s = sub.add_parser("simulate", help="simulated buyers chatting through the relay of a running server",
                        description="Buyers of the shop (picked from the database, with their own "

@@ -23,10 +23,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import orjson
 from sqlalchemy import (JSON, Boolean, ColumnElement, Connection, DateTime, Table, Text, case, cast, func,
                         literal, or_, select)
 from sqlalchemy.dialects.postgresql import JSON as PgJSON, aggregate_order_by
 
+from . import cursors
 from .models import (Agent, Buyer, BuyerNote, Conversation, Message, Order, OrderLine, Phrase,
                      Product, RemarkHistory, ShopSettings, Sku, Stock, Tombstone, Warehouse)
 
@@ -218,6 +220,20 @@ def snapshot_json(conn: Connection, stream: str, shop_id: int, before_id: int | 
     if before_id is not None:
         q = q.where(t.c.id < before_id)
     return [tuple(row) for row in conn.execute(q.order_by(t.c.id.desc()).limit(limit))]
+
+
+def snapshot_body(conn: Connection, stream: str, shop_id: int, epoch: int, snapshot_seq: int,
+                  before_id: int | None, limit: int, total: int | None, agent_no: str | None = None) -> bytes:
+    """One snapshot page as its JSON body (PROTOCOL.md): the entities below `before_id`
+    (`snapshot_json`), the next page's cursor, the feed cursor at `snapshot_seq`."""
+    rows = snapshot_json(conn, stream, shop_id, before_id, limit + 1, agent_no)
+    done = len(rows) <= limit
+    rows = rows[:limit]
+    next_cursor = None if done else cursors.encode(
+        cursors.Cursor("s", shop_id, epoch, snapshot_seq, stream, rows[-1][0]))
+    rest = orjson.dumps({"stream": stream, "next_cursor": next_cursor, "done": done,
+                         "feed_cursor": cursors.feed_cursor(shop_id, epoch, snapshot_seq), "total": total})
+    return b'{"items":[' + ",".join(entity for _, entity in rows).encode() + b"]," + rest[1:]
 
 
 def snapshot_total(conn: Connection, stream: str, shop_id: int, snapshot_seq: int,

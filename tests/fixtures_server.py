@@ -199,19 +199,20 @@ class StoreHandle:
 
 @pytest.fixture
 def store_factory(_store_templates, tmp_path) -> Iterator[Callable[..., StoreHandle]]:
-    """`make(kind="sqlite", orders=300, seed=1, token_ttl=None)`: a seeded demo shop served
+    """`make(kind="sqlite", orders=300, seed=1, token_ttl=None, cache_files=None)`: a seeded
+    demo shop (offering the cache files of that directory) served
     over real HTTP on 127.0.0.1; everything is stopped and removed when the test ends."""
     from storeserver.api import create_app
     from storeserver.testing import serve_in_thread
 
     with ExitStack() as stack:
         def make(kind: str = "sqlite", orders: int = 300, seed: int = 1,
-                 token_ttl: timedelta | None = None) -> StoreHandle:
+                 token_ttl: timedelta | None = None, cache_files: Path | None = None) -> StoreHandle:
             # Seeded once per (kind, orders, seed) in the session, then copied: each test
             # still gets its own database, which it may change at will.
             template, shop_id = _store_templates.seeded_template(kind, orders, seed)
             engine = _fresh_engine(kind, _store_templates, tmp_path, stack, template)
-            app = create_app(engine, **({"token_ttl": token_ttl} if token_ttl else {}))
+            app = create_app(engine, cache_files=cache_files, **({"token_ttl": token_ttl} if token_ttl else {}))
             url = stack.enter_context(serve_in_thread(app))
             return StoreHandle(url=url, engine=engine, shop_id=shop_id, app=app, kind=kind, orders=orders)
 

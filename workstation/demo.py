@@ -92,7 +92,10 @@ def start_store(demo_dir: Path, orders: int, *, simulate: bool = True, timeout_s
     """Start the store server; echo its progress; return (process, base URL)."""
     cmd = [sys.executable, "-m", "storeserver", "serve",
            "--database-url", f"sqlite:///{(demo_dir / 'store.sqlite').as_posix()}",
-           "--port", "0", "--seed-demo", str(orders)]
+           "--port", "0", "--seed-demo", str(orders),
+           # A new agent's first sync (the second window, a reset cache) comes from the shop's
+           # prebuilt cache file once it is built (a few seconds after the start).
+           "--cache-files", str(demo_dir / "cache-files"), "--build-cache-files", "--cache-file-min-orders", "1"]
     if simulate:
         cmd.append("--simulate")
     say(f"starting the store server ({orders:,} demo orders; seeding takes a while the first time)…")

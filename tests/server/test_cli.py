@@ -1,21 +1,24 @@
 """The `storeserver` command line."""
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 import sys
 import threading
+import time
 
 import requests
 
 from storeserver.cli import main
 
 
-def test_serve_prints_listening_line_and_answers_login(tmp_path):
+def test_serve_prints_listening_line_and_answers_login_and_builds_the_cache_file(tmp_path):
     db = tmp_path / "cli.sqlite3"
     proc = subprocess.Popen(
         [sys.executable, "-m", "storeserver", "serve", "--database-url", f"sqlite:///{db}",
-         "--port", "0", "--seed-demo", "200"],
+         "--port", "0", "--seed-demo", "200", "--cache-files", str(tmp_path / "files"), "--build-cache-files",
+         "--cache-file-min-orders", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line: list[str] = []
@@ -27,9 +30,21 @@ def test_serve_prints_listening_line_and_answers_login(tmp_path):
         assert m and int(m.group(2)) > 0, line
         r = requests.post(m.group(1) + "/api/v1/auth/login", json={"login": "demo", "password": "demo"}, timeout=10)
         assert r.status_code == 200
+        auth = {"Authorization": "Bearer " + r.json()["token"]}
         head = requests.get(m.group(1) + "/api/v1/sync/orders/snapshot", params={"limit": 1},
-                            headers={"Authorization": "Bearer " + r.json()["token"]}, timeout=10).json()
+                            headers=auth, timeout=10).json()
         assert head["total"] == 200
+        # The shop's cache file, built by a process of its own, is offered once it is there.
+        deadline = time.monotonic() + 60
+        while True:
+            f = requests.get(m.group(1) + "/api/v1/cache-file", headers=auth, timeout=10)
+            if f.status_code == 200 or time.monotonic() > deadline:
+                break
+            assert f.status_code == 404 and f.json()["code"] == "no_cache_file"
+            time.sleep(0.2)
+        assert f.status_code == 200 and f.json()["streams"]["orders"] == 200, f.text
+        got = requests.get(m.group(1) + f.json()["url"], headers=auth, timeout=10)
+        assert got.status_code == 200 and hashlib.sha256(got.content).hexdigest() == f.json()["sha256"]
     finally:
         proc.terminate()
         try:

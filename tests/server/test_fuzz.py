@@ -87,6 +87,7 @@ OPERATIONS = [("POST", "/api/v1/auth/login"), ("GET", "/api/v1/me"), ("GET", "/a
               ("POST", "/api/v1/relay/messages"), ("GET", "/api/v1/relay/buyers/{buyer_id}/messages"),
               ("PUT", "/api/v1/conversations/{conversation_id}/presence"),
               ("GET", "/api/v1/conversations/{conversation_id}/presence"),
+              ("GET", "/api/v1/cache-file"), ("GET", "/api/v1/cache-file/{sha256}"),
               ("POST", "/api/v1/auth/logout")]
 RELAY_WAIT_CAP_S = 0.5  # the relay's long poll, bounded so the run stays short
 

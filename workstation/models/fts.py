@@ -48,6 +48,9 @@ _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
 SEARCH_FIELDS = ("order_no", "buyer_nick", "receiver_name", "province", "city", "district",
                  "address_detail", "tracking_no")
 
+TABLE = "orders_fts"
+# The ordinary tables FTS5 keeps the index in (a cache file copies them: models.cachefile).
+SHADOW_TABLES = ("orders_fts_data", "orders_fts_idx", "orders_fts_config")
 # The table (migration 0005 creates it with exactly this DDL).
 CREATE_INDEX = ("CREATE VIRTUAL TABLE orders_fts USING fts5(tokens, tokenize='unicode61', "
                 "content='', detail='none', columnsize=0)")

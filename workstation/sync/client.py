@@ -17,6 +17,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import MaxRetryError, ProtocolError
 from urllib3.util.retry import Retry
 
@@ -134,6 +135,49 @@ class StoreClient:
         resp = self._get(f"/sync/{quote(stream)}/changes",
                          params={"cursor": cursor, "limit": limit}, stream_name=stream)
         return wire.parse_changes_page(stream, resp.content)
+
+    def cache_file(self, schema: str) -> wire.CacheFileInfo | None:
+        """The shop's prebuilt cache file for a first sync, or None when the server offers
+        none for this cache schema (PROTOCOL.md, "Cache files")."""
+        try:
+            resp = self._get("/cache-file", params={"schema": schema})
+        except RequestRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return wire.parse_cache_file(resp.content)
+
+    def download(self, url: str, write: Callable[[bytes], None], *,
+                 stopped: Callable[[], bool] = lambda: False, chunk: int = 1 << 20) -> int:
+        """GET `url` (a path under /api/v1 the server named) and hand its body to `write` in
+        chunks as it arrives; returns the bytes read. Not retried: a cut download raises
+        ServerUnreachable (what was written is the caller's to discard). `stopped()` is
+        asked between chunks; True ends it with ServerUnreachable too."""
+        if not url.startswith("/api/v1/") or self._aborted.is_set():
+            raise ServerUnreachable(f"cannot download {url!r}")
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        path = url[len("/api/v1"):]
+        try:
+            with self._session.get(self.base_url + url, headers=headers, timeout=self.timeout, stream=True,
+                                   allow_redirects=False) as resp:
+                if resp.status_code >= 300:
+                    resp.content  # noqa: B018 - the error body
+                    _raise_for_status(resp, "GET", path, None)
+                self.last_success = time.monotonic()
+                done = 0
+                # Raw bytes as sent (a gzip file is data here, not a transfer encoding).
+                for block in resp.raw.stream(chunk, decode_content=False):
+                    if stopped() or self._aborted.is_set():
+                        raise ServerUnreachable(f"GET {path}: stopped")
+                    write(block)
+                    done += len(block)
+                return done
+        except SyncError:
+            raise
+        except requests.exceptions.SSLError as exc:
+            raise TLSFailure(f"GET {path}: {exc}") from None
+        except (requests.exceptions.RequestException, Urllib3Error, OSError, ValueError) as exc:
+            raise ServerUnreachable(f"GET {path}: {_short(exc)}") from None
 
     def push_mutations(self, mutations: list[dict], *, timeout: tuple[float, float] = (3.05, 15)
                        ) -> list[wire.MutationResult]:

@@ -11,19 +11,24 @@ of a lower-priority stream, so small urgent streams never wait behind a big firs
 """
 from __future__ import annotations
 
+import logging
 import queue
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Literal
 
+from workstation.models import cachefile as file_model
 from workstation.models.apply import apply_changes, apply_snapshot_page, begin_reload, fold_search_index_step
 from workstation.models.state import StreamState, get_stream_state
 from workstation.models.streams import STREAMS
 from workstation.models.writer import CacheWriter
 
+from . import cachefile
 from .client import StoreClient
-from .errors import CursorGone
+from .errors import CursorGone, PayloadError, RequestRejected, ServerUnreachable
 from .wire import STREAM_ORDER, ChangesPage
 
 # Share of the first load each stream stands for (declared with the stream). Totals are only
@@ -32,6 +37,9 @@ from .wire import STREAM_ORDER, ChangesPage
 STREAM_WEIGHTS: dict[str, float] = {name: s.weight for name, s in STREAMS.items()}
 MAX_FEED_PAGES_PER_RUN = 10_000  # a safety bound; a real backlog needs far fewer pages
 MAX_FOLD_STEPS = 10_000  # a safety bound on folding the search index (1M orders: ~90 steps)
+URGENT_EVERY_S = 0.5  # while a cache file downloads: how often urgent streams are caught up
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class StreamSummary:
     feed_pages: int = 0
     items: int = 0          # rows applied (entities upserted or deleted)
     resets: int = 0         # times the stream was reloaded after 410 cursor_gone
+    from_file: bool = False  # its first load came from the shop's cache file
 
 
 @dataclass
@@ -135,6 +144,10 @@ class Puller:
         self._at: dict[str, int] = {}
         self._urgent: set[str] = set()
         self._urgent_lock = threading.Lock()
+        # The shop's cache file: asked for once per puller (None: not yet; a first load that
+        # starts here, of every stream the file holds, asks).
+        self._file_asked = False
+        self.use_cache_file = set(file_model.FILE_STREAMS) <= set(self.streams)
         self._summary = SyncSummary()
         # Called between two pages of a catch-up (the sync loop pushes the agent's new writes
         # there, so a remark never waits behind a long first load).
@@ -177,6 +190,8 @@ class Puller:
     # ---- one stream --------------------------------------------------------------------
 
     def _sync_stream(self, stream: str, summary: StreamSummary) -> None:
+        if self.use_cache_file and not self._file_asked and stream in file_model.FILE_STREAMS:
+            self._from_cache_file(stream)
         state = get_stream_state(self.engine, stream)
         try:
             self._catch_up(stream, state, summary)
@@ -255,6 +270,73 @@ class Puller:
             # Leaving early (cancel, error): pages fetched ahead are discarded; their cursors
             # were never committed, so nothing is lost.
             ahead.close()
+
+    def _from_cache_file(self, current: str) -> None:
+        """A new cache's first load of the file's streams: from the shop's cache file when
+        the server offers one (PROTOCOL.md, "Cache files"), installed in one transaction.
+        Whatever goes wrong with the file leaves the cache as it was: the streams then load
+        page by page. Offline and cancel are raised as from any page."""
+        streams = file_model.FILE_STREAMS
+        cache_path = Path(self.engine.url.database)
+        dest = cache_path.with_name(cache_path.name + ".download")
+        states = [get_stream_state(self.engine, s) for s in streams]
+        if any(st.phase != "snapshot" or st.cursor is not None or st.applied for st in states):
+            self._file_asked = True  # a load under way (or done) goes on page by page
+            dest.unlink(missing_ok=True)  # a download a crash left behind
+            return
+        try:
+            info = cachefile.describe(self.client)
+        except (PayloadError, RequestRejected) as exc:
+            log.warning("the server's cache file description is unusable (%s); loading page by page", exc)
+            info = None
+        self._file_asked = True
+        if info is None or set(info.streams) != set(streams):
+            return
+        rows = sum(info.streams.values())
+        last_urgent = [time.monotonic()]
+
+        def progress(done: int, total: int) -> None:
+            within = 0.9 * done / total  # the copy into the cache is the last tenth
+            self._report_file(streams, within, rows)
+
+        def stopped() -> bool:
+            if self.cancel.is_set():
+                return True
+            if time.monotonic() - last_urgent[0] >= URGENT_EVERY_S:
+                last_urgent[0] = time.monotonic()
+                self._serve_urgent(current)  # the chat keeps up while the file comes
+            return False
+
+        try:
+            cachefile.download(self.client, info, dest, progress=progress, stopped=stopped)
+            self._check_cancel()
+            self.writer.run(file_model.install, dest, streams)
+        except ServerUnreachable:
+            self._check_cancel()  # cancelled: say so; otherwise offline, as for a page
+            self._file_asked = False  # back online, the file is asked for again
+            raise
+        except (PayloadError, cachefile.NoRoom, file_model.CacheFileError) as exc:
+            log.warning("the shop's cache file was not used (%s); loading page by page", exc)
+            return
+        finally:
+            dest.unlink(missing_ok=True)
+        self.pages_applied += 1
+        for stream in streams:
+            s = self._summary.streams.setdefault(stream, StreamSummary())
+            s.items += info.streams[stream]
+            s.from_file = True
+        self._report_file(streams, 1.0, rows)
+
+    def _report_file(self, streams: tuple[str, ...], within: float, rows: int) -> None:
+        """Progress of a cache file: `within` (0..1) of all its streams together."""
+        if within >= 1.0:
+            self._live.update(streams)
+        if self.on_progress is None:
+            return
+        done = sum(STREAM_WEIGHTS[s] for s in self.streams if s in self._live and s not in streams)
+        done += within * sum(STREAM_WEIGHTS[s] for s in streams)
+        fraction = min(1.0, done / sum(STREAM_WEIGHTS[s] for s in self.streams))
+        self.on_progress(SyncProgress(streams[-1], "snapshot", int(rows * within), rows, fraction))
 
     def _fold_search_index(self) -> None:
         """After a stream's (re)load: fold the search index's many small segments into one

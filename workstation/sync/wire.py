@@ -316,6 +316,20 @@ class LoginResponse(_Envelope):
     agent: AgentInfo
 
 
+class CacheFileInfo(_Envelope):
+    """GET /cache-file: a shop's prebuilt cache file of its big streams (PROTOCOL.md)."""
+
+    format: int
+    schema_: str = Field(alias="schema")
+    seq: Count
+    feed_cursor: Cursor
+    streams: dict[str, Count]
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    bytes: Annotated[int, Field(gt=0)]
+    unpacked_bytes: Annotated[int, Field(gt=0)]
+    url: Annotated[str, StringConstraints(pattern=r"^/api/v1/cache-file/[0-9a-f]{64}$")]
+
+
 class Head(_Envelope):
     seq: Count
     epoch: int
@@ -421,6 +435,7 @@ def _changes_adapter(stream: str) -> TypeAdapter:
 
 
 _HEAD = TypeAdapter(Head)
+_CACHE_FILE = TypeAdapter(CacheFileInfo)
 _MUTATION_RESULTS = TypeAdapter(MutationResults)
 _LOGIN = TypeAdapter(LoginResponse)
 _AGENT = TypeAdapter(AgentInfo)
@@ -473,6 +488,10 @@ def parse_head(body: bytes) -> Head:
             raise PayloadError(f"invalid sync head: changes for {stream!r}, which did not move")
         pages[stream] = parse_changes_page(stream, orjson.dumps(raw))
     return head.model_copy(update={"changes": pages})
+
+
+def parse_cache_file(body: bytes) -> CacheFileInfo:
+    return _validate(_CACHE_FILE, body, "cache file description")
 
 
 def parse_login(body: bytes) -> LoginResponse:

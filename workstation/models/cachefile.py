@@ -1,0 +1,268 @@
+"""A cache file: a shop's bulk streams, built once by the store server, installed at a first sync.
+
+A first sync through snapshot pages costs the client ~150 us per order at 1M orders
+(validation, search tokens, FTS5, the B-tree indexes: bench/ingest.py --parts), over two
+minutes for a big shop on an office PC. Yet every agent of the shop computes the very same
+file. So the server builds it once (`build`, with this module's own apply code, from the
+same wire pages a paged sync gets) and each new agent downloads it (`sync.cachefile`), has
+it checked (`check`) and copies its tables into the cache in one transaction (`install`):
+SQLite's transfer optimization copies the rows and their indexes page by page, without
+decoding a record (1M orders: ~4 s). The change feed then goes on from the cursor the file
+was built at, so nothing changed since is missed (PROTOCOL.md, "Cache files").
+
+A file holds the streams of `FILE_STREAMS` (the big ones every agent of a shop sees alike;
+the small ones, and the agent's own, come in pages first). It is only installed into a cache
+that holds none of their rows yet (a new agent's); anything else pages as before.
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from workstation.models import fts, outbox
+from workstation.models.apply import STREAM_SPECS, apply_snapshot_page
+from workstation.models.changes import ChangeSet, StreamChange
+from workstation.models.db import HEAD_REVISION, CacheError, open_cache
+from workstation.models.state import read_state
+from workstation.models.streams import get_stream
+
+# In pull order (models.streams): the big streams, the same for every agent of a shop.
+FILE_STREAMS: tuple[str, ...] = ("remarks", "buyers", "orders")
+
+
+class CacheFileError(CacheError):
+    """A cache file is unusable (damaged, another schema, not for an empty cache); the
+    cache was not changed."""
+
+
+@dataclass(frozen=True)
+class FilePage:
+    """One snapshot page for `build` (as `wire.SnapshotPage` carries it)."""
+
+    stream: str
+    items: list[dict]
+    next_cursor: str | None
+    done: bool
+    feed_cursor: str
+    total: int | None
+
+
+def tables_of(stream: str) -> tuple[str, ...]:
+    """The cache tables a stream's rows live in: its own, its children's, the small tables
+    they reference (places, sold items), its row count, its search index's."""
+    spec = STREAM_SPECS[get_stream(stream).name]
+    names = [kind.table for kind in spec.table.interned] + [spec.table.name]
+    if spec.child is not None:
+        if spec.items is not None:
+            names.append(spec.items.table)
+        names.append(spec.child.name)
+    if spec.stream.count_table:
+        names.append(spec.stream.count_table)
+    if spec.stream.searchable:
+        names += [fts.TABLE, *fts.SHADOW_TABLES]
+    return tuple(dict.fromkeys(names))
+
+
+def _all_tables(streams: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t for s in streams for t in tables_of(s)))
+
+
+# ---- building (the store server) ------------------------------------------------------
+
+
+def build(path: Path, pages: Iterable[FilePage],
+          progress: Callable[[str, int, int | None], None] | None = None) -> dict[str, int]:
+    """Write a cache file at `path` (which must not exist) from every snapshot page of the
+    file's streams, applied exactly as a client applies them; then fold the search index
+    and compact the file. Returns the rows per stream. `progress(stream, applied, total)`
+    after each page."""
+    if path.exists():
+        raise FileExistsError(path)
+    work = path.with_name(path.name + ".building")
+    for p in (work, Path(f"{work}-wal"), Path(f"{work}-shm")):
+        p.unlink(missing_ok=True)
+    cache = open_cache(work)
+    counts: dict[str, int] = {}
+    try:
+        batch: list[FilePage] = []
+        for page in pages:
+            if page.stream not in FILE_STREAMS:
+                raise ValueError(f"stream {page.stream!r} is not one a cache file holds")
+            batch.append(page)
+            # Pages as a first sync applies them (models.apply: up to 5000 orders per
+            # transaction), so the file is what a paged sync would have made.
+            if page.done or sum(len(p.items) for p in batch) >= 5000:
+                _apply(cache.engine, batch)
+                counts[page.stream] = counts.get(page.stream, 0) + sum(len(p.items) for p in batch)
+                batch = []
+                if progress is not None:
+                    progress(page.stream, counts[page.stream], page.total)
+        if batch:
+            raise ValueError(f"the pages of {batch[-1].stream} end without a last page")
+        missing = [s for s in FILE_STREAMS if s not in counts]
+        if missing:
+            raise ValueError(f"no pages of {', '.join(missing)}")
+        with cache.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            raw.execute("INSERT INTO orders_fts (orders_fts) VALUES ('optimize')")
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        cache.writer.close(wait=True)
+        cache.engine.dispose()
+    con = sqlite3.connect(work, isolation_level=None)
+    try:
+        con.execute("VACUUM INTO ?", (str(path),))  # compact: what is downloaded
+    finally:
+        con.close()
+        for p in (work, Path(f"{work}-wal"), Path(f"{work}-shm")):
+            p.unlink(missing_ok=True)
+    return counts
+
+
+def _apply(engine, batch: list[FilePage]) -> None:
+    last = batch[-1]
+    apply_snapshot_page(engine, last.stream, [it for p in batch for it in p.items],
+                        next_cursor=last.next_cursor, done=last.done, feed_cursor=last.feed_cursor,
+                        total=next((p.total for p in batch if p.total is not None), None))
+
+
+# ---- checking and installing (the client) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileContents:
+    schema: str
+    rows: dict[str, int]  # per stream
+
+
+def check(path: Path, streams: tuple[str, ...] = FILE_STREAMS) -> FileContents:
+    """Read a downloaded cache file and check that it is whole and of this cache's schema,
+    with every stream of `streams` loaded and on the feed. Raises CacheFileError."""
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise CacheFileError(f"The downloaded cache file cannot be opened: {exc}", path) from exc
+    try:
+        try:
+            con.execute("PRAGMA trusted_schema=OFF")  # a file from elsewhere: no functions from its schema
+            damage = [r[0] for r in con.execute("PRAGMA quick_check(5)")]
+            if damage != ["ok"]:
+                raise CacheFileError(f"The downloaded cache file is damaged: {'; '.join(damage)}", path)
+            schema = con.execute("SELECT version_num FROM alembic_version").fetchone()
+            if schema is None or schema[0] != HEAD_REVISION:
+                raise CacheFileError(f"The cache file is of schema {schema and schema[0]!r}, this "
+                                     f"version of the app needs {HEAD_REVISION!r}", path)
+            rows: dict[str, int] = {}
+            cur = con.cursor()
+            for stream in streams:
+                state = read_state(cur, stream)
+                if state.phase != "feed" or not state.cursor:
+                    raise CacheFileError(f"The cache file does not hold all of {stream}", path)
+                rows[stream] = cur.execute(f"SELECT count(*) FROM {get_stream(stream).table}").fetchone()[0]
+            counted = STREAM_SPECS["orders"].stream.count_table
+            if "orders" in streams and counted:
+                (n,) = cur.execute(f"SELECT n FROM {counted} WHERE id = 1").fetchone() or (None,)
+                if n != rows["orders"]:
+                    raise CacheFileError(f"The cache file counts {n} orders but holds {rows['orders']}", path)
+        except sqlite3.DatabaseError as exc:
+            raise CacheFileError(f"The downloaded file is not a readable cache: {exc}", path) from exc
+        return FileContents(schema[0], rows)
+    finally:
+        con.close()
+
+
+def install(engine, path: Path, streams: tuple[str, ...] = FILE_STREAMS) -> ChangeSet:
+    """Copy the rows and sync state of `streams` from the cache file at `path` (checked
+    first) into the cache, in ONE transaction: all of them, or nothing. Refused (a
+    CacheFileError, nothing changed) unless the cache holds none of their rows and has not
+    started loading them. Run it on the cache writer.
+
+    It runs on a connection of its own, closed at the end: FTS5 keeps the index's structure
+    per connection and re-reads it only when ANOTHER connection has committed, so writing the
+    index's tables on a pooled connection would leave that one with a stale index."""
+    check(path, streams)
+    tables = _all_tables(streams)
+    con = sqlite3.connect(engine.url.database, isolation_level=None)
+    try:
+        con.execute("PRAGMA busy_timeout=5000")
+        con.execute("PRAGMA synchronous=FULL")
+        con.execute("PRAGMA trusted_schema=OFF")
+        con.execute("ATTACH DATABASE ? AS file", (str(path),))
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                _copy(con, streams, tables, path)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise CacheFileError(f"Could not install the cache file; nothing was changed: "
+                                 f"{type(exc).__name__}: {exc}", path) from exc
+        finally:
+            con.execute("DETACH DATABASE file")
+    finally:
+        con.close()
+    return ChangeSet.of(*(StreamChange(s, reloaded=True) for s in streams))
+
+
+def _schema_sql(con: sqlite3.Connection, db: str, tables: tuple[str, ...]) -> dict[str, str]:
+    marks = ", ".join("?" * len(tables))
+    return dict(con.execute(f"SELECT name, sql FROM {db}.sqlite_master WHERE tbl_name IN ({marks}) "
+                            f"AND sql IS NOT NULL", tables))
+
+
+def _copy(con: sqlite3.Connection, streams: tuple[str, ...], tables: tuple[str, ...], path: Path) -> None:
+    ours, theirs = _schema_sql(con, "main", tables), _schema_sql(con, "file", tables)
+    if ours != theirs:
+        odd = sorted(set(ours.items()) ^ set(theirs.items()))
+        raise CacheFileError(f"The cache file's tables differ from this cache's ({odd[0][0]})", path)
+    cur = con.cursor()
+    for stream in streams:
+        state = read_state(cur, stream)
+        if state.phase != "snapshot" or state.cursor is not None or state.applied:
+            raise CacheFileError(f"The cache has started loading {stream} already", path)
+    fts_tables = set(fts.SHADOW_TABLES)
+    tables = tuple(t for t in tables if t != fts.TABLE)  # its rows are its shadow tables'
+    counts = {STREAM_SPECS[s].stream.count_table for s in streams} - {None}
+    for table in tables:
+        if table in fts_tables or table in counts:
+            continue
+        if cur.execute(f"SELECT 1 FROM main.{table} LIMIT 1").fetchone():
+            raise CacheFileError(f"The cache holds rows of {table} already", path)
+    for table in tables:
+        if table in fts_tables or table in counts:
+            # The search index's own rows (its structure) and the one-row counts: replaced.
+            cur.execute(f"DELETE FROM main.{table}")
+            cur.execute(f"INSERT INTO main.{table} SELECT * FROM file.{table}")
+            continue
+        # `INSERT INTO t SELECT * FROM t'` of two tables of one schema copies pages of
+        # records and index entries (SQLite's transfer optimization). A table with a UNIQUE
+        # index needs a fallback plan SQLite can compile, which a generated column (orders'
+        # phone_last4) makes impossible: such an index is dropped around the copy and made
+        # again from the sorted rows (~1 s at 1M).
+        unique = [sql for name, sql in cur.execute(
+            "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql LIKE 'CREATE UNIQUE INDEX%'", (table,))]
+        generated = cur.execute("SELECT count(*) FROM pragma_table_xinfo(?) WHERE hidden IN (2, 3)",
+                                (table,)).fetchone()[0]
+        if unique and generated:
+            for name, _sql in cur.execute("SELECT name, sql FROM main.sqlite_master WHERE type = 'index' "
+                                          "AND tbl_name = ? AND sql LIKE 'CREATE UNIQUE INDEX%'",
+                                          (table,)).fetchall():
+                cur.execute(f"DROP INDEX main.{name}")
+            cur.execute(f"INSERT INTO main.{table} SELECT * FROM file.{table}")
+            for sql in unique:
+                cur.execute(sql)
+        else:
+            cur.execute(f"INSERT INTO main.{table} SELECT * FROM file.{table}")
+    marks = ", ".join("?" * len(streams))
+    cur.execute(f"DELETE FROM main.sync_state WHERE stream IN ({marks})", streams)
+    cur.execute(f"INSERT INTO main.sync_state SELECT * FROM file.sync_state WHERE stream IN ({marks})", streams)
+    # Writes the agent made before (a remark waiting in the outbox) go back on top of the
+    # rows just copied, as after any pulled page.
+    shadowed = {i for (i,) in cur.execute("SELECT entity_id FROM outbox_shadow")}
+    for stream in streams:
+        outbox.reapply(cur, stream, shadowed)

@@ -135,11 +135,28 @@ def build(engine: Engine, shop_id: int, directory: Path,
 
 def _remove_later(path: Path) -> None:
     """An older file may still be downloading (POSIX keeps an open file readable; on Windows
-    the removal fails and is left to the next build)."""
+    the removal fails and is left to the next `sweep`)."""
     try:
         path.unlink()
     except OSError:
         pass
+
+
+def sweep(directory: Path) -> None:
+    """Remove what an earlier builder left: half-built files (a builder killed midway) and
+    the shops' replaced files. For the one builder of `directory`, before it starts."""
+    if not directory.is_dir():
+        return
+    for tmp in directory.glob(".build-*"):
+        shutil.rmtree(tmp, ignore_errors=True)
+    for packed in directory.glob("shop-*-*.sqlite.gz"):
+        try:
+            shop_id = int(packed.name.split("-")[1])
+        except ValueError:
+            continue
+        d = current(directory, shop_id)
+        if d is None or content_path(directory, d) != packed:
+            _remove_later(packed)
 
 
 def offered(directory: Path | None, shop_id: int, epoch: int, purged_seq: int,

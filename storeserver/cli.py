@@ -5,6 +5,7 @@ import argparse
 import getpass
 import logging
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -135,27 +136,40 @@ def cmd_serve(args) -> int:
             simulator.stop()
         if builder is not None:
             builder.terminate()
+            try:
+                builder.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                builder.kill()
     return 0
 
 
 def _start_cache_file_builder(args, url: str):
     """`build-cache-files --every` in a process of its own: building a big shop's file takes
     minutes of CPU that must not slow the answers."""
-    import subprocess
-
+    # Its stdin is a pipe from here: when this process ends, killed or not, the builder reads
+    # end-of-file and stops (on every OS).
     return subprocess.Popen([sys.executable, "-m", "storeserver", "build-cache-files", "--database-url", url,
                              "--cache-files", str(args.cache_files), "--every", str(args.cache_file_every),
-                             "--min-orders", str(args.cache_file_min_orders), "--with-parent"])
+                             "--min-orders", str(args.cache_file_min_orders), "--with-parent"],
+                            stdin=subprocess.PIPE)
 
 
 def cmd_build_cache_files(args) -> int:
+    import threading
     import time
 
     from . import cachefiles
     from .models import Order, Shop
 
+    if args.with_parent:
+        def parent_gone() -> None:
+            sys.stdin.buffer.read()  # returns when the server's end of the pipe closes
+            os._exit(0)
+        threading.Thread(target=parent_gone, daemon=True).start()
     engine = _engine(args)
     directory = Path(args.cache_files)
+    cachefiles.sweep(directory)
+    failed = False
     while True:
         with engine.connect() as conn:
             if args.shop is not None:
@@ -166,17 +180,17 @@ def cmd_build_cache_files(args) -> int:
                     Shop.__table__, Order.__table__, Order.__table__.c.shop_id == Shop.__table__.c.id)
                     .group_by(Shop.__table__.c.id).having(count >= args.min_orders)).scalars())
         for shop_id in shops:
-            d = cachefiles.build(engine, shop_id, directory)
+            try:
+                d = cachefiles.build(engine, shop_id, directory)
+            except Exception:  # noqa: BLE001 - one shop's failure must not stop the others' rebuilds
+                logging.getLogger(__name__).exception("the cache file of shop %s could not be built", shop_id)
+                failed = True
+                continue
             print(f"cache file of shop {shop_id}: {d.streams} in {d.build_s} s, {d.bytes / 1e6:.1f} MB "
                   f"({d.unpacked_bytes / 1e6:.1f} MB unpacked)", flush=True)
         if not args.every:
-            return 0
-        parent = os.getppid()
-        until = time.monotonic() + args.every
-        while time.monotonic() < until:
-            time.sleep(1.0)
-            if args.with_parent and os.getppid() != parent:
-                return 0  # the server that started us is gone (killed): so are we
+            return 1 if failed else 0
+        time.sleep(args.every)
 
 
 def _listening_socket(host: str, port: int, backlog: int):

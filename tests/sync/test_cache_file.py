@@ -192,3 +192,42 @@ def test_a_file_that_is_not_what_its_description_says_is_dropped(store_factory, 
     assert not any(v.from_file for v in summary.streams.values())
     assert_cache_equals_server(store.engine, store.shop_id, cache.path)
     assert _leftovers(cache) == []
+
+
+def test_a_file_replaced_by_a_newer_one_while_described_is_asked_for_again(store_factory, files, cache):
+    store = store_factory(cache_files=files)
+    cachefiles.build(store.engine, store.shop_id, files)
+    client = signed_in(store.url)
+    described = []
+    real = client.cache_file
+
+    def cache_file(schema):
+        info = real(schema)
+        described.append(info.sha256)
+        if len(described) == 1:  # the server rebuilds between the description and the download
+            ops.set_remark(store.engine, store.shop_id, _order_ids(store)[0], "重建之前", 0, "1024")
+            cachefiles.build(store.engine, store.shop_id, files)
+        return info
+
+    client.cache_file = cache_file
+    summary = Puller(client, cache.writer).run_once()
+    assert summary.streams["orders"].from_file
+    assert len(described) == 2 and described[0] != described[1]
+    assert_cache_equals_server(store.engine, store.shop_id, cache.path)
+
+
+def test_a_cache_with_rows_left_of_a_reset_does_not_download_the_file(store_factory, files, cache):
+    """A stream reset forgets its rows but not the small tables they shared (places, sold
+    items): the file could not be copied, so it is not even fetched."""
+    from workstation.models.apply import reset_stream
+
+    store = store_factory(cache_files=files)
+    Puller(signed_in(store.url), cache.writer).run_once()
+    for stream in cachefile.FILE_STREAMS:
+        cache.writer.run(reset_stream, stream)
+    cachefiles.build(store.engine, store.shop_id, files)
+    client = signed_in(store.url)
+    client.download = lambda *a, **kw: pytest.fail("the file was downloaded")
+    summary = Puller(client, cache.writer).run_once()
+    assert not any(v.from_file for v in summary.streams.values())
+    assert_cache_equals_server(store.engine, store.shop_id, cache.path)

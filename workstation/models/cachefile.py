@@ -137,66 +137,103 @@ class FileContents:
     rows: dict[str, int]  # per stream
 
 
-def check(path: Path, streams: tuple[str, ...] = FILE_STREAMS) -> FileContents:
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    # A file from elsewhere: no functions run from its schema, every cell's size checked.
+    con.execute("PRAGMA trusted_schema=OFF")
+    con.execute("PRAGMA cell_size_check=ON")
+    return con
+
+
+def check(path: Path, streams: tuple[str, ...] = FILE_STREAMS, *, feed_cursor: str | None = None,
+          rows: dict[str, int] | None = None) -> FileContents:
     """Read a downloaded cache file and check that it is whole and of this cache's schema,
-    with every stream of `streams` loaded and on the feed. Raises CacheFileError."""
+    with every stream of `streams` loaded and on the feed (at `feed_cursor`, with `rows`
+    rows per stream, when the server's description says). Raises CacheFileError."""
     try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        con = _open_read_only(path)
     except sqlite3.Error as exc:
         raise CacheFileError(f"The downloaded cache file cannot be opened: {exc}", path) from exc
     try:
         try:
-            con.execute("PRAGMA trusted_schema=OFF")  # a file from elsewhere: no functions from its schema
             damage = [r[0] for r in con.execute("PRAGMA quick_check(5)")]
             if damage != ["ok"]:
                 raise CacheFileError(f"The downloaded cache file is damaged: {'; '.join(damage)}", path)
+            tables = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not {"alembic_version", "sync_state"} <= tables:
+                raise CacheFileError("The downloaded file is not a cache", path)
             schema = con.execute("SELECT version_num FROM alembic_version").fetchone()
             if schema is None or schema[0] != HEAD_REVISION:
                 raise CacheFileError(f"The cache file is of schema {schema and schema[0]!r}, this "
                                      f"version of the app needs {HEAD_REVISION!r}", path)
-            rows: dict[str, int] = {}
+            found: dict[str, int] = {}
             cur = con.cursor()
             for stream in streams:
                 state = read_state(cur, stream)
                 if state.phase != "feed" or not state.cursor:
                     raise CacheFileError(f"The cache file does not hold all of {stream}", path)
-                rows[stream] = cur.execute(f"SELECT count(*) FROM {get_stream(stream).table}").fetchone()[0]
+                if feed_cursor is not None and state.cursor != feed_cursor:
+                    raise CacheFileError(f"The cache file's {stream} is not the one described", path)
+                found[stream] = cur.execute(f"SELECT count(*) FROM {get_stream(stream).table}").fetchone()[0]
+            if rows is not None and found != {s: rows.get(s) for s in streams}:
+                raise CacheFileError(f"The cache file holds {found}, not the {rows} described", path)
             counted = STREAM_SPECS["orders"].stream.count_table
             if "orders" in streams and counted:
                 (n,) = cur.execute(f"SELECT n FROM {counted} WHERE id = 1").fetchone() or (None,)
-                if n != rows["orders"]:
-                    raise CacheFileError(f"The cache file counts {n} orders but holds {rows['orders']}", path)
-        except sqlite3.DatabaseError as exc:
+                if n != found["orders"]:
+                    raise CacheFileError(f"The cache file counts {n} orders but holds {found['orders']}", path)
+        except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
             raise CacheFileError(f"The downloaded file is not a readable cache: {exc}", path) from exc
-        return FileContents(schema[0], rows)
+        return FileContents(schema[0], found)
     finally:
         con.close()
 
 
-def install(engine, path: Path, streams: tuple[str, ...] = FILE_STREAMS) -> ChangeSet:
+def not_installable(cur: sqlite3.Cursor, streams: tuple[str, ...] = FILE_STREAMS) -> str | None:
+    """Why a cache file of `streams` may not go into this cache (None: it may): it has
+    started loading one of them, or holds rows of their tables."""
+    for stream in streams:
+        state = read_state(cur, stream)
+        if state.phase != "snapshot" or state.cursor is not None or state.applied:
+            return f"The cache has started loading {stream} already"
+    replaced = {*fts.SHADOW_TABLES, fts.TABLE} | {STREAM_SPECS[s].stream.count_table for s in streams}
+    for table in _all_tables(streams):
+        if table not in replaced and cur.execute(f"SELECT 1 FROM main.{table} LIMIT 1").fetchone():
+            return f"The cache holds rows of {table} already"
+    return None
+
+
+def install(engine, path: Path, streams: tuple[str, ...] = FILE_STREAMS, *, feed_cursor: str | None = None,
+            rows: dict[str, int] | None = None) -> ChangeSet:
     """Copy the rows and sync state of `streams` from the cache file at `path` (checked
-    first) into the cache, in ONE transaction: all of them, or nothing. Refused (a
-    CacheFileError, nothing changed) unless the cache holds none of their rows and has not
-    started loading them. Run it on the cache writer.
+    first, against `feed_cursor` and `rows` when given) into the cache, in ONE transaction:
+    all of them, or nothing. Refused (a CacheFileError, nothing changed) when the cache holds
+    any of their rows or has started loading them (`not_installable`). Run it on the cache
+    writer.
 
     It runs on a connection of its own, closed at the end: FTS5 keeps the index's structure
     per connection and re-reads it only when ANOTHER connection has committed, so writing the
     index's tables on a pooled connection would leave that one with a stale index."""
-    check(path, streams)
-    tables = _all_tables(streams)
-    con = sqlite3.connect(engine.url.database, isolation_level=None)
+    check(path, streams, feed_cursor=feed_cursor, rows=rows)
+    # URI names on (the file is attached read-only by one).
+    con = sqlite3.connect(Path(engine.url.database).resolve().as_uri(), uri=True, isolation_level=None)
     try:
         con.execute("PRAGMA busy_timeout=5000")
         con.execute("PRAGMA synchronous=FULL")
         con.execute("PRAGMA trusted_schema=OFF")
-        con.execute("ATTACH DATABASE ? AS file", (str(path),))
+        con.execute("PRAGMA cell_size_check=ON")
+        try:
+            con.execute("ATTACH DATABASE ? AS file", (f"{path.resolve().as_uri()}?mode=ro",))
+        except sqlite3.Error as exc:
+            raise CacheFileError(f"The downloaded cache file cannot be opened: {exc}", path) from exc
         try:
             con.execute("BEGIN IMMEDIATE")
             try:
-                _copy(con, streams, tables, path)
+                _copy(con, streams, path)
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                if con.in_transaction:  # SQLite may have rolled back already (disk full)
+                    con.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
             raise CacheFileError(f"Could not install the cache file; nothing was changed: "
@@ -214,26 +251,21 @@ def _schema_sql(con: sqlite3.Connection, db: str, tables: tuple[str, ...]) -> di
                             f"AND sql IS NOT NULL", tables))
 
 
-def _copy(con: sqlite3.Connection, streams: tuple[str, ...], tables: tuple[str, ...], path: Path) -> None:
+def _copy(con: sqlite3.Connection, streams: tuple[str, ...], path: Path) -> None:
+    tables = _all_tables(streams)
     ours, theirs = _schema_sql(con, "main", tables), _schema_sql(con, "file", tables)
     if ours != theirs:
         odd = sorted(set(ours.items()) ^ set(theirs.items()))
         raise CacheFileError(f"The cache file's tables differ from this cache's ({odd[0][0]})", path)
     cur = con.cursor()
-    for stream in streams:
-        state = read_state(cur, stream)
-        if state.phase != "snapshot" or state.cursor is not None or state.applied:
-            raise CacheFileError(f"The cache has started loading {stream} already", path)
-    fts_tables = set(fts.SHADOW_TABLES)
-    tables = tuple(t for t in tables if t != fts.TABLE)  # its rows are its shadow tables'
-    counts = {STREAM_SPECS[s].stream.count_table for s in streams} - {None}
+    problem = not_installable(cur, streams)
+    if problem:
+        raise CacheFileError(problem, path)
+    replaced = set(fts.SHADOW_TABLES) | {STREAM_SPECS[s].stream.count_table for s in streams}
     for table in tables:
-        if table in fts_tables or table in counts:
-            continue
-        if cur.execute(f"SELECT 1 FROM main.{table} LIMIT 1").fetchone():
-            raise CacheFileError(f"The cache holds rows of {table} already", path)
-    for table in tables:
-        if table in fts_tables or table in counts:
+        if table == fts.TABLE:
+            continue  # its rows are its shadow tables'
+        if table in replaced:
             # The search index's own rows (its structure) and the one-row counts: replaced.
             cur.execute(f"DELETE FROM main.{table}")
             cur.execute(f"INSERT INTO main.{table} SELECT * FROM file.{table}")
@@ -242,22 +274,17 @@ def _copy(con: sqlite3.Connection, streams: tuple[str, ...], tables: tuple[str, 
         # records and index entries (SQLite's transfer optimization). A table with a UNIQUE
         # index needs a fallback plan SQLite can compile, which a generated column (orders'
         # phone_last4) makes impossible: such an index is dropped around the copy and made
-        # again from the sorted rows (~1 s at 1M).
-        unique = [sql for name, sql in cur.execute(
-            "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? "
-            "AND sql LIKE 'CREATE UNIQUE INDEX%'", (table,))]
+        # again from the sorted rows (~1 s at 1M). (A UNIQUE constraint inside CREATE TABLE
+        # could not be dropped: the copy would fail, as a CacheFileError, changing nothing.)
         generated = cur.execute("SELECT count(*) FROM pragma_table_xinfo(?) WHERE hidden IN (2, 3)",
                                 (table,)).fetchone()[0]
-        if unique and generated:
-            for name, _sql in cur.execute("SELECT name, sql FROM main.sqlite_master WHERE type = 'index' "
-                                          "AND tbl_name = ? AND sql LIKE 'CREATE UNIQUE INDEX%'",
-                                          (table,)).fetchall():
-                cur.execute(f"DROP INDEX main.{name}")
-            cur.execute(f"INSERT INTO main.{table} SELECT * FROM file.{table}")
-            for sql in unique:
-                cur.execute(sql)
-        else:
-            cur.execute(f"INSERT INTO main.{table} SELECT * FROM file.{table}")
+        unique = cur.execute("SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                             "AND sql LIKE 'CREATE UNIQUE INDEX%'", (table,)).fetchall() if generated else []
+        for name, _sql in unique:
+            cur.execute(f"DROP INDEX main.{name}")
+        cur.execute(f"INSERT INTO main.{table} SELECT * FROM file.{table}")
+        for _name, sql in unique:
+            cur.execute(sql)
     marks = ", ".join("?" * len(streams))
     cur.execute(f"DELETE FROM main.sync_state WHERE stream IN ({marks})", streams)
     cur.execute(f"INSERT INTO main.sync_state SELECT * FROM file.sync_state WHERE stream IN ({marks})", streams)

@@ -24,17 +24,25 @@ from .wire import CacheFileInfo
 
 log = logging.getLogger(__name__)
 
+FORMAT = 1  # of the files this client reads (PROTOCOL.md)
 SPARE_BYTES = 200 * 1024 * 1024  # left free on the disk besides the file and its copy
 _MAX_OUT = 16 * 1024 * 1024  # unpacked at most per step (a gzip bomb cannot fill memory)
 
 
 class NoRoom(Exception):
-    """The disk has no room for the file and its copy into the cache."""
+    """The file cannot be kept next to the cache: too little room, or the disk refused it."""
 
 
-def describe(client: StoreClient) -> CacheFileInfo | None:
-    """The server's cache file for this cache schema, or None (page instead)."""
-    return client.cache_file(HEAD_REVISION)
+def describe(client: StoreClient, streams: tuple[str, ...]) -> CacheFileInfo | None:
+    """The server's cache file of `streams` for this cache schema, or None (page instead)."""
+    info = client.cache_file(HEAD_REVISION)
+    if info is None:
+        return None
+    if info.format != FORMAT or info.schema_ != HEAD_REVISION or set(info.streams) != set(streams):
+        log.warning("the server's cache file (format %s, schema %s, %s) is not for this cache",
+                    info.format, info.schema_, sorted(info.streams))
+        return None
+    return info
 
 
 def download(client: StoreClient, info: CacheFileInfo, dest: Path, *,
@@ -52,7 +60,11 @@ def download(client: StoreClient, info: CacheFileInfo, dest: Path, *,
     received = [0, 0]  # packed, unpacked
 
     try:
-        with dest.open("wb") as out:
+        out_file = dest.open("wb")
+    except OSError as exc:
+        raise NoRoom(f"the cache file could not be written: {exc}") from None
+    try:
+        with out_file as out:
             def write(block: bytes) -> None:
                 digest.update(block)
                 received[0] += len(block)
@@ -63,7 +75,10 @@ def download(client: StoreClient, info: CacheFileInfo, dest: Path, *,
                     received[1] += len(data)
                     if received[1] > info.unpacked_bytes:
                         raise PayloadError("the cache file unpacks larger than described")
-                    out.write(data)
+                    try:
+                        out.write(data)
+                    except OSError as exc:  # a full or failing disk: not the network's doing
+                        raise NoRoom(f"the cache file could not be written: {exc}") from None
                     if not unpack.unconsumed_tail:
                         break
                     data = unpack.decompress(unpack.unconsumed_tail, _MAX_OUT)

@@ -16,19 +16,20 @@ import queue
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Literal
 
 from workstation.models import cachefile as file_model
 from workstation.models.apply import apply_changes, apply_snapshot_page, begin_reload, fold_search_index_step
+from workstation.models.db import read_with
 from workstation.models.state import StreamState, get_stream_state
 from workstation.models.streams import STREAMS
 from workstation.models.writer import CacheWriter
 
 from . import cachefile
 from .client import StoreClient
-from .errors import CursorGone, PayloadError, RequestRejected, ServerUnreachable
+from .errors import CursorGone, PayloadError, RequestRejected, ServerFailure, ServerUnreachable
 from .wire import STREAM_ORDER, ChangesPage
 
 # Share of the first load each stream stands for (declared with the stream). Totals are only
@@ -147,6 +148,7 @@ class Puller:
         # The shop's cache file: asked for once per puller (None: not yet; a first load that
         # starts here, of every stream the file holds, asks).
         self._file_asked = False
+        self._shown = 0.0  # the first-load fraction last reported
         self.use_cache_file = set(file_model.FILE_STREAMS) <= set(self.streams)
         self._summary = SyncSummary()
         # Called between two pages of a catch-up (the sync loop pushes the agent's new writes
@@ -275,29 +277,27 @@ class Puller:
         """A new cache's first load of the file's streams: from the shop's cache file when
         the server offers one (PROTOCOL.md, "Cache files"), installed in one transaction.
         Whatever goes wrong with the file leaves the cache as it was: the streams then load
-        page by page. Offline and cancel are raised as from any page."""
+        page by page. Offline and cancel are raised as from any page (and the next run asks
+        for the file again)."""
         streams = file_model.FILE_STREAMS
         cache_path = Path(self.engine.url.database)
         dest = cache_path.with_name(cache_path.name + ".download")
-        states = [get_stream_state(self.engine, s) for s in streams]
-        if any(st.phase != "snapshot" or st.cursor is not None or st.applied for st in states):
-            self._file_asked = True  # a load under way (or done) goes on page by page
-            dest.unlink(missing_ok=True)  # a download a crash left behind
-            return
-        try:
-            info = cachefile.describe(self.client)
-        except (PayloadError, RequestRejected) as exc:
-            log.warning("the server's cache file description is unusable (%s); loading page by page", exc)
-            info = None
         self._file_asked = True
-        if info is None or set(info.streams) != set(streams):
-            return
-        rows = sum(info.streams.values())
-        last_urgent = [time.monotonic()]
+        try:
+            if read_with(self.engine, lambda cur: file_model.not_installable(cur, streams)) is not None:
+                return  # a load under way (or done), or rows already there: pages, as before
+            self._install_cache_file(current, streams, dest)
+        except (ServerUnreachable, SyncCancelled):
+            self._file_asked = False
+            self._check_cancel()  # cancelled: say so; otherwise offline, as for a page
+            raise
+        except (PayloadError, RequestRejected, ServerFailure, cachefile.NoRoom, file_model.CacheFileError) as exc:
+            log.warning("the shop's cache file was not used (%s); loading page by page", exc)
+        finally:
+            dest.unlink(missing_ok=True)  # also one a crash left behind
 
-        def progress(done: int, total: int) -> None:
-            within = 0.9 * done / total  # the copy into the cache is the last tenth
-            self._report_file(streams, within, rows)
+    def _install_cache_file(self, current: str, streams: tuple[str, ...], dest: Path) -> None:
+        last_urgent = [time.monotonic()]
 
         def stopped() -> bool:
             if self.cancel.is_set():
@@ -307,25 +307,27 @@ class Puller:
                 self._serve_urgent(current)  # the chat keeps up while the file comes
             return False
 
-        try:
-            cachefile.download(self.client, info, dest, progress=progress, stopped=stopped)
-            self._check_cancel()
-            self.writer.run(file_model.install, dest, streams)
-        except ServerUnreachable:
-            self._check_cancel()  # cancelled: say so; otherwise offline, as for a page
-            self._file_asked = False  # back online, the file is asked for again
-            raise
-        except (PayloadError, cachefile.NoRoom, file_model.CacheFileError) as exc:
-            log.warning("the shop's cache file was not used (%s); loading page by page", exc)
-            return
-        finally:
-            dest.unlink(missing_ok=True)
+        for attempt in range(2):
+            info = cachefile.describe(self.client, streams)
+            if info is None:
+                return
+            rows = sum(info.streams.values())
+            try:
+                cachefile.download(self.client, info, dest, stopped=stopped,
+                                   progress=lambda done, total: self._report_file(streams, 0.9 * done / total, rows))
+                break
+            except RequestRejected as exc:
+                if exc.status != 404 or attempt:
+                    raise
+                # A newer file replaced it since it was described: ask again, once.
+        self._check_cancel()
+        self.writer.run(file_model.install, dest, streams, feed_cursor=info.feed_cursor, rows=info.streams)
         self.pages_applied += 1
         for stream in streams:
             s = self._summary.streams.setdefault(stream, StreamSummary())
             s.items += info.streams[stream]
             s.from_file = True
-        self._report_file(streams, 1.0, rows)
+        self._report_file(streams, 1.0, rows)  # the copy into the cache was the last tenth
 
     def _report_file(self, streams: tuple[str, ...], within: float, rows: int) -> None:
         """Progress of a cache file: `within` (0..1) of all its streams together."""
@@ -336,7 +338,7 @@ class Puller:
         done = sum(STREAM_WEIGHTS[s] for s in self.streams if s in self._live and s not in streams)
         done += within * sum(STREAM_WEIGHTS[s] for s in streams)
         fraction = min(1.0, done / sum(STREAM_WEIGHTS[s] for s in self.streams))
-        self.on_progress(SyncProgress(streams[-1], "snapshot", int(rows * within), rows, fraction))
+        self._emit(SyncProgress(streams[-1], "snapshot", int(rows * within), rows, fraction))
 
     def _fold_search_index(self) -> None:
         """After a stream's (re)load: fold the search index's many small segments into one
@@ -427,7 +429,19 @@ class Puller:
             fraction = self._overall_fraction(stream, 1.0)
         else:
             fraction = self._overall_fraction(stream, min(1.0, applied / total) if total else 0.0)
-        self.on_progress(SyncProgress(stream, phase, applied, total, fraction))
+        self._emit(SyncProgress(stream, phase, applied, total, fraction))
+
+    def _emit(self, progress: SyncProgress) -> None:
+        """The bar never moves back (a cache file dropped halfway, its streams then paged:
+        it waits until the pages pass the point it had reached)."""
+        if progress.fraction is None:
+            self._shown = 0.0
+        elif progress.fraction < self._shown:
+            progress = replace(progress, fraction=self._shown)
+        else:
+            self._shown = progress.fraction
+        assert self.on_progress is not None
+        self.on_progress(progress)
 
     def _overall_fraction(self, current: str, within: float) -> float:
         """Weighted first-load progress over the streams this puller handles."""

@@ -71,6 +71,27 @@ def test_lookup_through_the_window_after_the_first_sync(qtbot, launch, store):
     assert [window.lookup.model.row_at(r).id for r in range(window.lookup.model.rowCount())] == newest
 
 
+def test_a_new_agents_first_sync_comes_from_the_shops_cache_file(qtbot, launch, store_factory, tmp_path, caplog):
+    """The window of a new agent over a shop whose cache file is built: the orders are there
+    and searchable once online, and they came from the file, not from pages."""
+    import logging
+
+    from storeserver import cachefiles
+
+    store = store_factory(cache_files=tmp_path / "files")
+    cachefiles.build(store.engine, store.shop_id, tmp_path / "files")
+    order = _some_order(store)
+    caplog.set_level(logging.INFO, logger="workstation.sync.puller")
+    running = launch()
+    sign_in(qtbot, running, store.url, store.login, store.password)
+    wait_online(qtbot, running)
+    assert any("from the shop's cache file" in r.getMessage() for r in caplog.records)
+    rows = _search(qtbot, running.window, order.order_no[-8:])
+    assert [r.order_no for r in rows] == [order.order_no]
+    rows = _search(qtbot, running.window, order.receiver_name, chinese=True)
+    assert rows and all(order.receiver_name in r.receiver_name for r in rows)
+
+
 def test_server_going_away_leaves_lookups_working_offline(qtbot, launch, store_factory):
     from storeserver.api import create_app
     from storeserver.testing import serve_in_thread

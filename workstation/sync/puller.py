@@ -307,6 +307,7 @@ class Puller:
                 self._serve_urgent(current)  # the chat keeps up while the file comes
             return False
 
+        started = time.monotonic()
         for attempt in range(2):
             info = cachefile.describe(self.client, streams)
             if info is None:
@@ -328,6 +329,8 @@ class Puller:
             s.items += info.streams[stream]
             s.from_file = True
         self._report_file(streams, 1.0, rows)  # the copy into the cache was the last tenth
+        log.info("first load of %s from the shop's cache file: %s rows, %.1f MB, in %.1f s",
+                 ", ".join(streams), rows, info.bytes / 1e6, time.monotonic() - started)
 
     def _report_file(self, streams: tuple[str, ...], within: float, rows: int) -> None:
         """Progress of a cache file: `within` (0..1) of all its streams together."""

@@ -8,18 +8,21 @@ Scenarios, each in a fresh process:
 - `first-sync-busy`: the same first sync while two other processes keep both cores busy
   (a browser and the marketplace client on an agent's PC);
 - `sign-out-hang` / `close-hang`: in the middle of the first sync the network starts to hang
-  (every request waits forever, tests/sync/chaos.py); then the agent signs out / closes.
+  (every request waits forever, tests/sync/chaos.py); then the agent signs out / closes;
+- `first-sync-file`: the first sync of a new agent once the shop's cache file is built
+  (docs/PROTOCOL.md, "Cache files"; the scenarios before it page), lookups typed meanwhile.
 
     .venv/bin/python bench/stall.py [--orders 60000] [--scenario NAME]
 
 Last line: max_stall_ms=… first_sync_ms=… busy_ms=… sign_out_hang_ms=… close_hang_ms=…
-idle_requeries_per_min=…   (goals: every stall <= 50 ms, aim 16; requeries 0)
+file_sync_ms=… idle_requeries_per_min=…   (goals: every stall <= 50 ms, aim 16; requeries 0)
 """
 from __future__ import annotations
 
 import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -71,7 +74,7 @@ class StallMeter:
         self.gaps.append(gap)
 
 
-SCENARIOS = ("first-sync", "first-sync-busy", "sign-out-hang", "close-hang")
+SCENARIOS = ("first-sync", "first-sync-busy", "sign-out-hang", "close-hang", "first-sync-file")
 IDLE_S = 20.0  # idle time after the first sync in which nothing may be re-queried
 
 
@@ -92,10 +95,16 @@ def main() -> None:
     store_dir = ROOT / "bench" / ".data" / f"stall-store-{args.orders}"
     store_dir.mkdir(parents=True, exist_ok=True)
     # The store normally runs on another machine: here it yields the CPU to the workstation.
-    proc, url = start_store(store_dir, args.orders, simulate=False, nice=10)
+    files = store_dir / "cache-files"
+    shutil.rmtree(files, ignore_errors=True)  # the first syncs page; the last one has the file
+    proc, url = start_store(store_dir, args.orders, simulate=False, nice=10, cache_files=files)
     figures: dict[str, str] = {}
     try:
         for name in ([args.scenario] if args.scenario else SCENARIOS):
+            if name == "first-sync-file":
+                subprocess.run([sys.executable, "-m", "storeserver", "build-cache-files", "--database-url",
+                                f"sqlite:///{(store_dir / 'store.sqlite').as_posix()}", "--cache-files",
+                                str(files), "--min-orders", "1"], cwd=ROOT, check=True, capture_output=True)
             load = _busy_cores() if name == "first-sync-busy" else []
             try:
                 out = subprocess.run(
@@ -115,7 +124,7 @@ def main() -> None:
     print(f"max_stall_ms={max(stalls.values(), default=float('nan')):.0f} "
           f"first_sync_ms={figures.get('first_sync_ms', '?')} busy_ms={figures.get('busy_ms', '?')} "
           f"sign_out_hang_ms={figures.get('sign_out_hang_ms', '?')} "
-          f"close_hang_ms={figures.get('close_hang_ms', '?')} "
+          f"close_hang_ms={figures.get('close_hang_ms', '?')} file_sync_ms={figures.get('file_sync_ms', '?')} "
           f"idle_requeries_per_min={figures.get('idle_requeries_per_min', '?')}")
 
 
@@ -128,14 +137,14 @@ def _busy_cores() -> list[subprocess.Popen]:
 def run_scenario(args) -> None:
     home = Path(tempfile.mkdtemp(prefix="ws-stall-"))
     os.environ["WORKSTATION_DATA_DIR"] = str(home)  # fresh cache: a real first sync
-    if args.scenario in ("first-sync", "first-sync-busy"):
+    if args.scenario in ("first-sync", "first-sync-busy", "first-sync-file"):
         gaps, worst_at, synced, sync_s, searches, requeries = run_window(
             args.url, args.orders, args.timeout, typing=not args.no_typing,
             idle_s=IDLE_S if args.scenario == "first-sync" else 0.0)
         print(f"orders synced: {synced:,} in {sync_s:.1f} s; lookups typed during the sync: {searches}")
         print(f"event-loop ticks: {len(gaps):,}; gap p50 {statistics.median(gaps):.1f} ms, "
               f"p99 {statistics.quantiles(gaps, n=100)[98]:.1f} ms; longest during: {worst_at}")
-        key = "first_sync_ms" if args.scenario == "first-sync" else "busy_ms"
+        key = {"first-sync": "first_sync_ms", "first-sync-busy": "busy_ms"}.get(args.scenario, "file_sync_ms")
         extra = (f" idle_requeries_per_min={requeries * 60 / IDLE_S:.1f}"
                  if args.scenario == "first-sync" else "")
         print(f"{key}={max(gaps):.0f}{extra}")

@@ -88,14 +88,17 @@ def say(text: str) -> None:
 
 
 def start_store(demo_dir: Path, orders: int, *, simulate: bool = True, timeout_s: float = 600.0,
-                nice: int = 0) -> tuple[subprocess.Popen, str]:
-    """Start the store server; echo its progress; return (process, base URL)."""
+                nice: int = 0, cache_files: Path | None = None,
+                build_cache_files: bool = False) -> tuple[subprocess.Popen, str]:
+    """Start the store server; echo its progress; return (process, base URL). `cache_files`:
+    the directory of the shop's cache files it offers (`build_cache_files`: builds them)."""
     cmd = [sys.executable, "-m", "storeserver", "serve",
            "--database-url", f"sqlite:///{(demo_dir / 'store.sqlite').as_posix()}",
-           "--port", "0", "--seed-demo", str(orders),
-           # A new agent's first sync (the second window, a reset cache) comes from the shop's
-           # prebuilt cache file once it is built (a few seconds after the start).
-           "--cache-files", str(demo_dir / "cache-files"), "--build-cache-files", "--cache-file-min-orders", "1"]
+           "--port", "0", "--seed-demo", str(orders)]
+    if cache_files is not None:
+        cmd += ["--cache-files", str(cache_files)]
+        if build_cache_files:
+            cmd += ["--build-cache-files", "--cache-file-min-orders", "1"]
     if simulate:
         cmd.append("--simulate")
     say(f"starting the store server ({orders:,} demo orders; seeding takes a while the first time)…")
@@ -210,7 +213,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_workstation(args.connect, args.lang, args.exit_after, args.login, args.password)
     # The demo's settings and caches stay apart from a real installation's.
     os.environ["WORKSTATION_DATA_DIR"] = str(demo_dir / "workstation")
-    proc, url = start_store(demo_dir, args.orders, simulate=not args.no_simulate)
+    # A new agent's first sync (the second window, a reset cache) comes from the shop's
+    # prebuilt cache file once it is built (a few seconds after the start).
+    proc, url = start_store(demo_dir, args.orders, simulate=not args.no_simulate,
+                            cache_files=demo_dir / "cache-files", build_cache_files=True)
     say(f"store server ready at {url}; opening the workstation as demo/demo")
     second = buyers = None
     try:

@@ -254,24 +254,36 @@ def _tokens_0005(order_no, nick, name, address, tracking):
     return tokens
 
 
+def _tokens_0012(order_no, nick, name, address, tracking):
+    """0012: the 0005 tokens and every 4 adjacent ASCII digits of each field."""
+    quads = [q for text in (order_no, tracking, nick, name, address) if text
+             for q in re.findall("(?=([0-9]{4}))", text.lower())]
+    return _tokens_0005(order_no, nick, name, address, tracking) + quads
+
+
 @pytest.mark.parametrize("fields", [
     ("261111000000005678", "可爱的柠檬297", "张伟", "浙江省杭州市西湖区文三路100号", "YT3300099887766"),
     ("261111000000005678", "Tb_Lily", "", "", None),
     ("261111000000005678", "ΣΟΦΙΑΣ ΑΣ", " 王 五", "路\t12\n号 A-3  室", ""),
     ("261111000000005678", "ｔｂ＿ＬＩＬＹ１２３", "Ĳssel", "🍋柠檬 x ٣٤٥ Straße", "SF 1234 5678"),
     ("261111000000005678", "a", "é", "b", "ab"),
+    ("261111000000005678", "tb_2024_0618", "李1234", "广东省深圳市南山区1234567号", "JD0012345678901"),
 ])
 def test_order_tokens_are_those_every_cached_index_holds(fields):
     """order_tokens scans the fields in one pass (first sync speed) yet yields exactly the
-    tokens of the 0005 definition, so indexes built before can still be updated."""
+    tokens of the 0012 definition, so indexes built before can still be updated; and those
+    of 0005..0011 for a downgrade."""
     from collections import Counter
 
-    from workstation.models.fts import order_tokens
+    from workstation.models.fts import order_tokens, order_tokens_0011
 
-    assert Counter(order_tokens(*fields).split()) == Counter(_tokens_0005(*fields))
+    assert Counter(order_tokens(*fields).split()) == Counter(_tokens_0012(*fields))
+    assert Counter(order_tokens_0011(*fields).split()) == Counter(_tokens_0005(*fields))
     order_no, nick, name, address, tracking = fields
     for place in range(len(address) + 1):  # the address's province+city+district told apart
-        assert Counter(order_tokens(*fields, place=place).split()) == Counter(_tokens_0005(*fields)), place
+        assert Counter(order_tokens(*fields, place=place).split()) == Counter(_tokens_0012(*fields)), place
+        assert Counter(order_tokens(*fields, place=place, quads=False).split()) == Counter(
+            _tokens_0005(*fields)), place
 
 
 # What agents' data holds, and what trips a tokenizer up: Chinese, ASCII of every kind,

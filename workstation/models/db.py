@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Must equal the head of migrations/versions (tests/cache/test_db.py checks it).
-HEAD_REVISION = "0011_orders_count_by_apply"
+HEAD_REVISION = "0012_search_digit_quads"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # Execution option for writers: take the write lock at BEGIN, so a read-then-write

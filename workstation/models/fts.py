@@ -8,6 +8,10 @@ receiver name and address (province+city+district+detail as one text):
   Chinese of 2+ characters from anywhere, also next to digits;
 - every trigram of each run of other characters (digits, letters, punctuation: `sf1`,
   `400`, `b_l`): order and tracking numbers from anywhere, `tb_lily`, `SO-2024`;
+- every 4 adjacent digits of each run of 4+ digits (`7906`; 0012): a number's fragment read
+  out on the phone is looked up by those, whose lists are ~10x shorter than a digit
+  trigram's (each of the 1,000 digit trigrams is in ~3% of all orders: intersecting three of
+  them was most of a fragment search's time);
 - the receiver's surname alone (`王`): what a 1-character query means.
 Tokens of ASCII letters, digits and Chinese are stored as they are (in lower case); any
 other is stored as `x` + its UTF-8 in hex, so the table's plain unicode61
@@ -56,6 +60,7 @@ CREATE_INDEX = ("CREATE VIRTUAL TABLE orders_fts USING fts5(tokens, tokenize='un
                 "content='', detail='none', columnsize=0)")
 
 _TOKENS_FN = "ws_order_tokens"
+TOKENS_FN_0011 = "ws_order_tokens_0011"  # the tokens of 0005..0011 (a downgrade's rebuild)
 # An order's text as stored (0010: the number an integer, the place a row of `places`):
 # the rows read and `order_tokens`' arguments in SQL.
 _FROM = "orders AS o JOIN places AS p ON p.id = o.place_id"
@@ -102,54 +107,71 @@ def trigrams(run: str) -> list[str]:
     return list(dict.fromkeys(run[i:i + 3] for i in range(len(run) - 2)))
 
 
-def _grams(text: str) -> list[str]:
-    """Every pair and trigram of one lower-cased field, as stored."""
-    if text.isascii() and text.isalnum():  # order and tracking numbers: trigrams, nothing to encode
-        return [text[i:i + 3] for i in range(len(text) - 2)]
+_QUADS = re.compile("(?=([0-9]{4}))")  # every 4 adjacent ASCII digits
+_DIGIT_RUN = re.compile("[0-9]{4,}")
+
+
+def _grams(text: str, quads: bool = True) -> list[str]:
+    """Every pair, trigram and digit 4-gram of one lower-cased field, as stored (`quads`
+    False: as 0005..0011 stored them, for a downgrade)."""
+    if text.isascii() and text.isalnum():  # order and tracking numbers: nothing to encode
+        grams = [text[i:i + 3] for i in range(len(text) - 2)]
+        if quads:
+            grams += [text[i:i + 4] for i in range(len(text) - 3)] if text.isdigit() else _QUADS.findall(text)
+        return grams
     grams = _PAIRS.findall(text) + _TRIGRAMS.findall(text)
+    if quads:
+        grams += _QUADS.findall(text)  # digits alone: never a token needing `_token`
     return grams if _PLAIN_TEXT.fullmatch(text) else [_token(g) for g in grams]
 
 
 @lru_cache(maxsize=4096)
-def _common_grams(text: str) -> tuple[str, ...]:
+def _common_grams(text: str, quads: bool = True) -> tuple[str, ...]:
     """`_grams` of a text many orders share (a receiver's name, a province+city+district)."""
-    return tuple(_grams(text))
+    return tuple(_grams(text, quads))
 
 
 @lru_cache(maxsize=4096)
-def _place_grams(place: str) -> tuple[tuple[str, ...], bool]:
+def _place_grams(place: str, quads: bool = True) -> tuple[tuple[str, ...], bool]:
     """`_grams` of a lower-cased province+city+district (a few thousand serve a million
     orders), and whether its last two characters are a pair."""
-    return tuple(_grams(place)), _PAIR.fullmatch(place[-2:]) is not None
+    return tuple(_grams(place, quads)), _PAIR.fullmatch(place[-2:]) is not None
 
 
-def _address_grams(address: str, place: int) -> list[str]:
+def _address_grams(address: str, place: int, quads: bool = True) -> list[str]:
     """`_grams` of the address (lower-cased here), whose first `place` characters are its
     province+city+district: their grams are looked up; the rest are made from the detail
     with the place's last two characters in front (the grams across the two), less the
-    pair those two make, which the place's grams hold already."""
+    pair those two make, which the place's grams hold already. (A place name holds no
+    digits: no 4-gram spans the two.)"""
     text = address.lower()
-    if not 2 <= place < len(text) or len(text) != len(address):  # lower() may change lengths (İ)
-        return _grams(text)
-    head, ends_in_pair = _place_grams(text[:place])
-    tail = _grams(text[place - 2:])
+    if not 2 <= place < len(text) or len(text) != len(address) or text[place - 3:place].isdigit():
+        return _grams(text, quads)  # lower() may change lengths (İ)
+    head, ends_in_pair = _place_grams(text[:place], quads)
+    tail = _grams(text[place - 2:], quads)
     return [*head, *(tail[1:] if ends_in_pair else tail)]
 
 
 def order_tokens(order_no: str, nick: str, name: str, address: str, tracking: str | None,
-                 place: int = 0) -> str:
+                 place: int = 0, quads: bool = True) -> str:
     """The index tokens of one order, space-separated (what a query can find): the surname,
-    then every pair and trigram of each field (no gram spans two fields). Runs once per order
-    at first sync, so each field takes its quickest way: numbers are sliced, what many orders
-    share is looked up, the rest goes through the two gram patterns. `place`: the length of
-    the address's province+city+district, when known."""
-    tokens = [surname_token(name[0]), *_common_grams(name.lower())] if name else []
-    tokens += _grams(order_no.lower())
+    then every pair, trigram and digit 4-gram of each field (no gram spans two fields). Runs
+    once per order at first sync, so each field takes its quickest way: numbers are sliced,
+    what many orders share is looked up, the rest goes through the gram patterns. `place`:
+    the length of the address's province+city+district, when known. `quads` False: the
+    tokens of 0005..0011 (no digit 4-grams), for a downgrade."""
+    tokens = [surname_token(name[0]), *_common_grams(name.lower(), quads)] if name else []
+    tokens += _grams(order_no.lower(), quads)
     if tracking:
-        tokens += _grams(tracking.lower())
-    tokens += _grams(nick.lower())
-    tokens += _address_grams(address, place)
+        tokens += _grams(tracking.lower(), quads)
+    tokens += _grams(nick.lower(), quads)
+    tokens += _address_grams(address, place, quads)
     return " ".join(tokens)
+
+
+def order_tokens_0011(order_no: str, nick: str, name: str, address: str, tracking: str | None) -> str:
+    """`order_tokens` as 0005..0011 made them (a downgrade rebuilds the index with these)."""
+    return order_tokens(order_no, nick, name, address, tracking, quads=False)
 
 
 def item_tokens(order: dict) -> str:
@@ -170,10 +192,16 @@ def query_tokens(word: str) -> list[str]:
     Overlapping grams add little: pairs that just cover the word, and trigrams overlapping
     by one character, make FTS5 intersect about half the lists (a 7-digit fragment: 3, not
     5; ~2x faster at 1M orders), and the row check keeps the answer exact. (Trigrams that
-    do not overlap at all let too many orders with digits past the index: slower again.)"""
+    do not overlap at all let too many orders with digits past the index: slower again.)
+    A run of 4+ digits is looked up by its 4-grams (overlapping by one: `7906711` is
+    `7906` AND `6711`), not by its trigrams, whose lists are ~10x longer."""
     text = word.lower()
-    pairs, tris = _PAIRS.findall(text), _TRIGRAMS.findall(text)
-    grams = _spread(list(dict.fromkeys(pairs)), 2) + _spread(list(dict.fromkeys(tris)), 2)
+    quads = [g for run in _DIGIT_RUN.findall(text) for g in _spread(list(dict.fromkeys(_QUADS.findall(run))), 3)]
+    # Trigrams only where they reach outside those runs (`_15` of `_1505`: rarer than its
+    # 4-gram alone): each run keeps its two end digits, split apart.
+    rest = _DIGIT_RUN.sub(lambda m: f"{m[0][:2]} {m[0][-2:]}", text) if quads else text
+    pairs, tris = _PAIRS.findall(text), _TRIGRAMS.findall(rest)
+    grams = _spread(list(dict.fromkeys(pairs)), 2) + _spread(list(dict.fromkeys(tris)), 2) + list(dict.fromkeys(quads))
     return grams if _PLAIN_TEXT.fullmatch(text) else [_token(g) for g in grams]
 
 
@@ -183,18 +211,19 @@ def surname_token(char: str) -> str:
 
 def _register(con: sqlite3.Connection) -> None:
     con.create_function(_TOKENS_FN, 5, order_tokens, deterministic=True)
+    con.create_function(TOKENS_FN_0011, 5, order_tokens_0011, deterministic=True)
 
 
 def _insert(cur: sqlite3.Cursor, where: str, args: tuple, *, delete: bool,
-            source: tuple[str, str] = SOURCE) -> None:
+            source: tuple[str, str] = SOURCE, tokens_fn: str = _TOKENS_FN) -> None:
     _register(cur.connection)
     rows, fields = source
     if delete:
         cur.execute(f"INSERT INTO orders_fts (orders_fts, rowid, tokens) "
-                    f"SELECT 'delete', o.id, {_TOKENS_FN}({fields}) FROM {rows} WHERE {where}", args)
+                    f"SELECT 'delete', o.id, {tokens_fn}({fields}) FROM {rows} WHERE {where}", args)
     else:
         cur.execute(f"INSERT INTO orders_fts (rowid, tokens) "
-                    f"SELECT o.id, {_TOKENS_FN}({fields}) FROM {rows} WHERE {where}", args)
+                    f"SELECT o.id, {tokens_fn}({fields}) FROM {rows} WHERE {where}", args)
 
 
 def index_orders(cur: sqlite3.Cursor, ids: list[int]) -> None:
@@ -225,10 +254,11 @@ def clear_index(cur: sqlite3.Cursor) -> None:
 
 
 def rebuild_index(cur: sqlite3.Cursor, progress: Callable[[int, int], None] | None = None,
-                  chunk: int = 50_000, source: tuple[str, str] = SOURCE) -> int:
+                  chunk: int = 50_000, source: tuple[str, str] = SOURCE, tokens_fn: str = _TOKENS_FN) -> int:
     """Index every cached order afresh (the index emptied first), in id ranges of `chunk`,
     calling `progress(done, total)` after each; returns the number of orders indexed.
-    `source`: how the orders' text is read (a migration passes the shape of its revision)."""
+    `source`: how the orders' text is read (a migration passes the shape of its revision);
+    `tokens_fn`: the SQL function making the tokens (a downgrade: `TOKENS_FN_0011`)."""
     clear_index(cur)
     total = cur.execute("SELECT count(*) FROM orders").fetchone()[0]
     done, low = 0, -2**63
@@ -237,7 +267,7 @@ def rebuild_index(cur: sqlite3.Cursor, progress: Callable[[int, int], None] | No
                                      "WHERE id > ? ORDER BY id LIMIT ?)", (low, chunk)).fetchone()
         if not n:
             break
-        _insert(cur, "o.id BETWEEN ? AND ?", (first, last), delete=False, source=source)
+        _insert(cur, "o.id BETWEEN ? AND ?", (first, last), delete=False, source=source, tokens_fn=tokens_fn)
         done, low = done + n, last
         if progress is not None:
             progress(done, total)

@@ -34,10 +34,10 @@ def normalize_query(query: str) -> str:
 
 def _pinyin(text: str) -> tuple[str, str]:
     """(initials, whole syllables) of `text`, lower case: 纯棉圆领T恤 → ('cmyltx', 'chunmianyuanlingtxu')."""
-    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415 (lazy: its dictionaries take a while)
+    from workstation.models.pinyin import lazy_pinyin  # noqa: PLC0415 (lazy: its dictionaries take a while)
 
-    initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")).lower()
-    whole = "".join(lazy_pinyin(text, errors="default")).lower()
+    initials = "".join(lazy_pinyin(text, initials=True)).lower()
+    whole = "".join(lazy_pinyin(text)).lower()
     return initials.replace(" ", ""), whole.replace(" ", "")
 
 

@@ -290,11 +290,11 @@ def normalize(text: str) -> str:
 
 def _pinyin(text: str) -> tuple[str, str]:
     """(initials, whole syllables) of `text`, lower case, no spaces: 快递单号 → ('kddh', 'kuaididanhao')."""
-    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415 (lazy: its dictionaries take a while)
+    from workstation.models.pinyin import lazy_pinyin  # noqa: PLC0415 (lazy: its dictionaries take a while)
 
     plain = _BRACES.sub(" ", text)
-    initials = "".join(lazy_pinyin(plain, style=Style.FIRST_LETTER, errors="default"))
-    whole = "".join(lazy_pinyin(plain, errors="default"))
+    initials = "".join(lazy_pinyin(plain, initials=True))
+    whole = "".join(lazy_pinyin(plain))
     return _NOT_ALNUM.sub("", initials.casefold()), _NOT_ALNUM.sub("", whole.casefold())
 
 

@@ -145,8 +145,8 @@ class Puller:
         self._at: dict[str, int] = {}
         self._urgent: set[str] = set()
         self._urgent_lock = threading.Lock()
-        # The shop's cache file: asked for once per puller (None: not yet; a first load that
-        # starts here, of every stream the file holds, asks).
+        # The shop's cache file is asked for once per puller, by the first load of the
+        # streams it holds (again after offline or cancel); `use_cache_file` False: never.
         self._file_asked = False
         self._shown = 0.0  # the first-load fraction last reported
         self.use_cache_file = set(file_model.FILE_STREAMS) <= set(self.streams)

@@ -42,9 +42,9 @@ def normalize(text: str) -> str:
 def initials(text: str) -> str:
     """The pinyin initials of `text`, a-z0-9 only (快递查询 → kdcx). Loads pypinyin (~0.1 s the
     first time): call it off the GUI thread."""
-    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415
+    from workstation.models.pinyin import lazy_pinyin  # noqa: PLC0415
 
-    letters = "".join(lazy_pinyin(_BRACES.sub(" ", text or ""), style=Style.FIRST_LETTER, errors="default"))
+    letters = "".join(lazy_pinyin(_BRACES.sub(" ", text or ""), initials=True))
     return _NOT_ALNUM.sub("", letters.casefold())
 
 

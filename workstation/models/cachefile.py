@@ -69,6 +69,13 @@ def _all_tables(streams: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for s in streams for t in tables_of(s)))
 
 
+def _replaced(streams: Iterable[str]) -> set[str]:
+    """Tables an empty cache already has rows in, which the copy replaces whole: the search
+    index's own (its structure) and the one-row counts."""
+    counts = {STREAM_SPECS[s].stream.count_table for s in streams} - {None}
+    return {*fts.SHADOW_TABLES, *counts}  # type: ignore[arg-type]
+
+
 # ---- building (the store server) ------------------------------------------------------
 
 
@@ -106,7 +113,7 @@ def build(path: Path, pages: Iterable[FilePage],
             raise ValueError(f"no pages of {', '.join(missing)}")
         with cache.engine.connect() as conn:
             raw = conn.connection.driver_connection
-            raw.execute("INSERT INTO orders_fts (orders_fts) VALUES ('optimize')")
+            fts.optimize(raw.cursor())
             raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         cache.writer.close(wait=True)
@@ -177,11 +184,12 @@ def check(path: Path, streams: tuple[str, ...] = FILE_STREAMS, *, feed_cursor: s
                 found[stream] = cur.execute(f"SELECT count(*) FROM {get_stream(stream).table}").fetchone()[0]
             if rows is not None and found != {s: rows.get(s) for s in streams}:
                 raise CacheFileError(f"The cache file holds {found}, not the {rows} described", path)
-            counted = STREAM_SPECS["orders"].stream.count_table
-            if "orders" in streams and counted:
-                (n,) = cur.execute(f"SELECT n FROM {counted} WHERE id = 1").fetchone() or (None,)
-                if n != found["orders"]:
-                    raise CacheFileError(f"The cache file counts {n} orders but holds {found['orders']}", path)
+            for stream in streams:
+                counted = STREAM_SPECS[stream].stream.count_table
+                if counted:
+                    (n,) = cur.execute(f"SELECT n FROM {counted} WHERE id = 1").fetchone() or (None,)
+                    if n != found[stream]:
+                        raise CacheFileError(f"The cache file counts {n} {stream} but holds {found[stream]}", path)
         except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
             raise CacheFileError(f"The downloaded file is not a readable cache: {exc}", path) from exc
         return FileContents(schema[0], found)
@@ -196,7 +204,7 @@ def not_installable(cur: sqlite3.Cursor, streams: tuple[str, ...] = FILE_STREAMS
         state = read_state(cur, stream)
         if state.phase != "snapshot" or state.cursor is not None or state.applied:
             return f"The cache has started loading {stream} already"
-    replaced = {*fts.SHADOW_TABLES, fts.TABLE} | {STREAM_SPECS[s].stream.count_table for s in streams}
+    replaced = _replaced(streams) | {fts.TABLE}
     for table in _all_tables(streams):
         if table not in replaced and cur.execute(f"SELECT 1 FROM main.{table} LIMIT 1").fetchone():
             return f"The cache holds rows of {table} already"
@@ -261,7 +269,7 @@ def _copy(con: sqlite3.Connection, streams: tuple[str, ...], path: Path) -> None
     problem = not_installable(cur, streams)
     if problem:
         raise CacheFileError(problem, path)
-    replaced = set(fts.SHADOW_TABLES) | {STREAM_SPECS[s].stream.count_table for s in streams}
+    replaced = _replaced(streams)
     for table in tables:
         if table == fts.TABLE:
             continue  # its rows are its shadow tables'

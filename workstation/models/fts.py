@@ -271,8 +271,13 @@ def rebuild_index(cur: sqlite3.Cursor, progress: Callable[[int, int], None] | No
         done, low = done + n, last
         if progress is not None:
             progress(done, total)
-    cur.execute("INSERT INTO orders_fts (orders_fts) VALUES ('optimize')")
+    optimize(cur)
     return done
+
+
+def optimize(cur: sqlite3.Cursor) -> None:
+    """Fold the whole index into one segment at once (after a bulk build)."""
+    cur.execute("INSERT INTO orders_fts (orders_fts) VALUES ('optimize')")
 
 
 MERGE_PAGES = 200  # pages one step of `merge_step` writes (~25 ms at 1M orders)

@@ -24,15 +24,14 @@ import orjson
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, delete, func, insert, select, update
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import auth, cachefiles, chat, cursors, fastwait, limits, longpoll, mutations, notify, presence, streams
+from . import auth, chat, cursors, fastwait, limits, longpoll, mutations, notify, presence, streams
 from .api_shapes import (AUTH_RESPONSES, COMMON_RESPONSES, CURSOR_RESPONSES, LOGIN_RESPONSES,
-                         NO_CACHE_FILE_RESPONSES, NOT_FOUND_RESPONSES, RELAY_RESPONSES, AgentOut, CacheFileOut,
-                         ChangesOut, ErrorOut, HeadOut, LoginOut, LoginRequest,
+                         NOT_FOUND_RESPONSES, RELAY_RESPONSES, AgentOut, ChangesOut, ErrorOut, HeadOut, LoginOut, LoginRequest,
                          MutationsIn, MutationsOut, PresenceIn, PresenceOut, RelayMessageIn, RelayMessagesOut,
                          RelayPostOut, SnapshotOut, _error)
 from .edge import EdgeMiddleware, echo, error_body
@@ -508,35 +507,9 @@ def create_app(engine_or_url: Engine | str, *, token_ttl: timedelta = timedelta(
     def _gone(detail: str) -> ApiError:
         return ApiError(410, "cursor_gone", detail + "; discard this stream and load it again")
 
-    Schema = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_]+$",
-                                  description="the client's cache schema revision")]
-    Digest = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="the file's sha256, as described")]
+    from . import cachefile_api  # noqa: PLC0415 (it imports this module's ApiError)
 
-    def _no_file(why: str) -> ApiError:
-        return ApiError(404, "no_cache_file", why + "; load the streams through their snapshot pages")
-
-    @app.get("/api/v1/cache-file", response_model=CacheFileOut, tags=["sync"],
-             responses=AUTH_RESPONSES | NO_CACHE_FILE_RESPONSES)
-    def cache_file(who: Auth, schema: Schema | None = None):
-        """The shop's prebuilt cache file of its big streams, for a first sync (PROTOCOL.md,
-        "Cache files"): what it holds and where to download it."""
-        with reader() as conn:
-            st = streams.shop_state(conn, who.shop_id)
-        d, why = cachefiles.offered(cache_dir, who.shop_id, st.epoch, st.purged_seq, schema)
-        if d is None:
-            raise _no_file(why)
-        return json_response({**d.to_json(), "feed_cursor": cursors.feed_cursor(d.shop_id, d.epoch, d.seq),
-                              "url": f"/api/v1/cache-file/{d.sha256}"})
-
-    @app.get("/api/v1/cache-file/{sha256}", tags=["sync"], response_class=FileResponse,
-             responses={200: {"content": {"application/gzip": {}}, "description": "the file, gzipped"}}
-             | AUTH_RESPONSES | NO_CACHE_FILE_RESPONSES)
-    def cache_file_content(who: Auth, sha256: Digest):
-        d = cachefiles.current(cache_dir, who.shop_id) if cache_dir is not None else None
-        if d is None or d.sha256 != sha256:
-            raise _no_file("no such cache file (a newer one may have replaced it)")
-        return FileResponse(cachefiles.content_path(cache_dir, d), media_type="application/gzip",
-                            headers={"Cache-Control": "private, max-age=31536000, immutable"})
+    cachefile_api.add_routes(app, Auth, reader, cache_dir)
 
     @app.get("/api/v1/sync/{stream}/snapshot", response_model=SnapshotOut, tags=["sync"],
              responses=AUTH_RESPONSES | CURSOR_RESPONSES)

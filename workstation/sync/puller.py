@@ -336,12 +336,9 @@ class Puller:
         """Progress of a cache file: `within` (0..1) of all its streams together."""
         if within >= 1.0:
             self._live.update(streams)
-        if self.on_progress is None:
-            return
-        done = sum(STREAM_WEIGHTS[s] for s in self.streams if s in self._live and s not in streams)
-        done += within * sum(STREAM_WEIGHTS[s] for s in streams)
-        fraction = min(1.0, done / sum(STREAM_WEIGHTS[s] for s in self.streams))
-        self._emit(SyncProgress(streams[-1], "snapshot", int(rows * within), rows, fraction))
+        if self.on_progress is not None:
+            self._emit(SyncProgress(streams[-1], "snapshot", int(rows * within), rows,
+                                    self._overall_fraction(streams, within)))
 
     def _fold_search_index(self) -> None:
         """After a stream's (re)load: fold the search index's many small segments into one
@@ -429,9 +426,9 @@ class Puller:
         if phase == "feed" and self._live.issuperset(self.streams):
             fraction = None  # first load finished: nothing to show a bar for
         elif done:
-            fraction = self._overall_fraction(stream, 1.0)
+            fraction = self._overall_fraction((stream,), 1.0)
         else:
-            fraction = self._overall_fraction(stream, min(1.0, applied / total) if total else 0.0)
+            fraction = self._overall_fraction((stream,), min(1.0, applied / total) if total else 0.0)
         self._emit(SyncProgress(stream, phase, applied, total, fraction))
 
     def _emit(self, progress: SyncProgress) -> None:
@@ -446,8 +443,9 @@ class Puller:
         assert self.on_progress is not None
         self.on_progress(progress)
 
-    def _overall_fraction(self, current: str, within: float) -> float:
-        """Weighted first-load progress over the streams this puller handles."""
-        done = sum(STREAM_WEIGHTS[s] for s in self.streams if s in self._live and s != current)
-        done += STREAM_WEIGHTS[current] * within
+    def _overall_fraction(self, current: tuple[str, ...], within: float) -> float:
+        """Weighted first-load progress over the streams this puller handles, `within`
+        (0..1) of the `current` ones (one stream, or a cache file's) done."""
+        done = sum(STREAM_WEIGHTS[s] for s in self.streams if s in self._live and s not in current)
+        done += within * sum(STREAM_WEIGHTS[s] for s in current)
         return min(1.0, done / sum(STREAM_WEIGHTS[s] for s in self.streams))
